@@ -1,0 +1,90 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
+import { notFound } from '../errors.js';
+import type { App, AppDeps } from './app.js';
+import { adminSecurity, errorResponses, jsonBody, jsonResponse, Timestamp } from './schemas.js';
+
+const tags = ['api-keys'];
+
+const TenantName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$')
+  .openapi({ description: 'The tenant; it exists from the first key that names it.', example: 'acme' });
+
+const CreateApiKeyRequest = z
+  .strictObject({
+    tenant: TenantName,
+    name: z.string().min(1).max(128).openapi({ example: 'orders-db deployer' }),
+  })
+  .openapi('CreateApiKeyRequest');
+
+const CreatedApiKey = z
+  .object({
+    id: z.string().openapi({ example: 'key_5f1c0e2d9a7b3c4d5e6f7a8b' }),
+    key: z.string().openapi({ description: 'The key itself; shown only in this response.' }),
+    tenant: TenantName,
+    name: z.string(),
+    created_at: Timestamp,
+  })
+  .openapi('CreatedApiKey');
+
+const KeyParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'key_5f1c0e2d9a7b3c4d5e6f7a8b' }),
+});
+
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/v1/api-keys',
+  operationId: 'createApiKey',
+  summary: 'Create a tenant API key (admin)',
+  tags,
+  security: adminSecurity,
+  request: { body: jsonBody(CreateApiKeyRequest) },
+  responses: {
+    201: jsonResponse(CreatedApiKey, 'The key; store it now, it is not shown again.'),
+    ...errorResponses({ auth: 'admin', body: true }),
+  },
+});
+
+const revokeRoute = createRoute({
+  method: 'delete',
+  path: '/v1/api-keys/{id}',
+  operationId: 'revokeApiKey',
+  summary: 'Revoke an API key at once (admin)',
+  tags,
+  security: adminSecurity,
+  request: { params: KeyParams },
+  responses: {
+    204: { description: 'Revoked (revoking twice is not an error).' },
+    ...errorResponses({ auth: 'admin', notFound: true }),
+  },
+});
+
+export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps.database;
+
+  app.openapi(createRouteDef, async (c) => {
+    const { tenant, name } = c.req.valid('json');
+    const created = await createApiKey(db, tenant, name);
+    return c.json(
+      {
+        id: created.id,
+        key: created.key,
+        tenant: created.tenant,
+        name: created.name,
+        created_at: created.createdAt.toISOString(),
+      },
+      201,
+    );
+  });
+
+  app.openapi(revokeRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    if (!(await revokeApiKey(db, id))) throw notFound(`API key '${id}' does not exist.`);
+    return c.body(null, 204);
+  });
+}

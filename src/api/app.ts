@@ -1,0 +1,212 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { ApiError, invalidRequest } from '../errors.js';
+import { registerApiKeyRoutes } from './apiKeys.js';
+import { authenticate } from './auth.js';
+import { registerEnvironmentRoutes } from './environments.js';
+import { registerFencingRoutes } from './fencing.js';
+import { registerHealthRoutes } from './health.js';
+import { registerLogRoutes } from './log.js';
+
+export type AppDeps = {
+  database: DatabaseHandle;
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes'>;
+  logger: Logger;
+  /** Set while the process shuts down: new requests are turned away with 503. */
+  lifecycle: { draining: boolean };
+};
+
+export type AppEnv = { Variables: { tenant: string; requestId: string } };
+export type App = OpenAPIHono<AppEnv>;
+
+const PROBLEM_JSON = 'application/problem+json';
+
+export const openApiInfo = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Palisade',
+    version: '1.0.0',
+    description:
+      'Fencing tokens as a service: monotonic fence tokens per environment, a fenced append-only log that refuses stale writers with typed 409 problems, for zero-downtime takeovers of stateful processes.',
+    license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+  },
+  servers: [{ url: 'http://localhost:8080', description: 'Local' }],
+  tags: [
+    { name: 'environments', description: 'Environments and their current token.' },
+    { name: 'fencing', description: 'Issue and check fence tokens.' },
+    { name: 'log', description: 'The fenced append-only log.' },
+    { name: 'api-keys', description: 'Tenant keys, managed with the admin token.' },
+    { name: 'health', description: 'Liveness and readiness.' },
+  ],
+};
+
+function problemResponse(c: Context, error: ApiError): Response {
+  const headers: Record<string, string> = { 'content-type': PROBLEM_JSON, ...error.headers };
+  return c.body(JSON.stringify(error.toProblem(c.get('requestId'))), error.status, headers);
+}
+
+/** Connection-level failures of either driver: the database is unreachable, not the request bad. */
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many connections)
+    if (UNAVAILABLE_ERRNO.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') {
+      return true;
+    }
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) {
+      return new ApiError('payload_too_large', 'The request body is over the size limit.');
+    }
+    if (error.status === 415) {
+      return invalidRequest('The request body must be JSON, sent with Content-Type: application/json.', [
+        { path: 'header.content-type', message: 'must be application/json' },
+      ]);
+    }
+    if (error.status === 400) {
+      return invalidRequest('The request body is not valid JSON.', [
+        { path: 'body', message: 'malformed JSON' },
+      ]);
+    }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError('unavailable', 'The database cannot be reached; try again shortly.', {}, {
+      'retry-after': '1',
+    });
+  }
+  return null;
+}
+
+export function createApp(deps: AppDeps): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = { json: 'body', query: 'query', param: 'path', header: 'header' }[
+          result.target as string
+        ] ?? String(result.target);
+        throw invalidRequest(
+          'The request does not match the schema; see errors.',
+          result.error.issues.map((issue) => ({
+            path: [where, ...issue.path.map(String)].join('.'),
+            message: issue.message,
+          })),
+        );
+      }
+    },
+  });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      {
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        tenant: c.get('tenant'),
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      },
+      'request',
+    );
+  });
+  app.use('/v1/*', async (_c, next) => {
+    if (deps.lifecycle.draining) {
+      throw new ApiError('unavailable', 'The service is shutting down; retry on another replica.', {}, {
+        'retry-after': '1',
+        connection: 'close',
+      });
+    }
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(
+          'payload_too_large',
+          `The request body is over the limit of ${deps.config.maxBodyBytes} bytes.`,
+          { limit: deps.config.maxBodyBytes },
+        );
+      },
+    }),
+  );
+  app.use('/v1/*', authenticate(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A tenant API key (pal_…), created with POST /v1/api-keys.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The admin token from PALISADE_ADMIN_TOKEN; good only on /v1/api-keys.',
+  });
+
+  registerHealthRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+  registerEnvironmentRoutes(app, deps);
+  registerFencingRoutes(app, deps);
+  registerLogRoutes(app, deps);
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Palisade API' }));
+
+  app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such route.')));
+
+  app.onError((error, c) => {
+    const known = toApiError(error);
+    if (known) return problemResponse(c, known);
+    // The message and code locate the bug; the stack and the error's data stay out of the logs.
+    deps.logger.error(
+      {
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        error: error.name,
+        error_code: (error as { code?: unknown }).code,
+        error_message: error.message,
+      },
+      'unhandled error',
+    );
+    return problemResponse(
+      c,
+      new ApiError('internal', 'An internal error occurred; it was logged with this request id.'),
+    );
+  });
+
+  return app;
+}
+
+export function openApiDocument(app: App) {
+  return app.getOpenAPI31Document(openApiInfo);
+}

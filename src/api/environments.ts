@@ -1,0 +1,148 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  deleteEnvironment,
+  type EnvironmentState,
+  getEnvironment,
+  listEnvironments,
+  putEnvironment,
+} from '../db/environments.js';
+import type { App, AppDeps } from './app.js';
+import {
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  EnvironmentName,
+  EnvironmentParams,
+  errorResponses,
+  Holder,
+  jsonResponse,
+  Limit,
+  NextCursor,
+  tenantSecurity,
+  Timestamp,
+  Token,
+} from './schemas.js';
+
+export const Environment = z
+  .object({
+    name: EnvironmentName,
+    token: Token.nullable().openapi({ description: 'The current token; null before the first fence.' }),
+    holder: Holder.nullable(),
+    upper: z.number().int().openapi({ description: 'The log’s next offset.' }),
+    created_at: Timestamp,
+    fenced_at: Timestamp.nullable(),
+  })
+  .openapi('Environment');
+export type Environment = z.infer<typeof Environment>;
+
+export function toEnvironment(state: EnvironmentState): Environment {
+  return {
+    name: state.name,
+    token: state.token,
+    holder: state.holder,
+    upper: state.upper,
+    created_at: state.createdAt.toISOString(),
+    fenced_at: state.fencedAt?.toISOString() ?? null,
+  };
+}
+
+const tags = ['environments'];
+
+const putRoute = createRoute({
+  method: 'put',
+  path: '/v1/environments/{env}',
+  operationId: 'putEnvironment',
+  summary: 'Create an environment (idempotent)',
+  tags,
+  security: tenantSecurity,
+  request: { params: EnvironmentParams },
+  responses: {
+    200: jsonResponse(Environment, 'The environment already existed.'),
+    201: jsonResponse(Environment, 'The environment was created.'),
+    ...errorResponses({ auth: 'tenant' }),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/environments/{env}',
+  operationId: 'getEnvironment',
+  summary: 'Get an environment and its current token',
+  tags,
+  security: tenantSecurity,
+  request: { params: EnvironmentParams },
+  responses: {
+    200: jsonResponse(Environment, 'The environment.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/environments',
+  operationId: 'listEnvironments',
+  summary: 'List environments by name',
+  tags,
+  security: tenantSecurity,
+  request: { query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(Environment), next_cursor: NextCursor }).openapi('EnvironmentList'),
+      'A page of environments, ordered by name.',
+    ),
+    ...errorResponses({ auth: 'tenant' }),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/environments/{env}',
+  operationId: 'deleteEnvironment',
+  summary: 'Delete an environment with its log and history',
+  description:
+    'The name can be used again; its epochs continue from where they were, so no token issued before the delete is ever issued again.',
+  tags,
+  security: tenantSecurity,
+  request: { params: EnvironmentParams },
+  responses: {
+    204: { description: 'Deleted.' },
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps.database;
+
+  app.openapi(putRoute, async (c) => {
+    const { env } = c.req.valid('param');
+    const { environment, created } = await putEnvironment(db, c.get('tenant'), env);
+    return c.json(toEnvironment(environment), created ? 201 : 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { env } = c.req.valid('param');
+    return c.json(toEnvironment(await getEnvironment(db, c.get('tenant'), env)), 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await listEnvironments(db, c.get('tenant'), {
+      limit,
+      afterName: decodeCursor(cursor, 'string'),
+    });
+    const last = page.items.at(-1);
+    return c.json(
+      {
+        items: page.items.map(toEnvironment),
+        next_cursor: page.hasMore && last ? encodeCursor(last.name) : null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { env } = c.req.valid('param');
+    await deleteEnvironment(db, c.get('tenant'), env);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,144 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { appendEntries, readEntries } from '../db/log.js';
+import { ApiError } from '../errors.js';
+import type { App, AppDeps } from './app.js';
+import {
+  EnvironmentParams,
+  errorResponses,
+  FencedProblem,
+  jsonBody,
+  jsonResponse,
+  Limit,
+  MAX_INT53,
+  tenantSecurity,
+  Timestamp,
+  Token,
+  TokenFromFutureProblem,
+  UpperMismatchProblem,
+} from './schemas.js';
+
+const tags = ['log'];
+
+const Offset = z.number().int().min(0).max(MAX_INT53);
+
+const EntryData = z.unknown().openapi({
+  description: 'Any JSON value; at most 64 KiB serialized.',
+  example: { op: 'set', key: 'k', value: 1 },
+});
+
+const AppendRequest = z
+  .strictObject({
+    token: Token,
+    expected_upper: Offset.optional().openapi({
+      description: 'Compare-and-append: refused with 409 upper_mismatch unless the log’s upper equals it.',
+    }),
+    entries: z.array(EntryData).min(1).max(1000),
+  })
+  .openapi('AppendRequest');
+
+const AppendResult = z
+  .object({
+    offset: Offset.openapi({ description: 'Offset of the first appended entry.' }),
+    upper: Offset.openapi({ description: 'The log’s upper after the append.' }),
+  })
+  .openapi('AppendResult');
+
+const LogEntry = z
+  .object({ offset: Offset, data: EntryData, token: Token, appended_at: Timestamp })
+  .openapi('LogEntry');
+
+const LogPage = z
+  .object({ entries: z.array(LogEntry), upper: Offset })
+  .openapi('LogPage');
+
+const appendRoute = createRoute({
+  method: 'post',
+  path: '/v1/environments/{env}/log',
+  operationId: 'appendLog',
+  summary: 'Append entries, fenced by the writer’s token',
+  description:
+    'Accepted only if token equals the environment’s current token; the token is checked before expected_upper, so a stale writer always learns it was fenced.',
+  tags,
+  security: tenantSecurity,
+  request: { params: EnvironmentParams, body: jsonBody(AppendRequest) },
+  responses: {
+    201: jsonResponse(AppendResult, 'Appended; entries are at offset .. upper-1.'),
+    ...errorResponses({
+      auth: 'tenant',
+      notFound: true,
+      body: true,
+      conflicts: [FencedProblem, UpperMismatchProblem, TokenFromFutureProblem],
+    }),
+  },
+});
+
+const readRoute = createRoute({
+  method: 'get',
+  path: '/v1/environments/{env}/log',
+  operationId: 'readLog',
+  summary: 'Read entries from an offset',
+  tags,
+  security: tenantSecurity,
+  request: {
+    params: EnvironmentParams,
+    query: z.object({
+      from: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_INT53)
+        .default(0)
+        .openapi({ param: { name: 'from', in: 'query' }, type: 'integer', description: 'First offset to read.' }),
+      limit: Limit,
+    }),
+  },
+  responses: {
+    200: jsonResponse(LogPage, 'Entries from offset `from`, in order, and the log’s upper.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+export function registerLogRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps.database;
+  const { maxEntryBytes } = deps.config;
+
+  app.openapi(appendRoute, async (c) => {
+    const { env } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const serialized = body.entries.map((entry, index) => {
+      const text = JSON.stringify(entry);
+      if (Buffer.byteLength(text) > maxEntryBytes) {
+        throw new ApiError(
+          'payload_too_large',
+          `Entry ${index} is over the limit of ${maxEntryBytes} bytes serialized.`,
+          { limit: maxEntryBytes, entry_index: index },
+        );
+      }
+      return text;
+    });
+    const result = await appendEntries(db, c.get('tenant'), env, {
+      token: body.token,
+      expectedUpper: body.expected_upper ?? null,
+      entries: serialized,
+    });
+    return c.json(result, 201);
+  });
+
+  app.openapi(readRoute, async (c) => {
+    const { env } = c.req.valid('param');
+    const { from, limit } = c.req.valid('query');
+    const page = await readEntries(db, c.get('tenant'), env, { from, limit });
+    return c.json(
+      {
+        entries: page.entries.map((entry) => ({
+          offset: entry.offset,
+          data: JSON.parse(entry.data) as unknown,
+          token: entry.token,
+          appended_at: entry.appendedAt.toISOString(),
+        })),
+        upper: page.upper,
+      },
+      200,
+    );
+  });
+}

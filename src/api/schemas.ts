@@ -1,0 +1,220 @@
+import { z } from '@hono/zod-openapi';
+import { ApiError, ErrorAction, ErrorCode, type ErrorStatus } from '../errors.js';
+
+/** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
+
+export const MAX_INT53 = Number.MAX_SAFE_INTEGER;
+
+export const DeployGeneration = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_INT53)
+  .openapi({ description: 'Deploy generation, 0 .. 2^53-1.', example: 2 });
+
+export const Epoch = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_INT53)
+  .openapi({ description: 'Epoch, 1 .. 2^53-1, strictly increasing per environment.', example: 7 });
+
+export const Token = z
+  .strictObject({ deploy_generation: DeployGeneration, epoch: Epoch })
+  .openapi('Token', {
+    description:
+      'A fence token. Ordered by deploy_generation, then epoch; epoch alone is strictly increasing per environment.',
+  });
+
+export const Timestamp = z
+  .string()
+  .openapi({ format: 'date-time', description: 'RFC 3339 UTC time.', example: '2026-11-26T02:30:00.000Z' });
+
+export const EnvironmentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$')
+  .openapi({
+    param: { name: 'env', in: 'path' },
+    description: 'Environment name, unique per tenant.',
+    example: 'orders-db',
+  });
+
+export const EnvironmentParams = z.object({ env: EnvironmentName });
+
+export const Holder = z
+  .string()
+  .min(1)
+  .max(256)
+  .openapi({ description: 'Free-form label of the token holder (pod name, host:pid).', example: 'coordinator-7f9c:4121' });
+
+export const Limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(100)
+  .openapi({
+    param: { name: 'limit', in: 'query' },
+    description: 'Page size, 1 .. 1000.',
+    example: 100,
+    type: 'integer',
+  });
+
+export const Cursor = z
+  .string()
+  .max(512)
+  .optional()
+  .openapi({
+    param: { name: 'cursor', in: 'query' },
+    description: 'Opaque cursor from the previous page’s next_cursor.',
+  });
+
+export const NextCursor = z
+  .string()
+  .nullable()
+  .openapi({ description: 'Cursor of the next page; null on the last page.' });
+
+export function encodeCursor(value: string | number): string {
+  return Buffer.from(JSON.stringify({ v: value })).toString('base64url');
+}
+
+/** Decodes a cursor made by `encodeCursor`; anything else is a 400. */
+export function decodeCursor<T extends 'string' | 'number'>(
+  cursor: string | undefined,
+  kind: T,
+): (T extends 'string' ? string : number) | null {
+  if (cursor === undefined) return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown };
+    const valid = kind === 'number' ? Number.isSafeInteger(parsed.v) : typeof parsed.v === 'string';
+    if (valid) return parsed.v as T extends 'string' ? string : number;
+  } catch {
+    // Falls through to the 400 below: the client sent something that no page ever returned.
+  }
+  throw new ApiError('invalid_request', 'The cursor is not one this API returned.', {
+    errors: [{ path: 'query.cursor', message: 'invalid cursor' }],
+  });
+}
+
+const problemMembers = {
+  type: z.string().openapi({ format: 'uri', example: 'https://palisade.dev/problems/fenced' }),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().openapi({ description: 'What happened to this request, in words.' }),
+  code: ErrorCode,
+  action: ErrorAction.openapi({
+    description:
+      'What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.',
+  }),
+  request_id: z.string().optional().openapi({ description: 'Quote it when reporting a problem.' }),
+};
+
+export const Problem = z.object(problemMembers).openapi('Problem', {
+  description: 'RFC 9457 problem details.',
+});
+
+export const ValidationProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('invalid_request'),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('ValidationProblem');
+
+export const PayloadTooLargeProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('payload_too_large'),
+    limit: z.number().int().openapi({ description: 'The limit in bytes.' }),
+    entry_index: z.number().int().optional().openapi({ description: 'Which entry was too large.' }),
+  })
+  .openapi('PayloadTooLargeProblem');
+
+export const FencedProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('fenced'),
+    kind: z.enum(['deploy_generation', 'epoch']).openapi({
+      description:
+        'deploy_generation: a newer generation took over (action terminate, exit 0); epoch: the same generation was fenced again (action halt).',
+    }),
+    current_token: Token,
+    your_token: Token.optional(),
+    your_deploy_generation: DeployGeneration.optional(),
+  })
+  .openapi('FencedProblem');
+
+export const UpperMismatchProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('upper_mismatch'),
+    expected_upper: z.number().int(),
+    current_upper: z.number().int(),
+  })
+  .openapi('UpperMismatchProblem');
+
+export const TokenFromFutureProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('token_from_future'),
+    current_token: Token.nullable(),
+    your_token: Token,
+  })
+  .openapi('TokenFromFutureProblem');
+
+const PROBLEM_JSON = 'application/problem+json';
+
+const descriptions: Record<ErrorStatus, string> = {
+  400: 'Malformed JSON or a schema violation (invalid_request).',
+  401: 'Missing, unknown or revoked key (unauthorized).',
+  403: 'A credential that is not good on this route (forbidden).',
+  404: 'No such resource for this tenant (not_found).',
+  409: 'Conflict.',
+  413: 'Body over the size limit, or a log entry over the entry limit (payload_too_large).',
+  422: 'Idempotency key reused with another request.',
+  429: 'A rate, quota or capacity limit was hit (resource_exhausted).',
+  500: 'A bug; logged with the request id (internal).',
+  503: 'The database cannot be reached, or the service is draining (unavailable).',
+};
+
+type ConflictSchema = typeof FencedProblem | typeof UpperMismatchProblem | typeof TokenFromFutureProblem;
+
+/**
+ * The error responses of a route. 400, 401, 500 and 503 can happen on every authenticated route;
+ * the rest are named by the route.
+ */
+export function errorResponses(options: {
+  auth: 'tenant' | 'admin' | 'none';
+  notFound?: boolean;
+  body?: boolean;
+  conflicts?: ConflictSchema[];
+}) {
+  const problem = (status: ErrorStatus, schema: z.ZodType) => ({
+    [status]: { description: descriptions[status], content: { [PROBLEM_JSON]: { schema } } },
+  });
+  const conflicts = options.conflicts ?? [];
+  const conflictSchema =
+    conflicts.length === 1
+      ? conflicts[0]!
+      : z.union(conflicts as unknown as [ConflictSchema, ConflictSchema, ...ConflictSchema[]]);
+  return {
+    ...problem(400, ValidationProblem),
+    ...(options.auth === 'none' ? {} : { ...problem(401, Problem), ...problem(403, Problem) }),
+    ...(options.notFound ? problem(404, Problem) : {}),
+    ...(conflicts.length > 0 ? problem(409, conflictSchema) : {}),
+    ...(options.body ? problem(413, PayloadTooLargeProblem) : {}),
+    ...problem(500, Problem),
+    ...problem(503, Problem),
+  };
+}
+
+export const tenantSecurity = [{ apiKey: [] }];
+export const adminSecurity = [{ adminToken: [] }];
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: true };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}

@@ -1,0 +1,113 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export type DatabaseHandle = {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  /** True once the database answers and every migration in `drizzle/` has been applied. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir?: string };
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Any 64-bit constant works; this one is "palisade" spelled in ASCII. */
+const MIGRATION_LOCK_ID = 0x70616c6973616465n;
+
+function migrationCount(): number {
+  const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
+async function appliedMigrationCount(db: Database): Promise<number> {
+  const rows = (await db.execute(
+    sql`select count(*)::int as applied from drizzle.__drizzle_migrations`,
+  )) as unknown as { applied: number }[] | { rows: { applied: number }[] };
+  const list = Array.isArray(rows) ? rows : rows.rows;
+  return list[0]?.applied ?? 0;
+}
+
+/**
+ * Applies the committed migrations. On PostgreSQL they run on one dedicated connection under a
+ * session advisory lock, so any number of replicas may start at once: one migrates, the others
+ * wait and then find nothing left to do.
+ */
+export async function runMigrations(options: DatabaseOptions, target?: PGlite): Promise<void> {
+  if (options.kind === 'pglite') {
+    if (!target) throw new Error('runMigrations on PGlite needs the open PGlite instance');
+    await migratePglite(drizzlePglite(target), { migrationsFolder });
+    return;
+  }
+  const connection = postgres(options.url, { max: 1, onnotice: () => {} });
+  try {
+    await connection`select pg_advisory_lock(${MIGRATION_LOCK_ID.toString()}::bigint)`;
+    try {
+      await migratePostgres(drizzlePostgres(connection), { migrationsFolder });
+    } finally {
+      await connection`select pg_advisory_unlock(${MIGRATION_LOCK_ID.toString()}::bigint)`;
+    }
+  } finally {
+    await connection.end({ timeout: 5 });
+  }
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const expectedMigrations = migrationCount();
+  const readiness = (db: Database) => async () => {
+    try {
+      return (await appliedMigrationCount(db)) >= expectedMigrations;
+    } catch {
+      return false;
+    }
+  };
+
+  if (options.kind === 'pglite') {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+    await runMigrations(options, client);
+    const db = drizzlePglite(client, { schema }) as unknown as Database;
+    return {
+      db,
+      kind: 'pglite',
+      ready: readiness(db),
+      close: async () => {
+        await client.close();
+      },
+    };
+  }
+
+  await runMigrations(options);
+  const client = postgres(options.url, {
+    max: options.poolSize ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'palisade' },
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    ready: readiness(db),
+    close: async () => {
+      await client.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { notFound } from '../errors.js';
+import { assertCurrentToken, fencedError, type Token } from '../fencing.js';
+import type { Database, Transaction } from './client.js';
+import { environments, fences, logEntries } from './schema.js';
+
+export type EnvironmentRow = typeof environments.$inferSelect;
+
+export type EnvironmentState = {
+  name: string;
+  token: Token | null;
+  holder: string | null;
+  upper: number;
+  createdAt: Date;
+  fencedAt: Date | null;
+};
+
+export type FenceRecord = { token: Token; holder: string; upper: number; fencedAt: Date };
+
+export function currentToken(row: EnvironmentRow): Token | null {
+  return row.deployGeneration === null
+    ? null
+    : { deploy_generation: row.deployGeneration, epoch: row.epoch };
+}
+
+export function toState(row: EnvironmentRow): EnvironmentState {
+  return {
+    name: row.name,
+    token: currentToken(row),
+    holder: row.holder,
+    upper: row.upper,
+    createdAt: row.createdAt,
+    fencedAt: row.fencedAt,
+  };
+}
+
+function byName(tenant: string, name: string) {
+  return and(eq(environments.tenant, tenant), eq(environments.name, name));
+}
+
+function environmentMissing(name: string) {
+  return notFound(`Environment '${name}' does not exist.`);
+}
+
+/** The live environment row, locked until the transaction ends; 404 when absent or deleted. */
+export async function lockEnvironment(
+  tx: Transaction,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow> {
+  const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
+  if (!row || row.deletedAt) throw environmentMissing(name);
+  return row;
+}
+
+/**
+ * Locks the environment's row, creating it (or bringing a deleted one back) when needed.
+ * `created` is true when the environment did not exist before this call.
+ */
+async function lockOrCreateEnvironment(
+  tx: Transaction,
+  tenant: string,
+  name: string,
+): Promise<{ row: EnvironmentRow; created: boolean }> {
+  const inserted = await tx
+    .insert(environments)
+    .values({ id: randomUUID(), tenant, name })
+    .onConflictDoNothing({ target: [environments.tenant, environments.name] })
+    .returning();
+  if (inserted[0]) return { row: inserted[0], created: true };
+
+  const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
+  if (!row) throw new Error(`environment row ${tenant}/${name} vanished under its unique index`);
+  if (!row.deletedAt) return { row, created: false };
+
+  const [revived] = await tx
+    .update(environments)
+    .set({ deletedAt: null, createdAt: sql`now()` })
+    .where(eq(environments.id, row.id))
+    .returning();
+  return { row: revived!, created: true };
+}
+
+export async function putEnvironment(
+  db: Database,
+  tenant: string,
+  name: string,
+): Promise<{ environment: EnvironmentState; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const { row, created } = await lockOrCreateEnvironment(tx, tenant, name);
+    return { environment: toState(row), created };
+  });
+}
+
+export async function getEnvironment(
+  db: Database,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentState> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
+  if (!row) throw environmentMissing(name);
+  return toState(row);
+}
+
+export async function listEnvironments(
+  db: Database,
+  tenant: string,
+  page: { limit: number; afterName: string | null },
+): Promise<{ items: EnvironmentState[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(environments)
+    .where(
+      and(
+        eq(environments.tenant, tenant),
+        isNull(environments.deletedAt),
+        page.afterName === null ? undefined : gt(environments.name, page.afterName),
+      ),
+    )
+    .orderBy(asc(environments.name))
+    .limit(page.limit + 1);
+  return { items: rows.slice(0, page.limit).map(toState), hasMore: rows.length > page.limit };
+}
+
+/**
+ * Deletes the environment's log and history and leaves a tombstone that keeps the last epoch, so
+ * a token issued before the delete is never issued again if the name is reused.
+ */
+export async function deleteEnvironment(db: Database, tenant: string, name: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await lockEnvironment(tx, tenant, name);
+    await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
+    await tx.delete(fences).where(eq(fences.environmentId, row.id));
+    await tx
+      .update(environments)
+      .set({
+        deletedAt: sql`now()`,
+        deployGeneration: null,
+        holder: null,
+        upper: 0,
+        fencedAt: null,
+      })
+      .where(eq(environments.id, row.id));
+  });
+}
+
+export type FenceOutcome = {
+  token: Token;
+  holder: string;
+  fencedAt: Date;
+  previous: { token: Token; holder: string } | null;
+};
+
+/**
+ * Issues the next token: epoch + 1 with the requested generation, refused when the generation is
+ * lower than the current one. Runs under the environment's row lock, so tokens are issued one at
+ * a time in commit order across every replica sharing the database.
+ */
+export async function fenceEnvironment(
+  db: Database,
+  tenant: string,
+  name: string,
+  request: { deployGeneration: number; holder: string },
+): Promise<FenceOutcome> {
+  return db.transaction(async (tx) => {
+    const { row } = await lockOrCreateEnvironment(tx, tenant, name);
+    const previousToken = currentToken(row);
+    if (previousToken && request.deployGeneration < previousToken.deploy_generation) {
+      throw fencedError('deploy_generation', previousToken, {
+        your_deploy_generation: request.deployGeneration,
+      });
+    }
+    const [updated] = await tx
+      .update(environments)
+      .set({
+        deployGeneration: request.deployGeneration,
+        epoch: row.epoch + 1,
+        holder: request.holder,
+        fencedAt: sql`now()`,
+      })
+      .where(eq(environments.id, row.id))
+      .returning();
+    const token = currentToken(updated!)!;
+    await tx.insert(fences).values({
+      environmentId: row.id,
+      epoch: token.epoch,
+      deployGeneration: token.deploy_generation,
+      holder: request.holder,
+      upper: updated!.upper,
+      fencedAt: updated!.fencedAt!,
+    });
+    return {
+      token,
+      holder: request.holder,
+      fencedAt: updated!.fencedAt!,
+      previous: previousToken ? { token: previousToken, holder: row.holder ?? '' } : null,
+    };
+  });
+}
+
+/** Succeeds only while `token` is the environment's current token. */
+export async function confirmToken(
+  db: Database,
+  tenant: string,
+  name: string,
+  token: Token,
+): Promise<{ token: Token; upper: number }> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
+  if (!row) throw environmentMissing(name);
+  assertCurrentToken(currentToken(row), token);
+  return { token, upper: row.upper };
+}
+
+export async function fenceHistory(
+  db: Database,
+  tenant: string,
+  name: string,
+  page: { limit: number; beforeEpoch: number | null },
+): Promise<{ items: FenceRecord[]; hasMore: boolean }> {
+  const [env] = await db
+    .select({ id: environments.id })
+    .from(environments)
+    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
+  if (!env) throw environmentMissing(name);
+  const rows = await db
+    .select()
+    .from(fences)
+    .where(
+      and(
+        eq(fences.environmentId, env.id),
+        page.beforeEpoch === null ? undefined : lt(fences.epoch, page.beforeEpoch),
+      ),
+    )
+    .orderBy(desc(fences.epoch))
+    .limit(page.limit + 1);
+  return {
+    items: rows.slice(0, page.limit).map((r) => ({
+      token: { deploy_generation: r.deployGeneration, epoch: r.epoch },
+      holder: r.holder,
+      upper: r.upper,
+      fencedAt: r.fencedAt,
+    })),
+    hasMore: rows.length > page.limit,
+  };
+}

@@ -1,0 +1,85 @@
+import { and, asc, eq, gte, isNull, lt } from 'drizzle-orm';
+import { ApiError, notFound } from '../errors.js';
+import { assertCurrentToken, type Token } from '../fencing.js';
+import type { Database } from './client.js';
+import { currentToken, lockEnvironment } from './environments.js';
+import { environments, logEntries } from './schema.js';
+
+export type LogEntry = { offset: number; data: string; token: Token; appendedAt: Date };
+
+/**
+ * Appends `entries` (JSON texts) at the environment's upper, under its row lock. The token is
+ * checked before the upper, so a stale writer always learns it was fenced.
+ */
+export async function appendEntries(
+  db: Database,
+  tenant: string,
+  name: string,
+  request: { token: Token; expectedUpper: number | null; entries: string[] },
+): Promise<{ offset: number; upper: number }> {
+  return db.transaction(async (tx) => {
+    const row = await lockEnvironment(tx, tenant, name);
+    assertCurrentToken(currentToken(row), request.token);
+    if (request.expectedUpper !== null && request.expectedUpper !== row.upper) {
+      throw new ApiError(
+        'upper_mismatch',
+        `The log's upper is ${row.upper}, not the expected ${request.expectedUpper}.`,
+        { expected_upper: request.expectedUpper, current_upper: row.upper },
+      );
+    }
+    const offset = row.upper;
+    const upper = offset + request.entries.length;
+    await tx.insert(logEntries).values(
+      request.entries.map((data, i) => ({
+        environmentId: row.id,
+        offset: offset + i,
+        data,
+        deployGeneration: request.token.deploy_generation,
+        epoch: request.token.epoch,
+      })),
+    );
+    await tx.update(environments).set({ upper }).where(eq(environments.id, row.id));
+    return { offset, upper };
+  });
+}
+
+export async function readEntries(
+  db: Database,
+  tenant: string,
+  name: string,
+  range: { from: number; limit: number },
+): Promise<{ entries: LogEntry[]; upper: number }> {
+  const [env] = await db
+    .select({ id: environments.id, upper: environments.upper })
+    .from(environments)
+    .where(
+      and(
+        eq(environments.tenant, tenant),
+        eq(environments.name, name),
+        isNull(environments.deletedAt),
+      ),
+    );
+  if (!env) throw notFound(`Environment '${name}' does not exist.`);
+  // Bounded by the upper read above, so a concurrent append never shows up past the upper we answer.
+  const rows = await db
+    .select()
+    .from(logEntries)
+    .where(
+      and(
+        eq(logEntries.environmentId, env.id),
+        gte(logEntries.offset, range.from),
+        lt(logEntries.offset, env.upper),
+      ),
+    )
+    .orderBy(asc(logEntries.offset))
+    .limit(range.limit);
+  return {
+    entries: rows.map((r) => ({
+      offset: r.offset,
+      data: r.data,
+      token: { deploy_generation: r.deployGeneration, epoch: r.epoch },
+      appendedAt: r.appendedAt,
+    })),
+    upper: env.upper,
+  };
+}

@@ -1,0 +1,11 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+
+export function createLogger(level: Config['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'palisade' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['*.authorization', '*.key', '*.secret', '*.adminToken'], censor: '[redacted]' },
+  });
+}

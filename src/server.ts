@@ -1,0 +1,52 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApp } from './api/app.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/client.js';
+
+export type RunningServer = { port: number; shutdown(): Promise<void> };
+
+/** Opens the database (migrating it), builds the app and listens; `shutdown` drains and closes. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await openDatabase(
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
+      : { kind: 'pglite', dataDir: config.dataDir },
+  );
+  const lifecycle = { draining: false };
+  const app = createApp({ database, config, logger, lifecycle });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    { port, host: config.host, database: database.kind, data_dir: database.kind === 'pglite' ? config.dataDir : undefined },
+    'listening',
+  );
+
+  let shuttingDown: Promise<void> | null = null;
+  const shutdown = () => {
+    shuttingDown ??= (async () => {
+      lifecycle.draining = true;
+      logger.info('draining: no new connections, finishing in-flight requests');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
+          if ('closeAllConnections' in server) server.closeAllConnections();
+          resolve();
+        }, config.shutdownGraceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      });
+      await database.close();
+      logger.info('stopped');
+    })();
+    return shuttingDown;
+  };
+  return { port, shutdown };
+}
