@@ -37,7 +37,7 @@ export const openApiInfo = {
       'Fencing tokens as a service: monotonic fence tokens per environment, a fenced append-only log that refuses stale writers with typed 409 problems, for zero-downtime takeovers of stateful processes.',
     license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
   },
-  servers: [{ url: 'http://localhost:8080', description: 'Local' }],
+  servers: [{ url: '/', description: 'This Palisade service' }],
   tags: [
     { name: 'environments', description: 'Environments and their current token.' },
     { name: 'fencing', description: 'Issue and check fence tokens.' },

@@ -14,6 +14,7 @@ const livenessRoute = createRoute({
   operationId: 'healthz',
   summary: 'Liveness: the process is up',
   tags,
+  security: [],
   responses: { 200: jsonResponse(HealthStatus, 'The process is up.') },
 });
 
@@ -23,6 +24,7 @@ const readinessRoute = createRoute({
   operationId: 'readyz',
   summary: 'Readiness: the database answers and every migration is applied',
   tags,
+  security: [],
   responses: {
     200: jsonResponse(HealthStatus, 'Ready to serve.'),
     503: jsonResponse(HealthStatus, 'Not ready: the database is unreachable, migrations are missing, or the process is draining.'),

@@ -1,0 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { renderOpenApiYaml } from '../src/api/spec.js';
+
+writeFileSync(new URL('../openapi.yaml', import.meta.url), await renderOpenApiYaml());
+process.stdout.write('wrote openapi.yaml\n');
