@@ -28,7 +28,7 @@ describe('authentication', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     for (const [method, path, body] of tenantRoutes(env)) {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer pal_unknown' }]) {
+      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer pal_unknown' }] as Record<string, string>[]) {
         const res = await h.request(method, path, { body, headers });
         await expectProblem(res, 401, 'unauthorized', { action: 'authenticate' });
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);

@@ -67,8 +67,10 @@ const UNAVAILABLE_ERRNO = new Set([
 ]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
+    // PGlite has no error codes of its own; a closed instance says so only in its message.
+    if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many connections)
     if (UNAVAILABLE_ERRNO.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') {
       return true;

@@ -101,8 +101,8 @@ const problemMembers = {
   title: z.string(),
   status: z.number().int(),
   detail: z.string().openapi({ description: 'What happened to this request, in words.' }),
-  code: ErrorCode,
-  action: ErrorAction.openapi({
+  code: z.enum(ErrorCode.options),
+  action: z.enum(ErrorAction.options).openapi({
     description:
       'What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.',
   }),
