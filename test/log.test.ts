@@ -155,6 +155,26 @@ describe('log — errors leave the log unchanged', () => {
     expect(await readAll(h, t, env)).toEqual(before);
   });
 
+  it('an entry nested deeper than 100 levels is 400, not a crash; 100 levels are fine', async () => {
+    const h = harness();
+    const { t, env, token, before } = await setup(h);
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const deep = await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      rawBody: `{"token": ${JSON.stringify(token)}, "entries": [1, ${nested(200_000)}]}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    const problem = await expectProblem(deep, 400, 'invalid_request');
+    expect(problem.errors).toEqual([{ path: 'body.entries.1', message: 'nested deeper than 100 levels' }]);
+    expect(await readAll(h, t, env)).toEqual(before);
+    const ok = await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      rawBody: `{"token": ${JSON.stringify(token)}, "entries": [${nested(100)}]}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it('a body over 1 MiB is 413', async () => {
     const h = harness();
     const { t, env, token, before } = await setup(h);

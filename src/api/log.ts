@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { appendEntries, readEntries } from '../db/log.js';
-import { ApiError } from '../errors.js';
+import { ApiError, invalidRequest } from '../errors.js';
 import type { App, AppDeps } from './app.js';
 import {
   EnvironmentParams,
@@ -19,10 +19,24 @@ import {
 
 const tags = ['log'];
 
+/** Deeper entries are refused before they are serialized: serializing them would exhaust the stack. */
+export const MAX_ENTRY_DEPTH = 100;
+
+function nestingExceeds(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const Offset = z.number().int().min(0).max(MAX_INT53);
 
 const EntryData = z.unknown().openapi({
-  description: 'Any JSON value; at most 64 KiB serialized.',
+  description: 'Any JSON value; at most 64 KiB serialized and 100 levels deep.',
   example: { op: 'set', key: 'k', value: 1 },
 });
 
@@ -106,6 +120,11 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
     const { env } = c.req.valid('param');
     const body = c.req.valid('json');
     const serialized = body.entries.map((entry, index) => {
+      if (nestingExceeds(entry, MAX_ENTRY_DEPTH)) {
+        throw invalidRequest(`Entry ${index} is nested deeper than ${MAX_ENTRY_DEPTH} levels.`, [
+          { path: `body.entries.${index}`, message: `nested deeper than ${MAX_ENTRY_DEPTH} levels` },
+        ]);
+      }
       const text = JSON.stringify(entry);
       if (Buffer.byteLength(text) > maxEntryBytes) {
         throw new ApiError(
