@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { type RunningServer, startServer } from './server.js';
 
 let config;
 try {
@@ -14,21 +14,29 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+let server: RunningServer | undefined;
+let stopping = false;
+
+function stop(signal: NodeJS.Signals): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  // Before the server is up there is nothing to drain; migrations run in a transaction of their own.
+  if (!server) process.exit(0);
+  server.shutdown().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ error: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
 
 try {
-  const server = await startServer(config, logger);
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      server.shutdown().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ error: String(error) }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  server = await startServer(config, logger);
 } catch (error) {
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'failed to start');
   process.exit(1);

@@ -139,6 +139,11 @@ export function createApp(deps: AppDeps): App {
       'request',
     );
   });
+  app.use(async (c, next) => {
+    await next();
+    // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
+    if (deps.lifecycle.draining) c.header('connection', 'close');
+  });
   app.use('/v1/*', async (_c, next) => {
     if (deps.lifecycle.draining) {
       throw new ApiError('unavailable', 'The service is shutting down; retry on another replica.', {}, {
