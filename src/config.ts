@@ -1,5 +1,26 @@
 import { z } from 'zod';
 
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "250ms", "5s", "5m", "2h", "1d", or a bare number of milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration such as 250ms, 5s, 5m, 2h or 1d')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
+    return Number(amount) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS];
+  });
+
+const durationList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()))
+  .pipe(z.array(duration).min(1, 'must list at least one duration'));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -16,6 +37,12 @@ const envSchema = z.object({
   PALISADE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_MAX_ENTRY_BYTES: z.coerce.number().int().min(16).default(64 * 1024),
   PALISADE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  PALISADE_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
+  PALISADE_WEBHOOK_TIMEOUT: duration.default(10_000),
+  PALISADE_WEBHOOK_RETRY_SCHEDULE: durationList.default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+  PALISADE_WEBHOOK_DISABLE_AFTER: duration.optional(),
+  PALISADE_WEBHOOK_POLL_INTERVAL: duration.default(1_000),
+  PALISADE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -29,7 +56,20 @@ export type Config = {
   maxBodyBytes: number;
   maxEntryBytes: number;
   shutdownGraceMs: number;
+  webhooks: WebhookConfig;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+};
+
+export type WebhookConfig = {
+  /** Destinations in private, loopback and link-local ranges are refused unless this is set. */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Delay before each retry; a delivery that has used them all is failed. */
+  retryScheduleMs: number[];
+  /** An endpoint that has failed continuously this long is disabled (default: the schedule's total). */
+  disableAfterMs: number;
+  pollIntervalMs: number;
+  concurrency: number;
 };
 
 export class ConfigError extends Error {
@@ -58,6 +98,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,
+    webhooks: {
+      allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: v.PALISADE_WEBHOOK_TIMEOUT,
+      retryScheduleMs: v.PALISADE_WEBHOOK_RETRY_SCHEDULE,
+      disableAfterMs:
+        v.PALISADE_WEBHOOK_DISABLE_AFTER ?? v.PALISADE_WEBHOOK_RETRY_SCHEDULE.reduce((sum, ms) => sum + ms, 0),
+      pollIntervalMs: v.PALISADE_WEBHOOK_POLL_INTERVAL,
+      concurrency: v.PALISADE_WEBHOOK_CONCURRENCY,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

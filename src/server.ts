@@ -4,10 +4,14 @@ import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
+import { WebhookDispatcher } from './notify/dispatcher.js';
 
 export type RunningServer = { port: number; shutdown(): Promise<void> };
 
-/** Opens the database (migrating it), builds the app and listens; `shutdown` drains and closes. */
+/**
+ * Opens the database (migrating it), builds the app, starts the webhook dispatcher and listens;
+ * `shutdown` drains requests, finishes the deliveries in flight and closes.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const database = await openDatabase(
     config.databaseUrl
@@ -16,6 +20,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
   const lifecycle = { draining: false };
   const app = createApp({ database, config, logger, lifecycle });
+  const dispatcher = new WebhookDispatcher(database, config.webhooks, logger);
+  await dispatcher.start();
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -43,6 +49,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      await dispatcher.stop();
       await database.close();
       logger.info('stopped');
     })();

@@ -9,7 +9,12 @@ async function appOnScratch(draining = false) {
   const lifecycle = { draining };
   const app = createApp({
     database: scratch.handle,
-    config: { adminToken: 'admin-token-for-health-tests', maxBodyBytes: 1024 * 1024, maxEntryBytes: 65536 },
+    config: {
+      adminToken: 'admin-token-for-health-tests',
+      maxBodyBytes: 1024 * 1024,
+      maxEntryBytes: 65536,
+      webhooks: { allowPrivate: true },
+    },
     logger: createLogger('silent'),
     lifecycle,
   });

@@ -14,10 +14,13 @@ import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
 import { registerHealthRoutes } from './health.js';
 import { registerLogRoutes } from './log.js';
+import { registerWebhookRoutes } from './webhooks.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
-  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes'>;
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes'> & {
+    webhooks: Pick<Config['webhooks'], 'allowPrivate'>;
+  };
   logger: Logger;
   /** Set while the process shuts down: new requests are turned away with 503. */
   lifecycle: { draining: boolean };
@@ -42,6 +45,7 @@ export const openApiInfo = {
     { name: 'environments', description: 'Environments and their current token.' },
     { name: 'fencing', description: 'Issue and check fence tokens.' },
     { name: 'log', description: 'The fenced append-only log.' },
+    { name: 'webhooks', description: 'Signed notifications when a generation is fenced out.' },
     { name: 'api-keys', description: 'Tenant keys, managed with the admin token.' },
     { name: 'health', description: 'Liveness and readiness.' },
   ],
@@ -184,6 +188,7 @@ export function createApp(deps: AppDeps): App {
   registerEnvironmentRoutes(app, deps);
   registerFencingRoutes(app, deps);
   registerLogRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Palisade API' }));

@@ -9,7 +9,12 @@ export async function renderOpenApiYaml(): Promise<string> {
   try {
     const app = createApp({
       database,
-      config: { adminToken: undefined, maxBodyBytes: 1024 * 1024, maxEntryBytes: 64 * 1024 },
+      config: {
+        adminToken: undefined,
+        maxBodyBytes: 1024 * 1024,
+        maxEntryBytes: 64 * 1024,
+        webhooks: { allowPrivate: false },
+      },
       logger: createLogger('silent'),
       lifecycle: { draining: false },
     });

@@ -18,6 +18,8 @@ export type DatabaseHandle = {
   kind: 'postgres' | 'pglite';
   /** True once the database answers and every migration in `drizzle/` has been applied. */
   ready(): Promise<boolean>;
+  /** Calls `onNotify` for every NOTIFY on `channel` (from any process sharing the database); resolves to an unsubscribe. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -89,6 +91,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: 'pglite',
       ready: readiness(db),
+      listen: async (channel, onNotify) => {
+        const unsubscribe = await client.listen(channel, onNotify);
+        return async () => {
+          if (!client.closed) await unsubscribe();
+        };
+      },
       close: async () => {
         await client.close();
       },
@@ -106,6 +114,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db,
     kind: 'postgres',
     ready: readiness(db),
+    listen: async (channel, onNotify) => {
+      const subscription = await client.listen(channel, onNotify);
+      return () => subscription.unlisten();
+    },
     close: async () => {
       await client.end({ timeout: 5 });
     },

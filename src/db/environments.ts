@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { assertCurrentToken, fencedError, type Token } from '../fencing.js';
 import type { Database, Transaction } from './client.js';
 import { environments, fences, logEntries } from './schema.js';
+import { recordEvent } from './webhooks.js';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
@@ -128,14 +129,15 @@ export async function listEnvironments(
 
 /**
  * Deletes the environment's log and history and leaves a tombstone that keeps the last epoch, so
- * a token issued before the delete is never issued again if the name is reused.
+ * a token issued before the delete is never issued again if the name is reused. Emits
+ * `environment.deleted` in the same transaction.
  */
 export async function deleteEnvironment(db: Database, tenant: string, name: string): Promise<void> {
   await db.transaction(async (tx) => {
     const row = await lockEnvironment(tx, tenant, name);
     await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
     await tx.delete(fences).where(eq(fences.environmentId, row.id));
-    await tx
+    const [deleted] = await tx
       .update(environments)
       .set({
         deletedAt: sql`now()`,
@@ -144,7 +146,18 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
         upper: 0,
         fencedAt: null,
       })
-      .where(eq(environments.id, row.id));
+      .where(eq(environments.id, row.id))
+      .returning({ deletedAt: environments.deletedAt });
+    await recordEvent(tx, {
+      tenant,
+      type: 'environment.deleted',
+      environment: name,
+      data: {
+        environment: name,
+        last: row.deployGeneration === null ? null : { token: currentToken(row), holder: row.holder },
+        deleted_at: deleted!.deletedAt!.toISOString(),
+      },
+    });
   });
 }
 
@@ -158,7 +171,8 @@ export type FenceOutcome = {
 /**
  * Issues the next token: epoch + 1 with the requested generation, refused when the generation is
  * lower than the current one. Runs under the environment's row lock, so tokens are issued one at
- * a time in commit order across every replica sharing the database.
+ * a time in commit order across every replica sharing the database. Fencing out a holder emits
+ * `generation.fenced` or `epoch.fenced` in the same transaction (the outbox).
  */
 export async function fenceEnvironment(
   db: Database,
@@ -193,12 +207,21 @@ export async function fenceEnvironment(
       upper: updated!.upper,
       fencedAt: updated!.fencedAt!,
     });
-    return {
-      token,
-      holder: request.holder,
-      fencedAt: updated!.fencedAt!,
-      previous: previousToken ? { token: previousToken, holder: row.holder ?? '' } : null,
-    };
+    const previous = previousToken ? { token: previousToken, holder: row.holder ?? '' } : null;
+    if (previous) {
+      await recordEvent(tx, {
+        tenant,
+        type: token.deploy_generation > previous.token.deploy_generation ? 'generation.fenced' : 'epoch.fenced',
+        environment: name,
+        data: {
+          environment: name,
+          fenced: previous,
+          by: { token, holder: request.holder },
+          fenced_at: updated!.fencedAt!.toISOString(),
+        },
+      });
+    }
+    return { token, holder: request.holder, fencedAt: updated!.fencedAt!, previous };
   });
 }
 

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
+  integer,
   index,
   pgTable,
   primaryKey,
@@ -81,4 +83,83 @@ export const logEntries = pgTable(
     appendedAt: timestamptz('appended_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.environmentId, t.offset] })],
+);
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    url: text('url').notNull(),
+    events: text('events').array().notNull(),
+    /** Null delivers events of every environment. */
+    environments: text('environments').array(),
+    description: text('description').notNull().default(''),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    /** The signing secret (`whsec_…`); kept, not hashed, because every delivery is signed with it. */
+    secret: text('secret').notNull(),
+    /** The secret before the last rotation, which still signs until `previousSecretExpiresAt`. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamptz('previous_secret_expires_at'),
+    /** Start of the current run of failed attempts; null while the endpoint is healthy. */
+    failingSince: timestamptz('failing_since'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_tenant_idx').on(t.tenant, t.id)],
+);
+
+/** The transactional outbox: written in the transaction of the change the event describes. */
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    type: text('type').notNull(),
+    /** The exact JSON body every delivery of this event sends, so retries are byte-identical. */
+    payload: text('payload').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('events_tenant_idx').on(t.tenant, t.createdAt)],
+);
+
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due; while an attempt is in flight, when its claim expires. */
+    nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+  ],
+);
+
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: uuid('id').primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    attemptedAt: timestamptz('attempted_at').notNull(),
+    statusCode: integer('status_code'),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+    /** The first KiB of the response body. */
+    responseBody: text('response_body'),
+    nextRetryAt: timestamptz('next_retry_at'),
+  },
+  (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId, t.attemptedAt)],
 );

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/api/app.js';
+import type { WebhookConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
 
 export type Tenant = { tenant: string; key: string; keyId: string };
@@ -24,19 +26,40 @@ export type Harness = {
   newTenant(): Promise<Tenant>;
   /** A name no other test uses. */
   uniqueName(prefix?: string): string;
+  /** Stops the dispatcher, if any, and drops the scratch database. */
+  close(): Promise<void>;
 };
 
-export async function createHarness(backend: Backend): Promise<Harness> {
+export type HarnessOptions = {
+  /** Runs a webhook dispatcher beside the app, with these settings over fast test defaults. */
+  dispatcher?: Partial<WebhookConfig>;
+};
+
+/** Webhook settings for tests: loopback receivers allowed, retries and timeouts in milliseconds. */
+export const testWebhookConfig: WebhookConfig = {
+  allowPrivate: true,
+  timeoutMs: 1_000,
+  retryScheduleMs: [50, 100, 200],
+  disableAfterMs: 60_000,
+  pollIntervalMs: 200,
+  concurrency: 8,
+};
+
+export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
   const maxEntryBytes = 64 * 1024;
   const app = createApp({
     database: scratch.handle,
-    config: { adminToken, maxBodyBytes, maxEntryBytes },
+    config: { adminToken, maxBodyBytes, maxEntryBytes, webhooks: { allowPrivate: true } },
     logger: createLogger('silent'),
     lifecycle: { draining: false },
   });
+  const dispatcher = options.dispatcher
+    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'))
+    : null;
+  await dispatcher?.start();
 
   const request: Harness['request'] = (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -62,17 +85,22 @@ export async function createHarness(backend: Backend): Promise<Harness> {
     return { tenant, key: created.key, keyId: created.id };
   };
 
-  return { app, scratch, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName };
+  const close = async () => {
+    await dispatcher?.stop();
+    await scratch.drop();
+  };
+
+  return { app, scratch, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, close };
 }
 
 /** One scratch database per test file, dropped after it; each test seeds its own tenant. */
-export function useHarness(backend: Backend): () => Harness {
+export function useHarness(backend: Backend, options: HarnessOptions = {}): () => Harness {
   let harness: Harness | undefined;
   beforeAll(async () => {
-    harness = await createHarness(backend);
+    harness = await createHarness(backend, options);
   });
   afterAll(async () => {
-    await harness?.scratch.drop();
+    await harness?.close();
   });
   return () => {
     if (!harness) throw new Error('the harness is set up in beforeAll');

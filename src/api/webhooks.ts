@@ -1,0 +1,349 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  type DeliveryView,
+  type EndpointRow,
+  getEndpoint,
+  listDeliveries,
+  listEndpoints,
+  redeliver,
+  rotateSecret,
+  sendTestEvent,
+  updateEndpoint,
+} from '../db/webhooks.js';
+import { assertRegistrableUrl } from '../notify/destination.js';
+import type { App, AppDeps } from './app.js';
+import {
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  EnvironmentName,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  Limit,
+  NextCursor,
+  tenantSecurity,
+  Timestamp,
+} from './schemas.js';
+
+const tags = ['webhooks'];
+
+/** How long the secret before a rotation keeps signing beside the new one. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
+const SubscribableEvent = z
+  .enum(['generation.fenced', 'epoch.fenced', 'environment.deleted'])
+  .openapi('WebhookEventType');
+
+const WebhookUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http or https URL' })
+  .max(2048)
+  .openapi({ example: 'https://orchestrator.example.com/hooks/palisade' });
+
+const EventList = z
+  .array(SubscribableEvent)
+  .min(1)
+  .refine((list) => new Set(list).size === list.length, 'must not repeat an event type');
+
+const EnvironmentFilter = z
+  .array(EnvironmentName)
+  .min(1)
+  .max(100)
+  .nullable()
+  .openapi({ description: 'Deliver only events of these environments; null or absent: all.' });
+
+const Description = z.string().max(512);
+
+const WebhookEndpoint = z
+  .object({
+    id: z.string().openapi({ example: 'wh_0193f0a1b2c3d4e5f6a7b8c9' }),
+    url: z.string(),
+    events: z.array(SubscribableEvent),
+    environments: z.array(EnvironmentName).nullable(),
+    description: z.string(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable().openapi({ description: 'Why delivery stopped, when it was disabled by the service.' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('WebhookEndpoint');
+
+const Secret = z.string().openapi({
+  description: 'The signing secret (Standard Webhooks); shown only in this response.',
+  example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+});
+
+const WebhookEndpointWithSecret = WebhookEndpoint.extend({ secret: Secret }).openapi('WebhookEndpointWithSecret');
+
+const CreateWebhookRequest = z
+  .strictObject({
+    url: WebhookUrl,
+    events: EventList,
+    environments: EnvironmentFilter.optional(),
+    description: Description.optional(),
+  })
+  .openapi('CreateWebhookRequest');
+
+const UpdateWebhookRequest = z
+  .strictObject({
+    url: WebhookUrl.optional(),
+    events: EventList.optional(),
+    environments: EnvironmentFilter.optional(),
+    description: Description.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one field')
+  .openapi('UpdateWebhookRequest');
+
+const Attempt = z
+  .object({
+    attempted_at: Timestamp,
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    error: z.string().nullable(),
+    response_body: z.string().nullable().openapi({ description: 'The first KiB of the response body.' }),
+    next_retry_at: Timestamp.nullable(),
+  })
+  .openapi('DeliveryAttempt');
+
+const Delivery = z
+  .object({
+    id: z.string(),
+    event_id: z.string().openapi({ description: 'The webhook-id header of every attempt of this delivery.' }),
+    event_type: z.string(),
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    attempt_count: z.number().int(),
+    next_attempt_at: Timestamp.nullable(),
+    created_at: Timestamp,
+    attempts: z.array(Attempt),
+  })
+  .openapi('Delivery');
+
+const WebhookParams = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'wh_0193f0a1b2c3d4e5f6a7b8c9' }),
+});
+
+const DeliveryParams = WebhookParams.extend({
+  delivery_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'delivery_id', in: 'path' }, example: 'dlv_0193f0a1b2c3d4e5f6a7b8c9' }),
+});
+
+function toEndpoint(row: EndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events as z.infer<typeof SubscribableEvent>[],
+    environments: row.environments,
+    description: row.description,
+    enabled: row.enabled,
+    disabled_reason: row.disabledReason,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+function toDelivery(view: DeliveryView): z.infer<typeof Delivery> {
+  return {
+    id: view.id,
+    event_id: view.eventId,
+    event_type: view.eventType,
+    status: view.status,
+    attempt_count: view.attempts,
+    next_attempt_at: view.status === 'pending' ? view.nextAttemptAt.toISOString() : null,
+    created_at: view.createdAt.toISOString(),
+    attempts: view.attemptList.map((a) => ({
+      attempted_at: a.attemptedAt.toISOString(),
+      status_code: a.statusCode,
+      duration_ms: a.durationMs,
+      error: a.error,
+      response_body: a.responseBody,
+      next_retry_at: a.nextRetryAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) =>
+  createRoute({ tags, security: tenantSecurity, ...definition });
+
+const createWebhookRoute = route({
+  method: 'post',
+  path: '/v1/webhooks',
+  operationId: 'createWebhook',
+  summary: 'Register a webhook endpoint',
+  description:
+    'The URL must resolve to a public address (unless the service allows private destinations). The response carries the signing secret, shown only here.',
+  request: { body: jsonBody(CreateWebhookRequest) },
+  responses: {
+    201: jsonResponse(WebhookEndpointWithSecret, 'Registered.'),
+    ...errorResponses({ auth: 'tenant', body: true }),
+  },
+});
+
+const listWebhooksRoute = route({
+  method: 'get',
+  path: '/v1/webhooks',
+  operationId: 'listWebhooks',
+  summary: 'List webhook endpoints',
+  request: { query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(WebhookEndpoint), next_cursor: NextCursor }).openapi('WebhookEndpointList'), 'A page of endpoints.'),
+    ...errorResponses({ auth: 'tenant' }),
+  },
+});
+
+const getWebhookRoute = route({
+  method: 'get',
+  path: '/v1/webhooks/{id}',
+  operationId: 'getWebhook',
+  summary: 'Get a webhook endpoint',
+  request: { params: WebhookParams },
+  responses: {
+    200: jsonResponse(WebhookEndpoint, 'The endpoint.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const updateWebhookRoute = route({
+  method: 'patch',
+  path: '/v1/webhooks/{id}',
+  operationId: 'updateWebhook',
+  summary: 'Change a webhook endpoint, or enable it again',
+  request: { params: WebhookParams, body: jsonBody(UpdateWebhookRequest) },
+  responses: {
+    200: jsonResponse(WebhookEndpoint, 'The changed endpoint.'),
+    ...errorResponses({ auth: 'tenant', notFound: true, body: true }),
+  },
+});
+
+const deleteWebhookRoute = route({
+  method: 'delete',
+  path: '/v1/webhooks/{id}',
+  operationId: 'deleteWebhook',
+  summary: 'Delete a webhook endpoint and its deliveries',
+  request: { params: WebhookParams },
+  responses: {
+    204: { description: 'Deleted.' },
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const rotateSecretRoute = route({
+  method: 'post',
+  path: '/v1/webhooks/{id}/rotate-secret',
+  operationId: 'rotateWebhookSecret',
+  summary: 'Issue a new signing secret',
+  description: 'For 24 hours deliveries carry two signatures, by the new secret and by the old one.',
+  request: { params: WebhookParams },
+  responses: {
+    200: jsonResponse(WebhookEndpointWithSecret, 'The endpoint with its new secret.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const testWebhookRoute = route({
+  method: 'post',
+  path: '/v1/webhooks/{id}/test',
+  operationId: 'testWebhook',
+  summary: 'Send a webhook.test event to this endpoint',
+  request: { params: WebhookParams },
+  responses: {
+    202: jsonResponse(z.object({ event_id: z.string() }).openapi('TestEventAccepted'), 'Queued for delivery.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const listDeliveriesRoute = route({
+  method: 'get',
+  path: '/v1/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
+  summary: 'Deliveries to this endpoint with every attempt, newest first',
+  request: { params: WebhookParams, query: z.object({ limit: Limit, cursor: Cursor }) },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(Delivery), next_cursor: NextCursor }).openapi('DeliveryList'), 'A page of deliveries.'),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+const redeliverRoute = route({
+  method: 'post',
+  path: '/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver',
+  operationId: 'redeliverWebhook',
+  summary: 'Send a delivery again now',
+  request: { params: DeliveryParams },
+  responses: {
+    202: { description: 'Queued; the attempt appears in the delivery’s attempts.' },
+    ...errorResponses({ auth: 'tenant', notFound: true }),
+  },
+});
+
+export function registerWebhookRoutes(app: App, deps: AppDeps): void {
+  const { db } = deps.database;
+  const { allowPrivate } = deps.config.webhooks;
+
+  app.openapi(createWebhookRoute, async (c) => {
+    const body = c.req.valid('json');
+    await assertRegistrableUrl(body.url, allowPrivate);
+    const row = await createEndpoint(db, c.get('tenant'), {
+      url: body.url,
+      events: body.events,
+      environments: body.environments ?? null,
+      description: body.description ?? '',
+    });
+    return c.json({ ...toEndpoint(row), secret: row.secret }, 201);
+  });
+
+  app.openapi(listWebhooksRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await listEndpoints(db, c.get('tenant'), { limit, afterId: decodeCursor(cursor, 'string') });
+    const last = page.items.at(-1);
+    return c.json({ items: page.items.map(toEndpoint), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
+  });
+
+  app.openapi(getWebhookRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(toEndpoint(await getEndpoint(db, c.get('tenant'), id)), 200);
+  });
+
+  app.openapi(updateWebhookRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    if (patch.url !== undefined) await assertRegistrableUrl(patch.url, allowPrivate);
+    return c.json(toEndpoint(await updateEndpoint(db, c.get('tenant'), id, patch)), 200);
+  });
+
+  app.openapi(deleteWebhookRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await deleteEndpoint(db, c.get('tenant'), id);
+    return c.body(null, 204);
+  });
+
+  app.openapi(rotateSecretRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await rotateSecret(db, c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
+    return c.json({ ...toEndpoint(row), secret: row.secret }, 200);
+  });
+
+  app.openapi(testWebhookRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json({ event_id: await sendTestEvent(db, c.get('tenant'), id) }, 202);
+  });
+
+  app.openapi(listDeliveriesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { limit, cursor } = c.req.valid('query');
+    const page = await listDeliveries(db, c.get('tenant'), id, { limit, beforeId: decodeCursor(cursor, 'string') });
+    const last = page.items.at(-1);
+    return c.json({ items: page.items.map(toDelivery), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
+  });
+
+  app.openapi(redeliverRoute, async (c) => {
+    const { id, delivery_id } = c.req.valid('param');
+    await redeliver(db, c.get('tenant'), id, delivery_id);
+    return c.body(null, 202);
+  });
+}

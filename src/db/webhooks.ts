@@ -1,0 +1,336 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, arrayContains, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { notFound } from '../errors.js';
+import type { Database, Transaction } from './client.js';
+import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
+
+export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type AttemptRow = typeof deliveryAttempts.$inferSelect;
+
+/** The channel the outbox notifies after a commit that made deliveries due. */
+export const DELIVERIES_CHANNEL = 'palisade_deliveries';
+
+export const EVENT_TYPES = ['generation.fenced', 'epoch.fenced', 'environment.deleted', 'webhook.test'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Ids that sort by creation time (milliseconds, then random), so lists page newest first by id. */
+const newId = (prefix: string) =>
+  `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
+export function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+function endpointMissing(id: string) {
+  return notFound(`Webhook endpoint '${id}' does not exist.`);
+}
+
+export type EndpointInput = {
+  url: string;
+  events: EventType[];
+  environments: string[] | null;
+  description: string;
+};
+
+export async function createEndpoint(db: Database, tenant: string, input: EndpointInput): Promise<EndpointRow> {
+  const [row] = await db
+    .insert(webhookEndpoints)
+    .values({ id: newId('wh'), tenant, secret: newSecret(), ...input })
+    .returning();
+  return row!;
+}
+
+export async function getEndpoint(db: Database, tenant: string, id: string): Promise<EndpointRow> {
+  const [row] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)));
+  if (!row) throw endpointMissing(id);
+  return row;
+}
+
+export async function listEndpoints(
+  db: Database,
+  tenant: string,
+  page: { limit: number; afterId: string | null },
+): Promise<{ items: EndpointRow[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(
+      and(
+        eq(webhookEndpoints.tenant, tenant),
+        page.afterId === null ? undefined : gt(webhookEndpoints.id, page.afterId),
+      ),
+    )
+    .orderBy(asc(webhookEndpoints.id))
+    .limit(page.limit + 1);
+  return { items: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+export async function updateEndpoint(
+  db: Database,
+  tenant: string,
+  id: string,
+  patch: Partial<EndpointInput> & { enabled?: boolean },
+): Promise<EndpointRow> {
+  const reenable = patch.enabled === true ? { disabledReason: null, failingSince: null } : {};
+  const [row] = await db
+    .update(webhookEndpoints)
+    .set({ ...patch, ...reenable, updatedAt: sql`now()` })
+    .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
+    .returning();
+  if (!row) throw endpointMissing(id);
+  return row;
+}
+
+export async function deleteEndpoint(db: Database, tenant: string, id: string): Promise<void> {
+  const rows = await db
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
+    .returning({ id: webhookEndpoints.id });
+  if (rows.length === 0) throw endpointMissing(id);
+}
+
+/** Issues a new secret; the old one keeps signing, beside it, for `overlapMs`. */
+export async function rotateSecret(db: Database, tenant: string, id: string, overlapMs: number): Promise<EndpointRow> {
+  const [row] = await db
+    .update(webhookEndpoints)
+    .set({
+      previousSecret: webhookEndpoints.secret,
+      previousSecretExpiresAt: sql`now() + ${`${overlapMs} milliseconds`}::interval`,
+      secret: newSecret(),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
+    .returning();
+  if (!row) throw endpointMissing(id);
+  return row;
+}
+
+/**
+ * Writes an event and one delivery per matching enabled endpoint, inside the caller's transaction
+ * (the outbox), and notifies the dispatchers, which PostgreSQL does only if the transaction commits.
+ */
+export async function recordEvent(
+  tx: Transaction,
+  event: { tenant: string; type: EventType; data: unknown; environment: string | null; endpointId?: string },
+): Promise<string> {
+  const id = newId('evt');
+  const createdAt = new Date();
+  const payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data });
+  await tx.insert(events).values({ id, tenant: event.tenant, type: event.type, payload, createdAt });
+
+  const matching = await tx
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(
+      and(
+        eq(webhookEndpoints.tenant, event.tenant),
+        event.endpointId === undefined
+          ? and(
+              eq(webhookEndpoints.enabled, true),
+              arrayContains(webhookEndpoints.events, [event.type]),
+              event.environment === null
+                ? undefined
+                : or(
+                    isNull(webhookEndpoints.environments),
+                    arrayContains(webhookEndpoints.environments, [event.environment]),
+                  ),
+            )
+          : eq(webhookEndpoints.id, event.endpointId),
+      ),
+    );
+  if (matching.length > 0) {
+    await tx
+      .insert(deliveries)
+      .values(matching.map((endpoint) => ({ id: newId('dlv'), eventId: id, endpointId: endpoint.id })));
+    await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
+  }
+  return id;
+}
+
+export type ClaimedDelivery = {
+  id: string;
+  eventId: string;
+  attempts: number;
+  payload: string;
+  endpoint: Pick<EndpointRow, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
+};
+
+/**
+ * Claims up to `limit` due deliveries of enabled endpoints. SKIP LOCKED lets every replica claim at
+ * once without waiting on each other; the claim is a lease (`next_attempt_at` moved `leaseMs` ahead),
+ * so a delivery claimed by a process that dies is claimed again once the lease runs out.
+ */
+export async function claimDueDeliveries(db: Database, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, deliveries.endpointId))
+      .where(
+        and(
+          eq(deliveries.status, 'pending'),
+          lte(deliveries.nextAttemptAt, sql`now()`),
+          eq(webhookEndpoints.enabled, true),
+        ),
+      )
+      .orderBy(asc(deliveries.nextAttemptAt))
+      .limit(limit)
+      .for('update', { of: deliveries, skipLocked: true });
+    if (due.length === 0) return [];
+    const ids = due.map((d) => d.id);
+    await tx
+      .update(deliveries)
+      .set({ nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where(inArray(deliveries.id, ids));
+    const rows = await tx
+      .select({
+        id: deliveries.id,
+        eventId: deliveries.eventId,
+        attempts: deliveries.attempts,
+        payload: events.payload,
+        endpoint: {
+          id: webhookEndpoints.id,
+          url: webhookEndpoints.url,
+          secret: webhookEndpoints.secret,
+          previousSecret: webhookEndpoints.previousSecret,
+          previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
+          failingSince: webhookEndpoints.failingSince,
+        },
+      })
+      .from(deliveries)
+      .innerJoin(events, eq(events.id, deliveries.eventId))
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, deliveries.endpointId))
+      .where(inArray(deliveries.id, ids));
+    return rows;
+  });
+}
+
+export type AttemptOutcome =
+  | { kind: 'succeeded' }
+  | { kind: 'retry'; at: Date }
+  | { kind: 'failed' };
+
+/**
+ * Records one attempt and its consequence for the delivery and the endpoint, in one transaction;
+ * a `disableReason` disables the endpoint.
+ */
+export async function recordAttempt(
+  db: Database,
+  delivery: ClaimedDelivery,
+  attempt: Omit<AttemptRow, 'id' | 'deliveryId' | 'nextRetryAt'>,
+  outcome: AttemptOutcome,
+  disableReason: string | null,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.insert(deliveryAttempts).values({
+      id: randomUUID(),
+      deliveryId: delivery.id,
+      ...attempt,
+      nextRetryAt: outcome.kind === 'retry' ? outcome.at : null,
+    });
+    await tx
+      .update(deliveries)
+      .set({
+        status: outcome.kind === 'retry' ? 'pending' : outcome.kind,
+        attempts: sql`${deliveries.attempts} + 1`,
+        nextAttemptAt: outcome.kind === 'retry' ? outcome.at : attempt.attemptedAt,
+      })
+      .where(eq(deliveries.id, delivery.id));
+    await tx
+      .update(webhookEndpoints)
+      .set(
+        outcome.kind === 'succeeded'
+          ? { failingSince: null }
+          : {
+              failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${attempt.attemptedAt})`,
+              ...(disableReason ? { enabled: false, disabledReason: disableReason, updatedAt: sql`now()` } : {}),
+            },
+      )
+      .where(eq(webhookEndpoints.id, delivery.endpoint.id));
+  });
+}
+
+/** Makes a delivery due now again, whatever its status. */
+export async function redeliver(db: Database, tenant: string, endpointId: string, deliveryId: string): Promise<void> {
+  await getEndpoint(db, tenant, endpointId);
+  await db.transaction(async (tx) => {
+    const rows = await tx
+      .update(deliveries)
+      .set({ status: 'pending', nextAttemptAt: sql`now()` })
+      .where(and(eq(deliveries.id, deliveryId), eq(deliveries.endpointId, endpointId)))
+      .returning({ id: deliveries.id });
+    if (rows.length === 0) throw notFound(`Delivery '${deliveryId}' does not exist for this endpoint.`);
+    await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
+  });
+}
+
+export type DeliveryView = DeliveryRow & { eventType: string; attemptList: AttemptRow[] };
+
+export async function listDeliveries(
+  db: Database,
+  tenant: string,
+  endpointId: string,
+  page: { limit: number; beforeId: string | null },
+): Promise<{ items: DeliveryView[]; hasMore: boolean }> {
+  await getEndpoint(db, tenant, endpointId);
+  const rows = await db
+    .select({ delivery: deliveries, eventType: events.type })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .where(
+      and(
+        eq(deliveries.endpointId, endpointId),
+        page.beforeId === null ? undefined : sql`${deliveries.id} < ${page.beforeId}`,
+      ),
+    )
+    .orderBy(desc(deliveries.id))
+    .limit(page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const attempts =
+    items.length === 0
+      ? []
+      : await db
+          .select()
+          .from(deliveryAttempts)
+          .where(inArray(deliveryAttempts.deliveryId, items.map((r) => r.delivery.id)))
+          .orderBy(asc(deliveryAttempts.attemptedAt));
+  return {
+    items: items.map((r) => ({
+      ...r.delivery,
+      eventType: r.eventType,
+      attemptList: attempts.filter((a) => a.deliveryId === r.delivery.id),
+    })),
+    hasMore: rows.length > page.limit,
+  };
+}
+
+/** When the earliest pending delivery of an enabled endpoint is due, or null when none is pending. */
+export async function nextDueAt(db: Database): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: deliveries.nextAttemptAt })
+    .from(deliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, deliveries.endpointId))
+    .where(and(eq(deliveries.status, 'pending'), eq(webhookEndpoints.enabled, true)))
+    .orderBy(asc(deliveries.nextAttemptAt))
+    .limit(1);
+  return row?.at ?? null;
+}
+
+/** Emits a `webhook.test` event to this one endpoint, whether or not it subscribes to it. */
+export async function sendTestEvent(db: Database, tenant: string, id: string): Promise<string> {
+  const endpoint = await getEndpoint(db, tenant, id);
+  return db.transaction((tx) =>
+    recordEvent(tx, {
+      tenant,
+      type: 'webhook.test',
+      environment: null,
+      endpointId: endpoint.id,
+      data: { endpoint_id: endpoint.id, message: 'This is a test event from Palisade.' },
+    }),
+  );
+}
