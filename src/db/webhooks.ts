@@ -247,7 +247,7 @@ export async function recordAttempt(
         outcome.kind === 'succeeded'
           ? { failingSince: null }
           : {
-              failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${attempt.attemptedAt})`,
+              failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${attempt.attemptedAt.toISOString()}::timestamptz)`,
               ...(disableReason ? { enabled: false, disabledReason: disableReason, updatedAt: sql`now()` } : {}),
             },
       )

@@ -33,6 +33,8 @@ export type Harness = {
 export type HarnessOptions = {
   /** Runs a webhook dispatcher beside the app, with these settings over fast test defaults. */
   dispatcher?: Partial<WebhookConfig>;
+  /** Whether webhook URLs may point at private and loopback addresses (default true, for loopback receivers). */
+  allowPrivateWebhooks?: boolean;
 };
 
 /** Webhook settings for tests: loopback receivers allowed, retries and timeouts in milliseconds. */
@@ -52,7 +54,7 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   const maxEntryBytes = 64 * 1024;
   const app = createApp({
     database: scratch.handle,
-    config: { adminToken, maxBodyBytes, maxEntryBytes, webhooks: { allowPrivate: true } },
+    config: { adminToken, maxBodyBytes, maxEntryBytes, webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true } },
     logger: createLogger('silent'),
     lifecycle: { draining: false },
   });
