@@ -54,6 +54,8 @@ const catalog: Record<ErrorCode, { status: ErrorStatus; title: string; action: E
 
 export const PROBLEM_TYPE_BASE = 'https://palisade.dev/problems/';
 
+export const PROBLEM_JSON = 'application/problem+json';
+
 export function codeToStatus(code: ErrorCode): ErrorStatus {
   return catalog[code].status;
 }
@@ -78,7 +80,7 @@ export class ApiError extends Error {
     action?: ErrorAction,
   ) {
     super(detail);
-    this.status = catalog[code].status;
+    this.status = codeToStatus(code);
     this.action = action ?? catalog[code].action;
   }
 

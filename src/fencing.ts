@@ -5,46 +5,57 @@ export type Token = { deploy_generation: number; epoch: number };
 export type FenceKind = 'deploy_generation' | 'epoch';
 
 /**
- * Decides whether a writer holding `yours` may write while `current` is the environment's token.
- * Only the current token may write. An older token is fenced, by `deploy_generation` whenever the
- * current generation is higher, by `epoch` only within the same generation. Epochs are issued
- * strictly increasing, so a token whose epoch was never reached, or whose epoch is current but
- * generation is not, was never issued here: it is forged or from another environment.
+ * What a writer's token is checked against. `lastIssued` is the newest token ever issued for the
+ * environment's name, kept when the environment is deleted; `current` is that token while it is
+ * in force, and null before the first fence and after a delete.
  */
-export function assertCurrentToken(current: Token | null, yours: Token): void {
-  if (current === null) {
-    throw new ApiError(
-      'token_from_future',
-      'No token has been issued for this environment yet, so this token was never issued here.',
-      { current_token: null, your_token: yours },
-    );
-  }
-  if (yours.epoch === current.epoch && yours.deploy_generation === current.deploy_generation) {
-    return;
-  }
+export type TokenState = { current: Token | null; lastIssued: Token | null };
+
+const show = (token: Token) => `{deploy_generation: ${token.deploy_generation}, epoch: ${token.epoch}}`;
+
+/**
+ * Only the current token may write. A token that was issued here and is no longer current is
+ * fenced: by `deploy_generation` whenever a higher generation has been issued since, by `epoch`
+ * only within the same generation. Epochs are issued strictly increasing and generations never
+ * decrease, so a token beyond the last one issued was never issued here (forged, or from another
+ * environment).
+ */
+export function assertCurrentToken(state: TokenState, yours: Token): void {
+  const { current, lastIssued } = state;
   const neverIssued =
-    yours.epoch >= current.epoch || yours.deploy_generation > current.deploy_generation;
+    lastIssued === null ||
+    yours.epoch > lastIssued.epoch ||
+    yours.deploy_generation > lastIssued.deploy_generation ||
+    (yours.epoch === lastIssued.epoch && yours.deploy_generation !== lastIssued.deploy_generation);
   if (neverIssued) {
     throw new ApiError(
       'token_from_future',
-      `Token {deploy_generation: ${yours.deploy_generation}, epoch: ${yours.epoch}} was never issued for this environment; the current token is {deploy_generation: ${current.deploy_generation}, epoch: ${current.epoch}}.`,
+      lastIssued === null
+        ? 'No token has been issued for this environment yet, so this token was never issued here.'
+        : `Token ${show(yours)} was never issued for this environment; the newest issued is ${show(lastIssued)}.`,
       { current_token: current, your_token: yours },
     );
   }
-  const kind: FenceKind =
-    current.deploy_generation > yours.deploy_generation ? 'deploy_generation' : 'epoch';
-  throw fencedError(kind, current, { your_token: yours });
+  if (current && current.epoch === yours.epoch) return;
+  const newest = current ?? lastIssued!;
+  throw fencedError(newest.deploy_generation > yours.deploy_generation ? 'deploy_generation' : 'epoch', current, {
+    your_token: yours,
+  });
 }
 
 export function fencedError(
   kind: FenceKind,
-  current: Token,
+  current: Token | null,
   yours: { your_token: Token } | { your_deploy_generation: number },
 ): ApiError {
-  const detail =
-    kind === 'deploy_generation'
-      ? `Deploy generation ${current.deploy_generation} has taken over this environment; a process of an older generation must stop writing and exit.`
-      : `Generation ${current.deploy_generation} was fenced again at epoch ${current.epoch}; this process holds an older epoch and must halt.`;
+  let detail: string;
+  if (current === null) {
+    detail = 'The environment was deleted after this token was issued; the token can never write again.';
+  } else if (kind === 'deploy_generation') {
+    detail = `Deploy generation ${current.deploy_generation} has taken over this environment; a process of an older generation must stop writing and exit.`;
+  } else {
+    detail = `Generation ${current.deploy_generation} was fenced again at epoch ${current.epoch}; this process holds an older epoch and must halt.`;
+  }
   return new ApiError(
     'fenced',
     detail,

@@ -89,7 +89,7 @@ describe('environments — happy path', () => {
     expect(recreated.status).toBe(201);
     expect(await recreated.json()).toMatchObject({ token: null, upper: 0, holder: null });
     const stale = await h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body: { token: before, entries: [1] } });
-    await expectProblem(stale, 409, 'token_from_future', { current_token: null });
+    await expectProblem(stale, 409, 'fenced', { kind: 'epoch', current_token: null, your_token: before });
 
     const after = await fence(1);
     expect(after).toEqual({ token: { deploy_generation: 1, epoch: 3 }, previous: null });
@@ -97,6 +97,28 @@ describe('environments — happy path', () => {
     await expectProblem(staleAgain, 409, 'fenced', { kind: 'epoch' });
     const history = await json(await h.request('GET', `/v1/environments/${env}/history`, { key: t.key }));
     expect(history.items.map((i: any) => i.token.epoch)).toEqual([3]);
+  });
+});
+
+describe('environments — re-created after a delete', () => {
+  it('a lower generation than any issued before the delete is refused; a writer from before is terminated', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    const env = h.uniqueName();
+    const fence = (generation: number) =>
+      h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: generation, holder: 'x' } });
+    const old = (await json(await fence(5))).token;
+    await h.request('DELETE', `/v1/environments/${env}`, { key: t.key });
+
+    await expectProblem(await fence(4), 409, 'fenced', {
+      kind: 'deploy_generation',
+      current_token: null,
+      your_deploy_generation: 4,
+    });
+    const next = await json(await fence(6));
+    expect(next).toEqual({ token: { deploy_generation: 6, epoch: 2 }, previous: null });
+    const stale = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: old } });
+    await expectProblem(stale, 409, 'fenced', { kind: 'deploy_generation', action: 'terminate', current_token: next.token });
   });
 });
 
@@ -120,7 +142,8 @@ describe('environments — errors', () => {
   it('a bad limit or cursor is 400', async () => {
     const h = harness();
     const t = await h.newTenant();
-    for (const query of ['limit=0', 'limit=1001', 'limit=ten', 'cursor=not-a-cursor', 'cursor=eyJ2IjoxfQ']) {
+    // The last cursor decodes to {"v":"\u0000"}: well-formed base64 JSON, but no name has a NUL.
+    for (const query of ['limit=0', 'limit=1001', 'limit=ten', 'cursor=not-a-cursor', 'cursor=eyJ2IjoxfQ', 'cursor=eyJ2IjoiXHUwMDAwIn0']) {
       const res = await h.request('GET', `/v1/environments?${query}`, { key: t.key });
       await expectProblem(res, 400, 'invalid_request');
     }

@@ -127,6 +127,8 @@ describe('fence — errors', () => {
     ['empty holder', { deploy_generation: 1, holder: '' }, 'body.holder'],
     ['holder too long', { deploy_generation: 1, holder: 'h'.repeat(257) }, 'body.holder'],
     ['unknown member', { deploy_generation: 1, holder: 'x', lease: 10 }, 'body'],
+    ['a NUL in the holder', { deploy_generation: 1, holder: 'a\u0000b' }, 'body.holder'],
+    ['an unpaired surrogate in the holder', { deploy_generation: 1, holder: 'a\ud800' }, 'body.holder'],
     ['an array body', [1], 'body'],
   ])('%s is 400 invalid_request and creates nothing', async (_, body, path) => {
     const h = harness();

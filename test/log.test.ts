@@ -175,6 +175,19 @@ describe('log — errors leave the log unchanged', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a number beyond double range is 400, not silently stored as null', async () => {
+    const h = harness();
+    const { t, env, token, before } = await setup(h);
+    const res = await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      rawBody: `{"token": ${JSON.stringify(token)}, "entries": [{"n": 1e400}]}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    const problem = await expectProblem(res, 400, 'invalid_request');
+    expect(problem.errors).toEqual([{ path: 'body.entries.0', message: 'has a number out of range' }]);
+    expect(await readAll(h, t, env)).toEqual(before);
+  });
+
   it('a body over 1 MiB is 413', async () => {
     const h = harness();
     const { t, env, token, before } = await setup(h);
@@ -205,7 +218,7 @@ describe('log — errors leave the log unchanged', () => {
   it('reading with a bad from or limit is 400; an unknown environment is 404', async () => {
     const h = harness();
     const { t, env } = await setup(h);
-    for (const query of ['from=-1', 'from=abc', 'limit=0', 'limit=1001', 'from=9007199254740992']) {
+    for (const query of ['from=-1', 'from=abc', 'limit=0', 'limit=1001', 'from=9007199254740992', 'from=', 'from=%20', 'from=0x1', 'limit=1e1', 'from=1.5']) {
       const res = await h.request('GET', `/v1/environments/${env}/log?${query}`, { key: t.key });
       await expectProblem(res, 400, 'invalid_request');
     }

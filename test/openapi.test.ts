@@ -78,6 +78,10 @@ describe('openapi.yaml', () => {
         if (operation.requestBody) {
           attempts.push(
             h.request(method, unknownPath, { key: rightKey, rawBody: '{', headers: { 'content-type': 'application/json' } }),
+          );
+        }
+        if (method !== 'get') {
+          attempts.push(
             h.request(method, unknownPath, { key: rightKey, rawBody: oversized, headers: { 'content-type': 'application/json' } }),
           );
         }

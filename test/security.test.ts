@@ -1,5 +1,6 @@
-import postgres from 'postgres';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { apiKeys, environments } from '../src/db/schema.js';
 import { httpBackend } from './support/database.js';
 import { json, useHarness, type Harness } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -53,6 +54,7 @@ describe('authentication', () => {
     for (const [method, path, body] of tenantRoutes(env)) {
       await expectProblem(await h.request(method, path, { key: h.adminToken, body }), 403, 'forbidden', { action: 'abort' });
     }
+    expect(await h.scratch.handle.db.select().from(environments).where(eq(environments.name, env))).toEqual([]);
   });
 
   it('a tenant key on an admin route is 403; a wrong admin token is 401', async () => {
@@ -81,16 +83,9 @@ describe('authentication', () => {
       await h.request('POST', '/v1/api-keys', { key: h.adminToken, body: { tenant: t.tenant, name: 'second' } }),
     );
     expect(created).toMatchObject({ tenant: t.tenant, name: 'second', key: expect.stringMatching(/^pal_/) });
-    if (h.scratch.url) {
-      const sql = postgres(h.scratch.url, { max: 1 });
-      try {
-        const rows = await sql`select * from api_keys where id = ${created.id}`;
-        expect(rows).toHaveLength(1);
-        expect(JSON.stringify(rows)).not.toContain(created.key);
-      } finally {
-        await sql.end();
-      }
-    }
+    const rows = await h.scratch.handle.db.select().from(apiKeys).where(eq(apiKeys.id, created.id));
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(created.key);
     // Two keys of one tenant see the same environments.
     await h.request('PUT', '/v1/environments/shared', { key: t.key });
     expect(await environmentCount(h, created.key)).toBe(1);

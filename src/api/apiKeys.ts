@@ -2,19 +2,27 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
 import { notFound } from '../errors.js';
 import type { App, AppDeps } from './app.js';
-import { adminSecurity, errorResponses, jsonBody, jsonResponse, Timestamp } from './schemas.js';
+import {
+  adminSecurity,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  NAME_PATTERN,
+  StorableText,
+  Timestamp,
+} from './schemas.js';
 
 const tags = ['api-keys'];
 
 const TenantName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$')
+  .regex(NAME_PATTERN, `must match ${NAME_PATTERN.source}`)
   .openapi({ description: 'The tenant; it exists from the first key that names it.', example: 'acme' });
 
 const CreateApiKeyRequest = z
   .strictObject({
     tenant: TenantName,
-    name: z.string().min(1).max(128).openapi({ example: 'orders-db deployer' }),
+    name: StorableText.check(z.minLength(1), z.maxLength(128)).openapi({ example: 'orders-db deployer' }),
   })
   .openapi('CreateApiKeyRequest');
 
@@ -29,11 +37,10 @@ const CreatedApiKey = z
   .openapi('CreatedApiKey');
 
 const KeyParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'key_5f1c0e2d9a7b3c4d5e6f7a8b' }),
+  id: StorableText.check(z.minLength(1), z.maxLength(64)).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'key_5f1c0e2d9a7b3c4d5e6f7a8b',
+  }),
 });
 
 const createRouteDef = createRoute({
@@ -46,7 +53,7 @@ const createRouteDef = createRoute({
   request: { body: jsonBody(CreateApiKeyRequest) },
   responses: {
     201: jsonResponse(CreatedApiKey, 'The key; store it now, it is not shown again.'),
-    ...errorResponses({ auth: 'admin', body: true }),
+    ...errorResponses({ auth: 'admin' }),
   },
 });
 

@@ -7,7 +7,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { ApiError, invalidRequest } from '../errors.js';
+import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { authenticate } from './auth.js';
 import { registerEnvironmentRoutes } from './environments.js';
@@ -28,8 +28,6 @@ export type AppDeps = {
 
 export type AppEnv = { Variables: { tenant: string; requestId: string } };
 export type App = OpenAPIHono<AppEnv>;
-
-const PROBLEM_JSON = 'application/problem+json';
 
 export const openApiInfo = {
   openapi: '3.1.0',
@@ -75,8 +73,14 @@ function isDatabaseUnavailable(error: unknown): boolean {
     const code = typeof e.code === 'string' ? e.code : '';
     // PGlite has no error codes of its own; a closed instance says so only in its message.
     if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
-    // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many connections)
-    if (UNAVAILABLE_ERRNO.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') {
+    // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
+    // connections), and 40001/40P01 (serialization failure, deadlock), which a retry resolves.
+    if (
+      UNAVAILABLE_ERRNO.has(code) ||
+      code.startsWith('08') ||
+      /^57P0[1-3]$/.test(code) ||
+      ['53300', '40001', '40P01'].includes(code)
+    ) {
       return true;
     }
     e = e.cause as typeof e;
@@ -87,9 +91,6 @@ function isDatabaseUnavailable(error: unknown): boolean {
 function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
-    if (error.status === 413) {
-      return new ApiError('payload_too_large', 'The request body is over the size limit.');
-    }
     if (error.status === 415) {
       return invalidRequest('The request body must be JSON, sent with Content-Type: application/json.', [
         { path: 'header.content-type', message: 'must be application/json' },
@@ -198,15 +199,17 @@ export function createApp(deps: AppDeps): App {
   app.onError((error, c) => {
     const known = toApiError(error);
     if (known) return problemResponse(c, known);
-    // The message and code locate the bug; the stack and the error's data stay out of the logs.
+    // A driver error wrapped by the query builder carries the SQL and its parameters (request data)
+    // in its message; log only the database's own code and message, and never the stack.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
     deps.logger.error(
       {
         request_id: c.get('requestId'),
         method: c.req.method,
         path: c.req.path,
         error: error.name,
-        error_code: (error as { code?: unknown }).code,
-        error_message: error.message,
+        error_code: cause?.code ?? (error as { code?: unknown }).code,
+        error_message: cause && typeof cause.message === 'string' ? cause.message : error.message,
       },
       'unhandled error',
     );

@@ -66,7 +66,7 @@ const fenceRoute = createRoute({
   request: { params: EnvironmentParams, body: jsonBody(FenceRequest) },
   responses: {
     200: jsonResponse(FenceResult, 'The new token, and the holder it fenced out.'),
-    ...errorResponses({ auth: 'tenant', body: true, conflicts: [FencedProblem] }),
+    ...errorResponses({ auth: 'tenant', conflicts: [FencedProblem] }),
   },
 });
 
@@ -83,7 +83,6 @@ const confirmRoute = createRoute({
     ...errorResponses({
       auth: 'tenant',
       notFound: true,
-      body: true,
       conflicts: [FencedProblem, TokenFromFutureProblem],
     }),
   },

@@ -8,6 +8,7 @@ import {
   FencedProblem,
   jsonBody,
   jsonResponse,
+  integerQuery,
   Limit,
   MAX_INT53,
   tenantSecurity,
@@ -22,15 +23,20 @@ const tags = ['log'];
 /** Deeper entries are refused before they are serialized: serializing them would exhaust the stack. */
 export const MAX_ENTRY_DEPTH = 100;
 
-function nestingExceeds(value: unknown, limit: number): boolean {
+/**
+ * Why an entry cannot be stored as sent, or null. Numbers beyond double range parse to Infinity,
+ * which JSON cannot carry: storing it would silently turn it into null.
+ */
+function unstorableEntry(value: unknown): string | null {
   const pending: [unknown, number][] = [[value, 1]];
   while (pending.length > 0) {
     const [current, depth] = pending.pop()!;
+    if (typeof current === 'number' && !Number.isFinite(current)) return 'has a number out of range';
     if (current === null || typeof current !== 'object') continue;
-    if (depth > limit) return true;
+    if (depth > MAX_ENTRY_DEPTH) return `nested deeper than ${MAX_ENTRY_DEPTH} levels`;
     for (const child of Object.values(current)) pending.push([child, depth + 1]);
   }
-  return false;
+  return null;
 }
 
 const Offset = z.number().int().min(0).max(MAX_INT53);
@@ -80,7 +86,6 @@ const appendRoute = createRoute({
     ...errorResponses({
       auth: 'tenant',
       notFound: true,
-      body: true,
       conflicts: [FencedProblem, UpperMismatchProblem, TokenFromFutureProblem],
     }),
   },
@@ -96,13 +101,7 @@ const readRoute = createRoute({
   request: {
     params: EnvironmentParams,
     query: z.object({
-      from: z.coerce
-        .number()
-        .int()
-        .min(0)
-        .max(MAX_INT53)
-        .default(0)
-        .openapi({ param: { name: 'from', in: 'query' }, type: 'integer', description: 'First offset to read.' }),
+      from: integerQuery('from', { min: 0, max: MAX_INT53, default: 0 }, 'First offset to read.'),
       limit: Limit,
     }),
   },
@@ -120,10 +119,9 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
     const { env } = c.req.valid('param');
     const body = c.req.valid('json');
     const serialized = body.entries.map((entry, index) => {
-      if (nestingExceeds(entry, MAX_ENTRY_DEPTH)) {
-        throw invalidRequest(`Entry ${index} is nested deeper than ${MAX_ENTRY_DEPTH} levels.`, [
-          { path: `body.entries.${index}`, message: `nested deeper than ${MAX_ENTRY_DEPTH} levels` },
-        ]);
+      const problem = unstorableEntry(entry);
+      if (problem) {
+        throw invalidRequest(`Entry ${index} ${problem}.`, [{ path: `body.entries.${index}`, message: problem }]);
       }
       const text = JSON.stringify(entry);
       if (Buffer.byteLength(text) > maxEntryBytes) {

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ApiError, ErrorAction, ErrorCode, type ErrorStatus } from '../errors.js';
+import { ErrorAction, ErrorCode, type ErrorStatus, invalidRequest, PROBLEM_JSON } from '../errors.js';
 
 /** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
 
@@ -30,9 +30,12 @@ export const Timestamp = z
   .string()
   .openapi({ format: 'date-time', description: 'RFC 3339 UTC time.', example: '2026-11-26T02:30:00.000Z' });
 
+/** The shape of environment and tenant names. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
 export const EnvironmentName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9._-]{0,62}$')
+  .regex(NAME_PATTERN, `must match ${NAME_PATTERN.source}`)
   .openapi({
     param: { name: 'env', in: 'path' },
     description: 'Environment name, unique per tenant.',
@@ -41,24 +44,39 @@ export const EnvironmentName = z
 
 export const EnvironmentParams = z.object({ env: EnvironmentName });
 
-export const Holder = z
-  .string()
-  .min(1)
-  .max(256)
-  .openapi({ description: 'Free-form label of the token holder (pod name, host:pid).', example: 'coordinator-7f9c:4121' });
+/** PostgreSQL text holds neither NUL characters nor unpaired surrogates; refuse them up front. */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
+}
 
-export const Limit = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(1000)
-  .default(100)
-  .openapi({
-    param: { name: 'limit', in: 'query' },
-    description: 'Page size, 1 .. 1000.',
-    example: 100,
-    type: 'integer',
-  });
+export const StorableText = z
+  .string()
+  .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+
+export const Holder = StorableText.check(z.minLength(1), z.maxLength(256)).openapi({
+  description: 'Free-form label of the token holder (pod name, host:pid).',
+  example: 'coordinator-7f9c:4121',
+});
+
+/** A non-negative integer query parameter, written in plain digits. */
+export function integerQuery(name: string, bounds: { min: number; max: number; default: number }, description: string) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a non-negative integer in plain digits')
+    .transform(Number)
+    .pipe(z.number().min(bounds.min).max(bounds.max))
+    .default(bounds.default)
+    .openapi({
+      param: { name, in: 'query' },
+      type: 'integer',
+      minimum: bounds.min,
+      maximum: bounds.max,
+      default: bounds.default,
+      description,
+    });
+}
+
+export const Limit = integerQuery('limit', { min: 1, max: 1000, default: 100 }, 'Page size, 1 .. 1000.');
 
 export const Cursor = z
   .string()
@@ -86,14 +104,13 @@ export function decodeCursor<T extends 'string' | 'number'>(
   if (cursor === undefined) return null;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown };
-    const valid = kind === 'number' ? Number.isSafeInteger(parsed.v) : typeof parsed.v === 'string';
+    const valid =
+      kind === 'number' ? Number.isSafeInteger(parsed.v) : typeof parsed.v === 'string' && isStorableText(parsed.v);
     if (valid) return parsed.v as T extends 'string' ? string : number;
   } catch {
     // Falls through to the 400 below: the client sent something that no page ever returned.
   }
-  throw new ApiError('invalid_request', 'The cursor is not one this API returned.', {
-    errors: [{ path: 'query.cursor', message: 'invalid cursor' }],
-  });
+  throw invalidRequest('The cursor is not one this API returned.', [{ path: 'query.cursor', message: 'invalid cursor' }]);
 }
 
 const problemMembers = {
@@ -138,7 +155,9 @@ export const FencedProblem = z
       description:
         'deploy_generation: a newer generation took over (action terminate, exit 0); epoch: the same generation was fenced again (action halt).',
     }),
-    current_token: Token,
+    current_token: Token.nullable().openapi({
+      description: 'The token in force; null when the environment was deleted since and has not been fenced again.',
+    }),
     your_token: Token.optional(),
     your_deploy_generation: DeployGeneration.optional(),
   })
@@ -162,8 +181,6 @@ export const TokenFromFutureProblem = z
   })
   .openapi('TokenFromFutureProblem');
 
-const PROBLEM_JSON = 'application/problem+json';
-
 const descriptions: Record<ErrorStatus, string> = {
   400: 'Malformed JSON or a schema violation (invalid_request).',
   401: 'Missing, unknown or revoked key (unauthorized).',
@@ -180,13 +197,12 @@ const descriptions: Record<ErrorStatus, string> = {
 type ConflictSchema = typeof FencedProblem | typeof UpperMismatchProblem | typeof TokenFromFutureProblem;
 
 /**
- * The error responses of a route. 400, 401, 500 and 503 can happen on every authenticated route;
- * the rest are named by the route.
+ * The error responses of a route. 400, 401, 403, 413, 500 and 503 can happen on every
+ * authenticated route; 404 and 409 are named by the route.
  */
 export function errorResponses(options: {
   auth: 'tenant' | 'admin' | 'none';
   notFound?: boolean;
-  body?: boolean;
   conflicts?: ConflictSchema[];
 }) {
   const problem = (status: ErrorStatus, schema: z.ZodType) => ({
@@ -202,7 +218,8 @@ export function errorResponses(options: {
     ...(options.auth === 'none' ? {} : { ...problem(401, Problem), ...problem(403, Problem) }),
     ...(options.notFound ? problem(404, Problem) : {}),
     ...(conflicts.length > 0 ? problem(409, conflictSchema) : {}),
-    ...(options.body ? problem(413, PayloadTooLargeProblem) : {}),
+    // The body limit guards every authenticated route, whether or not it reads a body.
+    ...(options.auth === 'none' ? {} : problem(413, PayloadTooLargeProblem)),
     ...problem(500, Problem),
     ...problem(503, Problem),
   };

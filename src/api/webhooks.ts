@@ -23,7 +23,9 @@ import {
   jsonBody,
   jsonResponse,
   Limit,
+  isStorableText,
   NextCursor,
+  StorableText,
   tenantSecurity,
   Timestamp,
 } from './schemas.js';
@@ -40,6 +42,7 @@ const SubscribableEvent = z
 const WebhookUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http or https URL' })
   .max(2048)
+  .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates')
   .openapi({ example: 'https://orchestrator.example.com/hooks/palisade' });
 
 const EventList = z
@@ -54,7 +57,7 @@ const EnvironmentFilter = z
   .nullable()
   .openapi({ description: 'Deliver only events of these environments; null or absent: all.' });
 
-const Description = z.string().max(512);
+const Description = StorableText.check(z.maxLength(512));
 
 const WebhookEndpoint = z
   .object({
@@ -122,15 +125,17 @@ const Delivery = z
   .openapi('Delivery');
 
 const WebhookParams = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'wh_0193f0a1b2c3d4e5f6a7b8c9' }),
+  id: StorableText.check(z.minLength(1), z.maxLength(64)).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'wh_0193f0a1b2c3d4e5f6a7b8c9',
+  }),
 });
 
 const DeliveryParams = WebhookParams.extend({
-  delivery_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'delivery_id', in: 'path' }, example: 'dlv_0193f0a1b2c3d4e5f6a7b8c9' }),
+  delivery_id: StorableText.check(z.minLength(1), z.maxLength(64)).openapi({
+    param: { name: 'delivery_id', in: 'path' },
+    example: 'dlv_0193f0a1b2c3d4e5f6a7b8c9',
+  }),
 });
 
 function toEndpoint(row: EndpointRow) {
@@ -180,7 +185,7 @@ const createWebhookRoute = route({
   request: { body: jsonBody(CreateWebhookRequest) },
   responses: {
     201: jsonResponse(WebhookEndpointWithSecret, 'Registered.'),
-    ...errorResponses({ auth: 'tenant', body: true }),
+    ...errorResponses({ auth: 'tenant' }),
   },
 });
 
@@ -216,7 +221,7 @@ const updateWebhookRoute = route({
   request: { params: WebhookParams, body: jsonBody(UpdateWebhookRequest) },
   responses: {
     200: jsonResponse(WebhookEndpoint, 'The changed endpoint.'),
-    ...errorResponses({ auth: 'tenant', notFound: true, body: true }),
+    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 

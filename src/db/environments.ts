@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
-import { assertCurrentToken, fencedError, type Token } from '../fencing.js';
+import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
 import type { Database, Transaction } from './client.js';
 import { environments, fences, logEntries } from './schema.js';
 import { recordEvent } from './webhooks.js';
@@ -19,10 +19,18 @@ export type EnvironmentState = {
 
 export type FenceRecord = { token: Token; holder: string; upper: number; fencedAt: Date };
 
+/** The newest token issued for this name; kept by the tombstone of a deleted environment. */
+export function lastIssuedToken(row: EnvironmentRow): Token | null {
+  return row.deployGeneration === null ? null : { deploy_generation: row.deployGeneration, epoch: row.epoch };
+}
+
+/** The token in force: the last one issued, unless the environment was deleted since (`fenced_at` cleared). */
 export function currentToken(row: EnvironmentRow): Token | null {
-  return row.deployGeneration === null
-    ? null
-    : { deploy_generation: row.deployGeneration, epoch: row.epoch };
+  return row.fencedAt === null ? null : lastIssuedToken(row);
+}
+
+export function tokenState(row: EnvironmentRow): TokenState {
+  return { current: currentToken(row), lastIssued: lastIssuedToken(row) };
 }
 
 export function toState(row: EnvironmentRow): EnvironmentState {
@@ -42,6 +50,16 @@ function byName(tenant: string, name: string) {
 
 function environmentMissing(name: string) {
   return notFound(`Environment '${name}' does not exist.`);
+}
+
+/** The live environment row; 404 when absent or deleted. */
+export async function findEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow> {
+  const [row] = await db
+    .select()
+    .from(environments)
+    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
+  if (!row) throw environmentMissing(name);
+  return row;
 }
 
 /** The live environment row, locked until the transaction ends; 404 when absent or deleted. */
@@ -99,12 +117,7 @@ export async function getEnvironment(
   tenant: string,
   name: string,
 ): Promise<EnvironmentState> {
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
-  if (!row) throw environmentMissing(name);
-  return toState(row);
+  return toState(await findEnvironment(db, tenant, name));
 }
 
 export async function listEnvironments(
@@ -128,8 +141,8 @@ export async function listEnvironments(
 }
 
 /**
- * Deletes the environment's log and history and leaves a tombstone that keeps the last epoch, so
- * a token issued before the delete is never issued again if the name is reused. Emits
+ * Deletes the environment's log and history and leaves a tombstone that keeps the last token
+ * issued, so tokens issued after the name is reused are greater than every token before. Emits
  * `environment.deleted` in the same transaction.
  */
 export async function deleteEnvironment(db: Database, tenant: string, name: string): Promise<void> {
@@ -141,7 +154,6 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
       .update(environments)
       .set({
         deletedAt: sql`now()`,
-        deployGeneration: null,
         holder: null,
         upper: 0,
         fencedAt: null,
@@ -154,7 +166,7 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
       environment: name,
       data: {
         environment: name,
-        last: row.deployGeneration === null ? null : { token: currentToken(row), holder: row.holder },
+        last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
         deleted_at: deleted!.deletedAt!.toISOString(),
       },
     });
@@ -183,7 +195,8 @@ export async function fenceEnvironment(
   return db.transaction(async (tx) => {
     const { row } = await lockOrCreateEnvironment(tx, tenant, name);
     const previousToken = currentToken(row);
-    if (previousToken && request.deployGeneration < previousToken.deploy_generation) {
+    const floor = lastIssuedToken(row);
+    if (floor && request.deployGeneration < floor.deploy_generation) {
       throw fencedError('deploy_generation', previousToken, {
         your_deploy_generation: request.deployGeneration,
       });
@@ -207,7 +220,7 @@ export async function fenceEnvironment(
       upper: updated!.upper,
       fencedAt: updated!.fencedAt!,
     });
-    const previous = previousToken ? { token: previousToken, holder: row.holder ?? '' } : null;
+    const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
     if (previous) {
       await recordEvent(tx, {
         tenant,
@@ -232,12 +245,8 @@ export async function confirmToken(
   name: string,
   token: Token,
 ): Promise<{ token: Token; upper: number }> {
-  const [row] = await db
-    .select()
-    .from(environments)
-    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
-  if (!row) throw environmentMissing(name);
-  assertCurrentToken(currentToken(row), token);
+  const row = await findEnvironment(db, tenant, name);
+  assertCurrentToken(tokenState(row), token);
   return { token, upper: row.upper };
 }
 
@@ -247,11 +256,7 @@ export async function fenceHistory(
   name: string,
   page: { limit: number; beforeEpoch: number | null },
 ): Promise<{ items: FenceRecord[]; hasMore: boolean }> {
-  const [env] = await db
-    .select({ id: environments.id })
-    .from(environments)
-    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
-  if (!env) throw environmentMissing(name);
+  const env = await findEnvironment(db, tenant, name);
   const rows = await db
     .select()
     .from(fences)

@@ -1,8 +1,8 @@
-import { and, asc, eq, gte, isNull, lt } from 'drizzle-orm';
-import { ApiError, notFound } from '../errors.js';
+import { and, asc, eq, gte } from 'drizzle-orm';
+import { ApiError } from '../errors.js';
 import { assertCurrentToken, type Token } from '../fencing.js';
 import type { Database } from './client.js';
-import { currentToken, lockEnvironment } from './environments.js';
+import { findEnvironment, lockEnvironment, tokenState } from './environments.js';
 import { environments, logEntries } from './schema.js';
 
 export type LogEntry = { offset: number; data: string; token: Token; appendedAt: Date };
@@ -19,7 +19,7 @@ export async function appendEntries(
 ): Promise<{ offset: number; upper: number }> {
   return db.transaction(async (tx) => {
     const row = await lockEnvironment(tx, tenant, name);
-    assertCurrentToken(currentToken(row), request.token);
+    assertCurrentToken(tokenState(row), request.token);
     if (request.expectedUpper !== null && request.expectedUpper !== row.upper) {
       throw new ApiError(
         'upper_mismatch',
@@ -43,43 +43,35 @@ export async function appendEntries(
   });
 }
 
+/**
+ * Reads entries from `range.from`, with the upper, from one snapshot: entries and upper always
+ * belong to the same state of the log, even while appends, deletes and re-creations commit.
+ */
 export async function readEntries(
   db: Database,
   tenant: string,
   name: string,
   range: { from: number; limit: number },
 ): Promise<{ entries: LogEntry[]; upper: number }> {
-  const [env] = await db
-    .select({ id: environments.id, upper: environments.upper })
-    .from(environments)
-    .where(
-      and(
-        eq(environments.tenant, tenant),
-        eq(environments.name, name),
-        isNull(environments.deletedAt),
-      ),
-    );
-  if (!env) throw notFound(`Environment '${name}' does not exist.`);
-  // Bounded by the upper read above, so a concurrent append never shows up past the upper we answer.
-  const rows = await db
-    .select()
-    .from(logEntries)
-    .where(
-      and(
-        eq(logEntries.environmentId, env.id),
-        gte(logEntries.offset, range.from),
-        lt(logEntries.offset, env.upper),
-      ),
-    )
-    .orderBy(asc(logEntries.offset))
-    .limit(range.limit);
-  return {
-    entries: rows.map((r) => ({
-      offset: r.offset,
-      data: r.data,
-      token: { deploy_generation: r.deployGeneration, epoch: r.epoch },
-      appendedAt: r.appendedAt,
-    })),
-    upper: env.upper,
-  };
+  return db.transaction(
+    async (tx) => {
+      const env = await findEnvironment(tx, tenant, name);
+      const rows = await tx
+        .select()
+        .from(logEntries)
+        .where(and(eq(logEntries.environmentId, env.id), gte(logEntries.offset, range.from)))
+        .orderBy(asc(logEntries.offset))
+        .limit(range.limit);
+      return {
+        entries: rows.map((r) => ({
+          offset: r.offset,
+          data: r.data,
+          token: { deploy_generation: r.deployGeneration, epoch: r.epoch },
+          appendedAt: r.appendedAt,
+        })),
+        upper: env.upper,
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }

@@ -30,9 +30,10 @@ export const apiKeys = pgTable(
 );
 
 /**
- * One row per (tenant, name), kept after a delete as a tombstone so that `epoch` keeps growing when
- * the name is used again: a writer from before the delete can never hold a token issued after it.
- * The current token is (`deploy_generation`, `epoch`) when `deploy_generation` is not null.
+ * One row per (tenant, name), kept after a delete as a tombstone that remembers the last token
+ * issued, so tokens keep increasing when the name is used again and a writer from before the delete
+ * is refused. (`deploy_generation`, `epoch`) is the last token issued (none while
+ * `deploy_generation` is null); it is the current token while `fenced_at` is set.
  */
 export const environments = pgTable(
   'environments',
