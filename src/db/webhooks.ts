@@ -70,6 +70,10 @@ export async function listEndpoints(
   return { items: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 
+/**
+ * Changes an endpoint. Enabling it again also requeues its failed deliveries, so every event
+ * still reaches it at least once.
+ */
 export async function updateEndpoint(
   db: Database,
   tenant: string,
@@ -77,13 +81,23 @@ export async function updateEndpoint(
   patch: Partial<EndpointInput> & { enabled?: boolean },
 ): Promise<EndpointRow> {
   const reenable = patch.enabled === true ? { disabledReason: null, failingSince: null } : {};
-  const [row] = await db
-    .update(webhookEndpoints)
-    .set({ ...patch, ...reenable, updatedAt: sql`now()` })
-    .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
-    .returning();
-  if (!row) throw endpointMissing(id);
-  return row;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(webhookEndpoints)
+      .set({ ...patch, ...reenable, updatedAt: sql`now()` })
+      .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
+      .returning();
+    if (!row) throw endpointMissing(id);
+    if (patch.enabled === true) {
+      const requeued = await tx
+        .update(deliveries)
+        .set({ status: 'pending', nextAttemptAt: sql`now()` })
+        .where(and(eq(deliveries.endpointId, id), eq(deliveries.status, 'failed')))
+        .returning({ id: deliveries.id });
+      if (requeued.length > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
+    }
+    return row;
+  });
 }
 
 export async function deleteEndpoint(db: Database, tenant: string, id: string): Promise<void> {

@@ -144,10 +144,12 @@ export class WebhookDispatcher {
         result.statusCode === 410
           ? null
           : retryDelay(delivery.attempts + 1, this.config.retryScheduleMs, honoursRetryAfter ? result.retryAfterMs : null);
-      outcome =
-        delay === null
-          ? { kind: 'failed' }
-          : { kind: 'retry', at: new Date(attemptedAt.getTime() + result.durationMs + delay) };
+      if (delay === null) {
+        outcome = { kind: 'failed' };
+        disableReason ??= 'a delivery used up its retry schedule without a 2xx answer';
+      } else {
+        outcome = { kind: 'retry', at: new Date(attemptedAt.getTime() + result.durationMs + delay) };
+      }
     }
 
     try {
