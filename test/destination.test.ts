@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { isPublicAddress } from '../src/notify/destination.js';
+import { WebhookSender } from '../src/notify/sender.js';
+import { WebhookReceiver } from './support/receiver.js';
+
+describe('webhook destinations are checked again at every send', () => {
+  it('classifies addresses: only public unicast passes', () => {
+    for (const address of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111']) expect(isPublicAddress(address), address).toBe(true);
+    for (const address of [
+      '127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
+      '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd12::1', 'ff02::1', '::ffff:10.0.0.1', 'not-an-ip',
+    ]) {
+      expect(isPublicAddress(address), address).toBe(false);
+    }
+  });
+
+  it('refuses to send to a loopback address or a name that resolves to one, and sends when private is allowed', async () => {
+    const receiver = await WebhookReceiver.start();
+    const guarded = new WebhookSender({ timeoutMs: 1_000, allowPrivate: false });
+    const open = new WebhookSender({ timeoutMs: 1_000, allowPrivate: true });
+    try {
+      const byAddress = await guarded.send(receiver.url, '{}', {});
+      expect(byAddress).toMatchObject({ statusCode: null, error: expect.stringMatching(/not a public address/) });
+      const byName = await guarded.send(receiver.url.replace('127.0.0.1', 'localhost'), '{}', {});
+      expect(byName.statusCode).toBeNull();
+      expect(byName.error).toMatch(/request failed/);
+      expect(receiver.received).toHaveLength(0);
+
+      const allowed = await open.send(receiver.url, '{}', {});
+      expect(allowed).toMatchObject({ statusCode: 204, error: null });
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await Promise.all([guarded.close(), open.close(), receiver.close()]);
+    }
+  });
+
+  it('does not follow redirects: a 3xx is the answer, and counts as a failure upstream', async () => {
+    const receiver = await WebhookReceiver.start();
+    receiver.respond = (n) => (n === 0 ? { status: 307, headers: { location: 'http://169.254.169.254/' } } : 204);
+    const sender = new WebhookSender({ timeoutMs: 1_000, allowPrivate: true });
+    try {
+      expect(await sender.send(receiver.url, '{}', {})).toMatchObject({ statusCode: 307 });
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
+});
