@@ -43,6 +43,12 @@ const envSchema = z.object({
   PALISADE_WEBHOOK_DISABLE_AFTER: duration.optional(),
   PALISADE_WEBHOOK_POLL_INTERVAL: duration.default(1_000),
   PALISADE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  PALISADE_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
+  PALISADE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  PALISADE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+  PALISADE_MAX_ENVIRONMENTS: z.coerce.number().int().min(1).default(10_000),
+  PALISADE_MAX_LOG_ENTRIES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
+  PALISADE_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,6 +63,7 @@ export type Config = {
   maxEntryBytes: number;
   shutdownGraceMs: number;
   webhooks: WebhookConfig;
+  limits: LimitsConfig;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
 
@@ -70,6 +77,18 @@ export type WebhookConfig = {
   disableAfterMs: number;
   pollIntervalMs: number;
   concurrency: number;
+};
+
+export type LimitsConfig = {
+  /** Requests per second per API key (a token bucket per process). */
+  requestRate: number;
+  /** How many requests a key may send at once before the rate applies. */
+  requestBurst: number;
+  /** Requests one process works on at once; more are refused rather than queued. */
+  maxInFlight: number;
+  environments: number;
+  logEntries: number;
+  webhooks: number;
 };
 
 export class ConfigError extends Error {
@@ -98,6 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,
+    limits: {
+      requestRate: v.PALISADE_RATE_LIMIT,
+      requestBurst: v.PALISADE_RATE_LIMIT_BURST ?? 2 * v.PALISADE_RATE_LIMIT,
+      maxInFlight: v.PALISADE_MAX_IN_FLIGHT,
+      environments: v.PALISADE_MAX_ENVIRONMENTS,
+      logEntries: v.PALISADE_MAX_LOG_ENTRIES,
+      webhooks: v.PALISADE_MAX_WEBHOOKS,
+    },
     webhooks: {
       allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: v.PALISADE_WEBHOOK_TIMEOUT,

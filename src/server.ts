@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
+import { sweepExpiredKeys } from './db/idempotency.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
+
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 
 export type RunningServer = { port: number; shutdown(): Promise<void> };
 
@@ -22,6 +25,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = createApp({ database, config, logger, lifecycle });
   const dispatcher = new WebhookDispatcher(database, config.webhooks, logger);
   await dispatcher.start();
+  const sweeper = setInterval(() => {
+    sweepExpiredKeys(database.db).then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idempotency keys deleted'),
+      (error: unknown) => logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'idempotency sweep failed'),
+    );
+  }, IDEMPOTENCY_SWEEP_INTERVAL_MS);
+  sweeper.unref();
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -49,6 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      clearInterval(sweeper);
       await dispatcher.stop();
       await database.close();
       logger.info('stopped');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createLogger } from '../src/logger.js';
 import { createScratchDatabase, httpBackend } from './support/database.js';
+import { testLimits } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 async function appOnScratch(draining = false) {
@@ -14,6 +15,7 @@ async function appOnScratch(draining = false) {
       maxBodyBytes: 1024 * 1024,
       maxEntryBytes: 65536,
       webhooks: { allowPrivate: true },
+      limits: testLimits,
     },
     logger: createLogger('silent'),
     lifecycle,

@@ -5,6 +5,7 @@ import type { App, AppDeps } from './app.js';
 import {
   adminSecurity,
   errorResponses,
+  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   NAME_PATTERN,
@@ -50,10 +51,10 @@ const createRouteDef = createRoute({
   summary: 'Create a tenant API key (admin)',
   tags,
   security: adminSecurity,
-  request: { body: jsonBody(CreateApiKeyRequest) },
+  request: { headers: IdempotencyHeaders, body: jsonBody(CreateApiKeyRequest) },
   responses: {
     201: jsonResponse(CreatedApiKey, 'The key; store it now, it is not shown again.'),
-    ...errorResponses({ auth: 'admin' }),
+    ...errorResponses({ auth: 'admin', idempotent: true }),
   },
 });
 
@@ -72,11 +73,10 @@ const revokeRoute = createRoute({
 });
 
 export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
-  const { db } = deps.database;
 
   app.openapi(createRouteDef, async (c) => {
     const { tenant, name } = c.req.valid('json');
-    const created = await createApiKey(db, tenant, name);
+    const created = await createApiKey(c.get('db'), tenant, name);
     return c.json(
       {
         id: created.id,
@@ -91,7 +91,7 @@ export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await revokeApiKey(db, id))) throw notFound(`API key '${id}' does not exist.`);
+    if (!(await revokeApiKey(c.get('db'), id))) throw notFound(`API key '${id}' does not exist.`);
     return c.body(null, 204);
   });
 }

@@ -4,12 +4,16 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { DatabaseHandle } from '../db/client.js';
+import type { Database, DatabaseHandle } from '../db/client.js';
+import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
+import { registerTenantLimitRoutes } from './tenantLimits.js';
 import { authenticate } from './auth.js';
+import { idempotency } from './idempotency.js';
 import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
 import { registerHealthRoutes } from './health.js';
@@ -18,7 +22,7 @@ import { registerWebhookRoutes } from './webhooks.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
-  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes'> & {
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits'> & {
     webhooks: Pick<Config['webhooks'], 'allowPrivate'>;
   };
   logger: Logger;
@@ -26,7 +30,18 @@ export type AppDeps = {
   lifecycle: { draining: boolean };
 };
 
-export type AppEnv = { Variables: { tenant: string; requestId: string } };
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    /** Set by authentication on tenant routes. */
+    tenant: string;
+    keyId: string;
+    /** The limits in force for the tenant. */
+    limits: TenantLimits;
+    /** The database, or the transaction of an idempotent request. */
+    db: Database;
+  };
+};
 export type App = OpenAPIHono<AppEnv>;
 
 export const openApiInfo = {
@@ -45,6 +60,7 @@ export const openApiInfo = {
     { name: 'log', description: 'The fenced append-only log.' },
     { name: 'webhooks', description: 'Signed notifications when a generation is fenced out.' },
     { name: 'api-keys', description: 'Tenant keys, managed with the admin token.' },
+    { name: 'tenants', description: 'Per-tenant limits, managed with the admin token.' },
     { name: 'health', description: 'Liveness and readiness.' },
   ],
 };
@@ -110,7 +126,19 @@ function toApiError(error: unknown): ApiError | null {
   return null;
 }
 
+/** The state-changing POSTs that honour Idempotency-Key (confirm changes nothing, so it is not one). */
+export const IDEMPOTENT_PATHS = [
+  '/v1/api-keys',
+  '/v1/environments/:env/fence',
+  '/v1/environments/:env/log',
+  '/v1/webhooks',
+  '/v1/webhooks/:id/rotate-secret',
+  '/v1/webhooks/:id/test',
+  '/v1/webhooks/:id/deliveries/:delivery_id/redeliver',
+];
+
 export function createApp(deps: AppDeps): App {
+  const limits = new Limits(deps.config.limits, deps.database.db);
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -129,6 +157,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   app.use(requestId());
+  app.use(secureHeaders());
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -148,6 +177,22 @@ export function createApp(deps: AppDeps): App {
     await next();
     // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
     if (deps.lifecycle.draining) c.header('connection', 'close');
+  });
+  app.use('/v1/*', async (_c, next) => {
+    if (limits.inFlight >= deps.config.limits.maxInFlight) {
+      throw resourceExhausted(
+        'in_flight',
+        deps.config.limits.maxInFlight,
+        'This process is at its limit of requests in flight; retry shortly, perhaps on another replica.',
+        { retryAfterSeconds: 1, windowSeconds: 1 },
+      );
+    }
+    limits.inFlight++;
+    try {
+      await next();
+    } finally {
+      limits.inFlight--;
+    }
   });
   app.use('/v1/*', async (_c, next) => {
     if (deps.lifecycle.draining) {
@@ -172,6 +217,17 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use('/v1/*', authenticate(deps));
+  app.use('/v1/*', async (c, next) => {
+    c.set('db', deps.database.db);
+    const tenant = c.get('tenant');
+    if (tenant === undefined) return next();
+    const tenantLimits = await limits.forTenant(tenant);
+    c.set('limits', tenantLimits);
+    const rateHeaders = limits.takeRequest(c.get('keyId'), tenantLimits);
+    await next();
+    for (const [name, value] of Object.entries(rateHeaders)) c.header(name, value);
+  });
+  for (const path of IDEMPOTENT_PATHS) app.use(path, idempotency(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
@@ -186,6 +242,7 @@ export function createApp(deps: AppDeps): App {
 
   registerHealthRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  registerTenantLimitRoutes(app, limits);
   registerEnvironmentRoutes(app, deps);
   registerFencingRoutes(app, deps);
   registerLogRoutes(app, deps);

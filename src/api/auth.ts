@@ -4,7 +4,7 @@ import { findKeyOwner } from '../db/apiKeys.js';
 import { ApiError } from '../errors.js';
 import type { AppDeps, AppEnv } from './app.js';
 
-const ADMIN_PREFIX = '/v1/api-keys';
+const ADMIN_PREFIXES = ['/v1/api-keys', '/v1/tenants'];
 
 function unauthorized(detail: string): ApiError {
   return new ApiError('unauthorized', detail, {}, {
@@ -26,7 +26,7 @@ function isAdminToken(presented: string, adminToken: string | undefined): boolea
 }
 
 /**
- * `/v1/api-keys` takes only the admin token; every other `/v1` route takes only a tenant key and
+ * `/v1/api-keys` and `/v1/tenants` take only the admin token; every other `/v1` route takes only a tenant key and
  * sets `tenant` for the handlers. A credential that is valid but on the wrong kind of route is 403.
  */
 export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -36,12 +36,12 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
       throw unauthorized('Send Authorization: Bearer <key>.');
     }
     const admin = isAdminToken(presented, deps.config.adminToken);
-    const adminRoute = c.req.path === ADMIN_PREFIX || c.req.path.startsWith(`${ADMIN_PREFIX}/`);
+    const adminRoute = ADMIN_PREFIXES.some((prefix) => c.req.path === prefix || c.req.path.startsWith(`${prefix}/`));
 
     if (adminRoute) {
       if (admin) return next();
       if (await findKeyOwner(deps.database.db, presented)) {
-        throw new ApiError('forbidden', 'A tenant key cannot manage API keys; use the admin token.');
+        throw new ApiError('forbidden', 'A tenant key cannot manage API keys or tenants; use the admin token.');
       }
       throw unauthorized(
         deps.config.adminToken
@@ -51,11 +51,12 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
     }
 
     if (admin) {
-      throw new ApiError('forbidden', 'The admin token is good only on /v1/api-keys; use a tenant key.');
+      throw new ApiError('forbidden', 'The admin token is good only on /v1/api-keys and /v1/tenants; use a tenant key.');
     }
     const owner = await findKeyOwner(deps.database.db, presented);
     if (!owner) throw unauthorized('The API key is unknown or revoked.');
     c.set('tenant', owner.tenant);
+    c.set('keyId', owner.keyId);
     await next();
   };
 }

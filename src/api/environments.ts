@@ -111,22 +111,21 @@ const deleteRoute = createRoute({
 });
 
 export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
-  const { db } = deps.database;
 
   app.openapi(putRoute, async (c) => {
     const { env } = c.req.valid('param');
-    const { environment, created } = await putEnvironment(db, c.get('tenant'), env);
+    const { environment, created } = await putEnvironment(c.get('db'), c.get('tenant'), env, c.get('limits').environments);
     return c.json(toEnvironment(environment), created ? 201 : 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { env } = c.req.valid('param');
-    return c.json(toEnvironment(await getEnvironment(db, c.get('tenant'), env)), 200);
+    return c.json(toEnvironment(await getEnvironment(c.get('db'), c.get('tenant'), env)), 200);
   });
 
   app.openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const page = await listEnvironments(db, c.get('tenant'), {
+    const page = await listEnvironments(c.get('db'), c.get('tenant'), {
       limit,
       afterName: decodeCursor(cursor, 'string'),
     });
@@ -142,7 +141,7 @@ export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(deleteRoute, async (c) => {
     const { env } = c.req.valid('param');
-    await deleteEnvironment(db, c.get('tenant'), env);
+    await deleteEnvironment(c.get('db'), c.get('tenant'), env);
     return c.body(null, 204);
   });
 }

@@ -9,6 +9,7 @@ import {
   EnvironmentParams,
   errorResponses,
   FencedProblem,
+  IdempotencyHeaders,
   Holder,
   jsonBody,
   jsonResponse,
@@ -63,10 +64,10 @@ const fenceRoute = createRoute({
     'Creates the environment if absent. Issues epoch = previous + 1 with the requested generation, fencing out the previous holder: by deploy_generation when the generation rises, by epoch when it stays. A generation lower than the current one is refused with 409 fenced.',
   tags,
   security: tenantSecurity,
-  request: { params: EnvironmentParams, body: jsonBody(FenceRequest) },
+  request: { params: EnvironmentParams, headers: IdempotencyHeaders, body: jsonBody(FenceRequest) },
   responses: {
     200: jsonResponse(FenceResult, 'The new token, and the holder it fenced out.'),
-    ...errorResponses({ auth: 'tenant', conflicts: [FencedProblem] }),
+    ...errorResponses({ auth: 'tenant', conflicts: [FencedProblem], idempotent: true }),
   },
 });
 
@@ -106,14 +107,14 @@ const historyRoute = createRoute({
 });
 
 export function registerFencingRoutes(app: App, deps: AppDeps): void {
-  const { db } = deps.database;
 
   app.openapi(fenceRoute, async (c) => {
     const { env } = c.req.valid('param');
     const body = c.req.valid('json');
-    const outcome = await fenceEnvironment(db, c.get('tenant'), env, {
+    const outcome = await fenceEnvironment(c.get('db'), c.get('tenant'), env, {
       deployGeneration: body.deploy_generation,
       holder: body.holder,
+      maxEnvironments: c.get('limits').environments,
     });
     return c.json({ token: outcome.token, previous: outcome.previous }, 200);
   });
@@ -121,13 +122,13 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
   app.openapi(confirmRoute, async (c) => {
     const { env } = c.req.valid('param');
     const { token } = c.req.valid('json');
-    return c.json(await confirmToken(db, c.get('tenant'), env, token), 200);
+    return c.json(await confirmToken(c.get('db'), c.get('tenant'), env, token), 200);
   });
 
   app.openapi(historyRoute, async (c) => {
     const { env } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
-    const page = await fenceHistory(db, c.get('tenant'), env, {
+    const page = await fenceHistory(c.get('db'), c.get('tenant'), env, {
       limit,
       beforeEpoch: decodeCursor(cursor, 'number'),
     });

@@ -6,6 +6,7 @@ import {
   EnvironmentParams,
   errorResponses,
   FencedProblem,
+  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   integerQuery,
@@ -80,13 +81,14 @@ const appendRoute = createRoute({
     'Accepted only if token equals the environment’s current token; the token is checked before expected_upper, so a stale writer always learns it was fenced.',
   tags,
   security: tenantSecurity,
-  request: { params: EnvironmentParams, body: jsonBody(AppendRequest) },
+  request: { params: EnvironmentParams, headers: IdempotencyHeaders, body: jsonBody(AppendRequest) },
   responses: {
     201: jsonResponse(AppendResult, 'Appended; entries are at offset .. upper-1.'),
     ...errorResponses({
       auth: 'tenant',
       notFound: true,
       conflicts: [FencedProblem, UpperMismatchProblem, TokenFromFutureProblem],
+      idempotent: true,
     }),
   },
 });
@@ -112,7 +114,6 @@ const readRoute = createRoute({
 });
 
 export function registerLogRoutes(app: App, deps: AppDeps): void {
-  const { db } = deps.database;
   const { maxEntryBytes } = deps.config;
 
   app.openapi(appendRoute, async (c) => {
@@ -133,10 +134,11 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
       }
       return text;
     });
-    const result = await appendEntries(db, c.get('tenant'), env, {
+    const result = await appendEntries(c.get('db'), c.get('tenant'), env, {
       token: body.token,
       expectedUpper: body.expected_upper ?? null,
       entries: serialized,
+      maxEntries: c.get('limits').logEntries,
     });
     return c.json(result, 201);
   });
@@ -144,7 +146,7 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
   app.openapi(readRoute, async (c) => {
     const { env } = c.req.valid('param');
     const { from, limit } = c.req.valid('query');
-    const page = await readEntries(db, c.get('tenant'), env, { from, limit });
+    const page = await readEntries(c.get('db'), c.get('tenant'), env, { from, limit });
     return c.json(
       {
         entries: page.entries.map((entry) => ({

@@ -194,21 +194,60 @@ const descriptions: Record<ErrorStatus, string> = {
   503: 'The database cannot be reached, or the service is draining (unavailable).',
 };
 
-type ConflictSchema = typeof FencedProblem | typeof UpperMismatchProblem | typeof TokenFromFutureProblem;
+export const ResourceExhaustedProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('resource_exhausted'),
+    resource: z.enum(['request_rate', 'environments', 'log_entries', 'webhooks', 'in_flight']),
+    limit: z.number().int(),
+  })
+  .openapi('ResourceExhaustedProblem', {
+    description:
+      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not).',
+  });
+
+export const IdempotencyInFlightProblem = z
+  .object({ ...problemMembers, code: z.literal('idempotency_in_flight') })
+  .openapi('IdempotencyInFlightProblem');
+
+export const IdempotencyKeyReusedProblem = z
+  .object({ ...problemMembers, code: z.literal('idempotency_key_reused') })
+  .openapi('IdempotencyKeyReusedProblem');
+
+export const IdempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .openapi({
+      param: { name: 'Idempotency-Key', in: 'header' },
+      description:
+        'Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again.',
+      example: '6b1f2c1e-7c3a-4d7e-9f1a-2b3c4d5e6f70',
+    }),
+});
+
+type ConflictSchema =
+  | typeof FencedProblem
+  | typeof UpperMismatchProblem
+  | typeof TokenFromFutureProblem
+  | typeof IdempotencyInFlightProblem;
 
 /**
- * The error responses of a route. 400, 401, 403, 413, 500 and 503 can happen on every
- * authenticated route; 404 and 409 are named by the route.
+ * The error responses of a route. 400, 401, 403, 413, 429, 500 and 503 can happen on every
+ * authenticated route; 404, 409 and 422 are named by the route.
  */
 export function errorResponses(options: {
   auth: 'tenant' | 'admin' | 'none';
   notFound?: boolean;
   conflicts?: ConflictSchema[];
+  /** Takes Idempotency-Key: adds 422 and the in-flight 409. */
+  idempotent?: boolean;
 }) {
   const problem = (status: ErrorStatus, schema: z.ZodType) => ({
     [status]: { description: descriptions[status], content: { [PROBLEM_JSON]: { schema } } },
   });
-  const conflicts = options.conflicts ?? [];
+  const conflicts = [...(options.conflicts ?? []), ...(options.idempotent ? [IdempotencyInFlightProblem] : [])];
   const conflictSchema =
     conflicts.length === 1
       ? conflicts[0]!
@@ -220,6 +259,9 @@ export function errorResponses(options: {
     ...(conflicts.length > 0 ? problem(409, conflictSchema) : {}),
     // The body limit guards every authenticated route, whether or not it reads a body.
     ...(options.auth === 'none' ? {} : problem(413, PayloadTooLargeProblem)),
+    ...(options.idempotent ? problem(422, IdempotencyKeyReusedProblem) : {}),
+    // Every authenticated route counts against the in-flight limit, tenant routes also the rate.
+    ...(options.auth === 'none' ? {} : problem(429, ResourceExhaustedProblem)),
     ...problem(500, Problem),
     ...problem(503, Problem),
   };

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { openDatabase } from '../db/client.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createApp, openApiDocument } from './app.js';
 
@@ -14,6 +15,7 @@ export async function renderOpenApiYaml(): Promise<string> {
         maxBodyBytes: 1024 * 1024,
         maxEntryBytes: 64 * 1024,
         webhooks: { allowPrivate: false },
+        limits: loadConfig({}).limits,
       },
       logger: createLogger('silent'),
       lifecycle: { draining: false },

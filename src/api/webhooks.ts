@@ -20,6 +20,7 @@ import {
   encodeCursor,
   EnvironmentName,
   errorResponses,
+  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   Limit,
@@ -182,10 +183,10 @@ const createWebhookRoute = route({
   summary: 'Register a webhook endpoint',
   description:
     'The URL must resolve to a public address (unless the service allows private destinations). The response carries the signing secret, shown only here.',
-  request: { body: jsonBody(CreateWebhookRequest) },
+  request: { headers: IdempotencyHeaders, body: jsonBody(CreateWebhookRequest) },
   responses: {
     201: jsonResponse(WebhookEndpointWithSecret, 'Registered.'),
-    ...errorResponses({ auth: 'tenant' }),
+    ...errorResponses({ auth: 'tenant', idempotent: true }),
   },
 });
 
@@ -243,10 +244,10 @@ const rotateSecretRoute = route({
   operationId: 'rotateWebhookSecret',
   summary: 'Issue a new signing secret',
   description: 'For 24 hours deliveries carry two signatures, by the new secret and by the old one.',
-  request: { params: WebhookParams },
+  request: { headers: IdempotencyHeaders, params: WebhookParams },
   responses: {
     200: jsonResponse(WebhookEndpointWithSecret, 'The endpoint with its new secret.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
+    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 
@@ -255,10 +256,10 @@ const testWebhookRoute = route({
   path: '/v1/webhooks/{id}/test',
   operationId: 'testWebhook',
   summary: 'Send a webhook.test event to this endpoint',
-  request: { params: WebhookParams },
+  request: { headers: IdempotencyHeaders, params: WebhookParams },
   responses: {
     202: jsonResponse(z.object({ event_id: z.string() }).openapi('TestEventAccepted'), 'Queued for delivery.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
+    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 
@@ -279,76 +280,75 @@ const redeliverRoute = route({
   path: '/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver',
   operationId: 'redeliverWebhook',
   summary: 'Send a delivery again now',
-  request: { params: DeliveryParams },
+  request: { headers: IdempotencyHeaders, params: DeliveryParams },
   responses: {
     202: { description: 'Queued; the attempt appears in the delivery’s attempts.' },
-    ...errorResponses({ auth: 'tenant', notFound: true }),
+    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 
 export function registerWebhookRoutes(app: App, deps: AppDeps): void {
-  const { db } = deps.database;
   const { allowPrivate } = deps.config.webhooks;
 
   app.openapi(createWebhookRoute, async (c) => {
     const body = c.req.valid('json');
     await assertRegistrableUrl(body.url, allowPrivate);
-    const row = await createEndpoint(db, c.get('tenant'), {
+    const row = await createEndpoint(c.get('db'), c.get('tenant'), {
       url: body.url,
       events: body.events,
       environments: body.environments ?? null,
       description: body.description ?? '',
-    });
+    }, c.get('limits').webhooks);
     return c.json({ ...toEndpoint(row), secret: row.secret }, 201);
   });
 
   app.openapi(listWebhooksRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const page = await listEndpoints(db, c.get('tenant'), { limit, afterId: decodeCursor(cursor, 'string') });
+    const page = await listEndpoints(c.get('db'), c.get('tenant'), { limit, afterId: decodeCursor(cursor, 'string') });
     const last = page.items.at(-1);
     return c.json({ items: page.items.map(toEndpoint), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
   });
 
   app.openapi(getWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(toEndpoint(await getEndpoint(db, c.get('tenant'), id)), 200);
+    return c.json(toEndpoint(await getEndpoint(c.get('db'), c.get('tenant'), id)), 200);
   });
 
   app.openapi(updateWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
     if (patch.url !== undefined) await assertRegistrableUrl(patch.url, allowPrivate);
-    return c.json(toEndpoint(await updateEndpoint(db, c.get('tenant'), id, patch)), 200);
+    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, patch)), 200);
   });
 
   app.openapi(deleteWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await deleteEndpoint(db, c.get('tenant'), id);
+    await deleteEndpoint(c.get('db'), c.get('tenant'), id);
     return c.body(null, 204);
   });
 
   app.openapi(rotateSecretRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const row = await rotateSecret(db, c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
+    const row = await rotateSecret(c.get('db'), c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
     return c.json({ ...toEndpoint(row), secret: row.secret }, 200);
   });
 
   app.openapi(testWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json({ event_id: await sendTestEvent(db, c.get('tenant'), id) }, 202);
+    return c.json({ event_id: await sendTestEvent(c.get('db'), c.get('tenant'), id) }, 202);
   });
 
   app.openapi(listDeliveriesRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
-    const page = await listDeliveries(db, c.get('tenant'), id, { limit, beforeId: decodeCursor(cursor, 'string') });
+    const page = await listDeliveries(c.get('db'), c.get('tenant'), id, { limit, beforeId: decodeCursor(cursor, 'string') });
     const last = page.items.at(-1);
     return c.json({ items: page.items.map(toDelivery), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
   });
 
   app.openapi(redeliverRoute, async (c) => {
     const { id, delivery_id } = c.req.valid('param');
-    await redeliver(db, c.get('tenant'), id, delivery_id);
+    await redeliver(c.get('db'), c.get('tenant'), id, delivery_id);
     return c.body(null, 202);
   });
 }

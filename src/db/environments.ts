@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
+import { resourceExhausted } from '../limits.js';
 import type { Database, Transaction } from './client.js';
+import { lockTenantQuota } from './limits.js';
 import { environments, fences, logEntries } from './schema.js';
 import { recordEvent } from './webhooks.js';
 
@@ -74,40 +76,58 @@ export async function lockEnvironment(
 }
 
 /**
- * Locks the environment's row, creating it (or bringing a deleted one back) when needed.
- * `created` is true when the environment did not exist before this call.
+ * Locks the environment's row, creating it (or bringing a deleted one back) when needed, within
+ * the tenant's quota. `created` is true when the environment did not exist before this call.
  */
 async function lockOrCreateEnvironment(
   tx: Transaction,
   tenant: string,
   name: string,
+  maxEnvironments: number,
 ): Promise<{ row: EnvironmentRow; created: boolean }> {
-  const inserted = await tx
+  const [existing] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
+  if (existing && !existing.deletedAt) return { row: existing, created: false };
+
+  await lockTenantQuota(tx, 'environments', tenant);
+  const [live] = await tx
+    .select({ count: count() })
+    .from(environments)
+    .where(and(eq(environments.tenant, tenant), isNull(environments.deletedAt)));
+  if (live!.count >= maxEnvironments) {
+    throw resourceExhausted(
+      'environments',
+      maxEnvironments,
+      `This tenant has ${live!.count} environments, its limit; delete one or ask for a higher limit.`,
+    );
+  }
+
+  if (existing) {
+    const [revived] = await tx
+      .update(environments)
+      .set({ deletedAt: null, createdAt: sql`now()` })
+      .where(eq(environments.id, existing.id))
+      .returning();
+    return { row: revived!, created: true };
+  }
+  const [inserted] = await tx
     .insert(environments)
     .values({ id: randomUUID(), tenant, name })
     .onConflictDoNothing({ target: [environments.tenant, environments.name] })
     .returning();
-  if (inserted[0]) return { row: inserted[0], created: true };
-
+  if (inserted) return { row: inserted, created: true };
+  // Another transaction created it since our first look; it has committed, so it can be locked now.
   const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
-  if (!row) throw new Error(`environment row ${tenant}/${name} vanished under its unique index`);
-  if (!row.deletedAt) return { row, created: false };
-
-  const [revived] = await tx
-    .update(environments)
-    .set({ deletedAt: null, createdAt: sql`now()` })
-    .where(eq(environments.id, row.id))
-    .returning();
-  return { row: revived!, created: true };
+  return { row: row!, created: false };
 }
 
 export async function putEnvironment(
   db: Database,
   tenant: string,
   name: string,
+  maxEnvironments: number,
 ): Promise<{ environment: EnvironmentState; created: boolean }> {
   return db.transaction(async (tx) => {
-    const { row, created } = await lockOrCreateEnvironment(tx, tenant, name);
+    const { row, created } = await lockOrCreateEnvironment(tx, tenant, name, maxEnvironments);
     return { environment: toState(row), created };
   });
 }
@@ -190,10 +210,10 @@ export async function fenceEnvironment(
   db: Database,
   tenant: string,
   name: string,
-  request: { deployGeneration: number; holder: string },
+  request: { deployGeneration: number; holder: string; maxEnvironments: number },
 ): Promise<FenceOutcome> {
   return db.transaction(async (tx) => {
-    const { row } = await lockOrCreateEnvironment(tx, tenant, name);
+    const { row } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
     const previousToken = currentToken(row);
     const floor = lastIssuedToken(row);
     if (floor && request.deployGeneration < floor.deploy_generation) {

@@ -1,5 +1,6 @@
 import { and, asc, eq, gte } from 'drizzle-orm';
 import { ApiError } from '../errors.js';
+import { resourceExhausted } from '../limits.js';
 import { assertCurrentToken, type Token } from '../fencing.js';
 import type { Database } from './client.js';
 import { findEnvironment, lockEnvironment, tokenState } from './environments.js';
@@ -15,11 +16,18 @@ export async function appendEntries(
   db: Database,
   tenant: string,
   name: string,
-  request: { token: Token; expectedUpper: number | null; entries: string[] },
+  request: { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number },
 ): Promise<{ offset: number; upper: number }> {
   return db.transaction(async (tx) => {
     const row = await lockEnvironment(tx, tenant, name);
     assertCurrentToken(tokenState(row), request.token);
+    if (row.upper + request.entries.length > request.maxEntries) {
+      throw resourceExhausted(
+        'log_entries',
+        request.maxEntries,
+        `The log holds ${row.upper} entries; ${request.entries.length} more would pass its limit of ${request.maxEntries}.`,
+      );
+    }
     if (request.expectedUpper !== null && request.expectedUpper !== row.upper) {
       throw new ApiError(
         'upper_mismatch',

@@ -164,3 +164,34 @@ export const deliveryAttempts = pgTable(
   },
   (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId, t.attemptedAt)],
 );
+
+/** Per-tenant overrides of the configured limits; a null column means the configured default. */
+export const tenantLimits = pgTable('tenant_limits', {
+  tenant: text('tenant').primaryKey(),
+  requestRate: integer('request_rate'),
+  requestBurst: integer('request_burst'),
+  environments: integer('environments'),
+  logEntries: int53('log_entries'),
+  webhooks: integer('webhooks'),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * Responses to requests sent with an Idempotency-Key, written in the same transaction as the work
+ * they describe, so a retry either finds the response or finds that nothing happened.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The tenant, or `admin` for the admin routes. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the method, path and body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    status: integer('status').notNull(),
+    contentType: text('content_type'),
+    body: text('body').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, arrayContains, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, count, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
+import { resourceExhausted } from '../limits.js';
 import type { Database, Transaction } from './client.js';
+import { lockTenantQuota } from './limits.js';
 import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -34,12 +36,31 @@ export type EndpointInput = {
   description: string;
 };
 
-export async function createEndpoint(db: Database, tenant: string, input: EndpointInput): Promise<EndpointRow> {
-  const [row] = await db
-    .insert(webhookEndpoints)
-    .values({ id: newId('wh'), tenant, secret: newSecret(), ...input })
-    .returning();
-  return row!;
+export async function createEndpoint(
+  db: Database,
+  tenant: string,
+  input: EndpointInput,
+  maxWebhooks: number,
+): Promise<EndpointRow> {
+  return db.transaction(async (tx) => {
+    await lockTenantQuota(tx, 'webhooks', tenant);
+    const [existing] = await tx
+      .select({ count: count() })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.tenant, tenant));
+    if (existing!.count >= maxWebhooks) {
+      throw resourceExhausted(
+        'webhooks',
+        maxWebhooks,
+        `This tenant has ${existing!.count} webhook endpoints, its limit; delete one or ask for a higher limit.`,
+      );
+    }
+    const [row] = await tx
+      .insert(webhookEndpoints)
+      .values({ id: newId('wh'), tenant, secret: newSecret(), ...input })
+      .returning();
+    return row!;
+  });
 }
 
 export async function getEndpoint(db: Database, tenant: string, id: string): Promise<EndpointRow> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/api/app.js';
-import type { WebhookConfig } from '../../src/config.js';
+import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
@@ -35,6 +35,8 @@ export type HarnessOptions = {
   dispatcher?: Partial<WebhookConfig>;
   /** Whether webhook URLs may point at private and loopback addresses (default true, for loopback receivers). */
   allowPrivateWebhooks?: boolean;
+  /** Limits over the configured defaults. */
+  limits?: Partial<LimitsConfig>;
 };
 
 /** Webhook settings for tests: loopback receivers allowed, retries and timeouts in milliseconds. */
@@ -47,6 +49,9 @@ export const testWebhookConfig: WebhookConfig = {
   concurrency: 8,
 };
 
+/** Limits for tests: the configured defaults, which no ordinary test comes near. */
+export const testLimits: LimitsConfig = loadConfig({}).limits;
+
 export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
@@ -54,7 +59,13 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   const maxEntryBytes = 64 * 1024;
   const app = createApp({
     database: scratch.handle,
-    config: { adminToken, maxBodyBytes, maxEntryBytes, webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true } },
+    config: {
+      adminToken,
+      maxBodyBytes,
+      maxEntryBytes,
+      webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true },
+      limits: { ...testLimits, ...options.limits },
+    },
     logger: createLogger('silent'),
     lifecycle: { draining: false },
   });

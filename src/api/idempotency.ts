@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { findResponse, storeResponse, tryLockKey } from '../db/idempotency.js';
+import { ApiError, invalidRequest } from '../errors.js';
+import type { AppDeps, AppEnv } from './app.js';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Thrown inside the transaction to roll back the work of a request that ended in a 5xx. */
+class RollBack extends Error {}
+
+/**
+ * Idempotency-Key on a state-changing POST. The handler runs inside a transaction that also
+ * stores its response, so a retry with the same key and body gets that response replayed without
+ * the work being done again, and a request that failed with a 5xx leaves nothing behind. The same
+ * key with another body (or route) is 422; a key whose first request still runs is 409.
+ */
+export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (!KEY_PATTERN.test(key)) {
+      throw invalidRequest('The Idempotency-Key must be 1 to 255 visible ASCII characters.', [
+        { path: 'header.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const scope = c.get('tenant') ?? 'admin';
+    const fingerprint = createHash('sha256')
+      .update(`${c.req.method} ${c.req.path}\n`)
+      .update(await c.req.text())
+      .digest('hex');
+
+    let replay: Response | null = null;
+    try {
+      await deps.database.db.transaction(async (tx) => {
+        if (!(await tryLockKey(tx, scope, key))) {
+          throw new ApiError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed.', {}, {
+            'retry-after': '1',
+          });
+        }
+        const stored = await findResponse(tx, scope, key);
+        if (stored) {
+          if (stored.fingerprint !== fingerprint) {
+            throw new ApiError(
+              'idempotency_key_reused',
+              'This Idempotency-Key was used with another request; use a new key for a new request.',
+            );
+          }
+          replay = new Response(stored.body, {
+            status: stored.status,
+            headers: { ...(stored.contentType ? { 'content-type': stored.contentType } : {}), 'idempotent-replayed': 'true' },
+          });
+          return;
+        }
+        c.set('db', tx);
+        await next();
+        if (c.res.status >= 500) throw new RollBack();
+        await storeResponse(tx, scope, key, {
+          fingerprint,
+          status: c.res.status,
+          contentType: c.res.headers.get('content-type'),
+          body: await c.res.clone().text(),
+        });
+      });
+    } catch (error) {
+      if (!(error instanceof RollBack)) throw error;
+    }
+    if (replay) c.res = replay;
+  };
+}

@@ -1,0 +1,54 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { Database, Transaction } from './client.js';
+import { idempotencyKeys } from './schema.js';
+
+/** How long a key's response is kept and replayed. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
+
+export type StoredResponse = { fingerprint: string; status: number; contentType: string | null; body: string };
+
+/**
+ * Takes the key for this transaction without waiting: false when another request holding the
+ * same key is still running.
+ */
+export async function tryLockKey(tx: Transaction, scope: string, key: string): Promise<boolean> {
+  const result = (await tx.execute(
+    sql`select pg_try_advisory_xact_lock(3, hashtext(${`${scope}\n${key}`})) as locked`,
+  )) as unknown as { locked: boolean }[] | { rows: { locked: boolean }[] };
+  const rows = Array.isArray(result) ? result : result.rows;
+  return rows[0]?.locked === true;
+}
+
+/** The stored response for the key, unless it has expired. */
+export async function findResponse(tx: Transaction, scope: string, key: string): Promise<StoredResponse | null> {
+  const [row] = await tx
+    .select()
+    .from(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.scope, scope),
+        eq(idempotencyKeys.key, key),
+        sql`${idempotencyKeys.createdAt} > now() - ${`${IDEMPOTENCY_KEY_TTL_MS} milliseconds`}::interval`,
+      ),
+    );
+  return row ? { fingerprint: row.fingerprint, status: row.status, contentType: row.contentType, body: row.body } : null;
+}
+
+export async function storeResponse(tx: Transaction, scope: string, key: string, response: StoredResponse): Promise<void> {
+  await tx
+    .insert(idempotencyKeys)
+    .values({ scope, key, ...response })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.scope, idempotencyKeys.key],
+      set: { ...response, createdAt: sql`now()` },
+    });
+}
+
+/** Deletes expired keys; returns how many. */
+export async function sweepExpiredKeys(db: Database): Promise<number> {
+  const rows = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, sql`now() - ${`${IDEMPOTENCY_KEY_TTL_MS} milliseconds`}::interval`))
+    .returning({ key: idempotencyKeys.key });
+  return rows.length;
+}

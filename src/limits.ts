@@ -1,0 +1,99 @@
+import type { LimitsConfig } from './config.js';
+import type { Database } from './db/client.js';
+import { getLimitOverrides, type LimitOverrides } from './db/limits.js';
+import { ApiError } from './errors.js';
+
+export type TenantLimits = Pick<LimitsConfig, 'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks'>;
+
+export type Resource = 'request_rate' | 'environments' | 'log_entries' | 'webhooks' | 'in_flight';
+
+/** 429 resource_exhausted with the IETF RateLimit fields; `retryAfterSeconds` only where waiting helps. */
+export function resourceExhausted(
+  resource: Resource,
+  limit: number,
+  detail: string,
+  timing: { retryAfterSeconds: number; windowSeconds: number } | null = null,
+): ApiError {
+  const headers: Record<string, string> = {
+    'ratelimit-policy': `"${resource}";q=${limit}${timing ? `;w=${timing.windowSeconds}` : ''}`,
+    ratelimit: `"${resource}";r=0${timing ? `;t=${timing.retryAfterSeconds}` : ''}`,
+  };
+  if (timing) headers['retry-after'] = String(timing.retryAfterSeconds);
+  return new ApiError('resource_exhausted', detail, { resource, limit }, headers);
+}
+
+type Bucket = { tokens: number; refilledAt: number };
+
+const OVERRIDE_TTL_MS = 10_000;
+const PRUNE_EVERY = 10_000;
+
+/**
+ * The limits in force: configured defaults, per-tenant overrides (cached for ten seconds, so an
+ * override reaches every replica within that), and the per-key request-rate token buckets. The
+ * buckets live in this process: N replicas behind a balancer admit up to N times the rate.
+ */
+export class Limits {
+  private readonly overrides = new Map<string, { value: LimitOverrides; until: number }>();
+  private readonly buckets = new Map<string, Bucket>();
+  private takes = 0;
+  inFlight = 0;
+
+  constructor(
+    readonly defaults: LimitsConfig,
+    private readonly db: Database,
+  ) {}
+
+  async forTenant(tenant: string): Promise<TenantLimits> {
+    const now = Date.now();
+    let cached = this.overrides.get(tenant);
+    if (!cached || cached.until < now) {
+      cached = { value: await getLimitOverrides(this.db, tenant), until: now + OVERRIDE_TTL_MS };
+      this.overrides.set(tenant, cached);
+    }
+    const o = cached.value;
+    return {
+      requestRate: o.requestRate ?? this.defaults.requestRate,
+      requestBurst: o.requestBurst ?? o.requestRate ?? this.defaults.requestBurst,
+      environments: o.environments ?? this.defaults.environments,
+      logEntries: o.logEntries ?? this.defaults.logEntries,
+      webhooks: o.webhooks ?? this.defaults.webhooks,
+    };
+  }
+
+  forget(tenant: string): void {
+    this.overrides.delete(tenant);
+  }
+
+  /** Takes one request from the key's bucket; throws 429 when it is empty. Returns the RateLimit fields. */
+  takeRequest(keyId: string, limits: TenantLimits): Record<string, string> {
+    const now = performance.now();
+    const { requestRate: rate, requestBurst: burst } = limits;
+    const bucket = this.buckets.get(keyId) ?? { tokens: burst, refilledAt: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * rate);
+    bucket.refilledAt = now;
+    this.buckets.set(keyId, bucket);
+    if (++this.takes % PRUNE_EVERY === 0) this.pruneFullBuckets(now, limits);
+
+    const windowSeconds = Math.max(1, Math.ceil(burst / rate));
+    if (bucket.tokens < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+      throw resourceExhausted('request_rate', rate, `This API key may send ${rate} requests per second (bursts of ${burst}).`, {
+        retryAfterSeconds,
+        windowSeconds,
+      });
+    }
+    bucket.tokens -= 1;
+    return {
+      'ratelimit-policy': `"request_rate";q=${burst};w=${windowSeconds}`,
+      ratelimit: `"request_rate";r=${Math.floor(bucket.tokens)};t=${Math.ceil((burst - bucket.tokens) / rate)}`,
+    };
+  }
+
+  private pruneFullBuckets(now: number, limits: TenantLimits): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.refilledAt) / 1000) * limits.requestRate >= limits.requestBurst) {
+        this.buckets.delete(key);
+      }
+    }
+  }
+}
