@@ -225,7 +225,10 @@ export function createApp(deps: AppDeps): App {
     c.set('limits', tenantLimits);
     const rateHeaders = limits.takeRequest(c.get('keyId'), tenantLimits);
     await next();
-    for (const [name, value] of Object.entries(rateHeaders)) c.header(name, value);
+    // A 429 for a quota carries that quota's fields instead.
+    if (!c.res.headers.has('ratelimit')) {
+      for (const [name, value] of Object.entries(rateHeaders)) c.header(name, value);
+    }
   });
   for (const path of IDEMPOTENT_PATHS) app.use(path, idempotency(deps));
 
