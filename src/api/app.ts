@@ -240,7 +240,7 @@ export function createApp(deps: AppDeps): App {
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',
     scheme: 'bearer',
-    description: 'The admin token from PALISADE_ADMIN_TOKEN; good only on /v1/api-keys.',
+    description: 'The admin token from PALISADE_ADMIN_TOKEN; good only on /v1/api-keys and /v1/tenants.',
   });
 
   registerHealthRoutes(app, deps);
