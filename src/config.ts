@@ -49,6 +49,7 @@ const envSchema = z.object({
   PALISADE_MAX_ENVIRONMENTS: z.coerce.number().int().min(1).default(10_000),
   PALISADE_MAX_LOG_ENTRIES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
   PALISADE_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(100),
+  PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +63,8 @@ export type Config = {
   maxBodyBytes: number;
   maxEntryBytes: number;
   shutdownGraceMs: number;
+  /** How often a watch stream with nothing to say sends a heartbeat comment. */
+  watchHeartbeatMs: number;
   webhooks: WebhookConfig;
   limits: LimitsConfig;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,
+    watchHeartbeatMs: v.PALISADE_WATCH_HEARTBEAT,
     limits: {
       requestRate: v.PALISADE_RATE_LIMIT,
       requestBurst: v.PALISADE_RATE_LIMIT_BURST ?? 2 * v.PALISADE_RATE_LIMIT,

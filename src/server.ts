@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
+import { WatchHub } from './notify/watchHub.js';
 
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 
@@ -22,7 +23,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       : { kind: 'pglite', dataDir: config.dataDir },
   );
   const lifecycle = { draining: false };
-  const app = createApp({ database, config, logger, lifecycle });
+  const watchHub = new WatchHub(database);
+  await watchHub.start();
+  const app = createApp({ database, config, logger, lifecycle, watchHub });
   const dispatcher = new WebhookDispatcher(database, config.webhooks, logger);
   await dispatcher.start();
   const sweeper = setInterval(() => {
@@ -46,6 +49,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const shutdown = () => {
     shuttingDown ??= (async () => {
       lifecycle.draining = true;
+      // Watch streams would hold the server open; end them (clients reconnect to another replica).
+      await watchHub.stop();
       logger.info('draining: no new connections, finishing in-flight requests');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

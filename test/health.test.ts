@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createLogger } from '../src/logger.js';
+import { WatchHub } from '../src/notify/watchHub.js';
 import { createScratchDatabase, httpBackend } from './support/database.js';
 import { testLimits } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -16,9 +17,11 @@ async function appOnScratch(draining = false) {
       maxEntryBytes: 65536,
       webhooks: { allowPrivate: true },
       limits: testLimits,
+      watchHeartbeatMs: 15_000,
     },
     logger: createLogger('silent'),
     lifecycle,
+    watchHub: new WatchHub(scratch.handle),
   });
   return { app, scratch, lifecycle };
 }

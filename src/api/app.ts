@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
 import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
+import type { WatchHub } from '../notify/watchHub.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
@@ -18,16 +19,20 @@ import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
 import { registerHealthRoutes } from './health.js';
 import { registerLogRoutes } from './log.js';
+import { registerWatchRoutes } from './watch.js';
 import { registerWebhookRoutes } from './webhooks.js';
+import { registerEventRoutes } from './events.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
-  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits'> & {
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits' | 'watchHeartbeatMs'> & {
     webhooks: Pick<Config['webhooks'], 'allowPrivate'>;
   };
   logger: Logger;
   /** Set while the process shuts down: new requests are turned away with 503. */
   lifecycle: { draining: boolean };
+  /** Wakes watch streams on changes committed by any replica. */
+  watchHub: WatchHub;
 };
 
 export type AppEnv = {
@@ -250,6 +255,8 @@ export function createApp(deps: AppDeps): App {
   registerFencingRoutes(app, deps);
   registerLogRoutes(app, deps);
   registerWebhookRoutes(app, deps);
+  registerWatchRoutes(app, deps);
+  registerEventRoutes(app);
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Palisade API' }));

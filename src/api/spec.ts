@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { openDatabase } from '../db/client.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { WatchHub } from '../notify/watchHub.js';
 import { createApp, openApiDocument } from './app.js';
 
 /** Renders the OpenAPI document as committed in openapi.yaml. */
@@ -10,15 +11,10 @@ export async function renderOpenApiYaml(): Promise<string> {
   try {
     const app = createApp({
       database,
-      config: {
-        adminToken: undefined,
-        maxBodyBytes: 1024 * 1024,
-        maxEntryBytes: 64 * 1024,
-        webhooks: { allowPrivate: false },
-        limits: loadConfig({}).limits,
-      },
+      config: loadConfig({}),
       logger: createLogger('silent'),
       lifecycle: { draining: false },
+      watchHub: new WatchHub(database),
     });
     return `# Generated from the route definitions by \`npm run openapi\`; do not edit.\n${stringify(openApiDocument(app), { lineWidth: 0, aliasDuplicateObjects: false })}`;
   } finally {

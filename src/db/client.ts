@@ -19,7 +19,7 @@ export type DatabaseHandle = {
   /** True once the database answers and every migration in `drizzle/` has been applied. */
   ready(): Promise<boolean>;
   /** Calls `onNotify` for every NOTIFY on `channel` (from any process sharing the database); resolves to an unsubscribe. */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 

@@ -10,6 +10,13 @@ import { recordEvent } from './webhooks.js';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
+/** The channel told, on commit, of every fence and delete: the payload is `tenant` LF `name`. */
+export const ENVIRONMENTS_CHANNEL = 'palisade_environments';
+
+async function notifyWatchers(tx: Transaction, tenant: string, name: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}`})`);
+}
+
 export type EnvironmentState = {
   name: string;
   token: Token | null;
@@ -27,6 +34,15 @@ export function lastIssuedToken(row: EnvironmentRow): Token | null {
 }
 
 /** The token in force: the last one issued, unless the environment was deleted since (`fenced_at` cleared). */
+function toFenceRecord(row: typeof fences.$inferSelect): FenceRecord {
+  return {
+    token: { deploy_generation: row.deployGeneration, epoch: row.epoch },
+    holder: row.holder,
+    upper: row.upper,
+    fencedAt: row.fencedAt,
+  };
+}
+
 export function currentToken(row: EnvironmentRow): Token | null {
   return row.fencedAt === null ? null : lastIssuedToken(row);
 }
@@ -180,6 +196,7 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
       })
       .where(eq(environments.id, row.id))
       .returning({ deletedAt: environments.deletedAt });
+    await notifyWatchers(tx, tenant, name);
     await recordEvent(tx, {
       tenant,
       type: 'environment.deleted',
@@ -241,6 +258,7 @@ export async function fenceEnvironment(
       fencedAt: updated!.fencedAt!,
     });
     const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
+    await notifyWatchers(tx, tenant, name);
     if (previous) {
       await recordEvent(tx, {
         tenant,
@@ -289,12 +307,23 @@ export async function fenceHistory(
     .orderBy(desc(fences.epoch))
     .limit(page.limit + 1);
   return {
-    items: rows.slice(0, page.limit).map((r) => ({
-      token: { deploy_generation: r.deployGeneration, epoch: r.epoch },
-      holder: r.holder,
-      upper: r.upper,
-      fencedAt: r.fencedAt,
-    })),
+    items: rows.slice(0, page.limit).map(toFenceRecord),
     hasMore: rows.length > page.limit,
   };
+}
+
+/** The environment's row whether live or deleted (for watchers), or null if the name was never used. */
+export async function findEnvironmentOrTombstone(db: Database, tenant: string, name: string): Promise<EnvironmentRow | null> {
+  const [row] = await db.select().from(environments).where(byName(tenant, name));
+  return row ?? null;
+}
+
+/** Tokens issued to a live environment after `afterEpoch`, oldest first. */
+export async function fencesAfter(db: Database, environmentId: string, afterEpoch: number): Promise<FenceRecord[]> {
+  const rows = await db
+    .select()
+    .from(fences)
+    .where(and(eq(fences.environmentId, environmentId), gt(fences.epoch, afterEpoch)))
+    .orderBy(asc(fences.epoch));
+  return rows.map(toFenceRecord);
 }

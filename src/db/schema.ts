@@ -121,8 +121,15 @@ export const events = pgTable(
     /** The exact JSON body every delivery of this event sends, so retries are byte-identical. */
     payload: text('payload').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
+    /**
+     * The writing transaction's id. The event feed shows an event only once every transaction
+     * with a smaller id has ended, so a reader that resumes from a cursor never misses one.
+     */
+    txid: int53('txid')
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text)::bigint`),
   },
-  (t) => [index('events_tenant_idx').on(t.tenant, t.createdAt)],
+  (t) => [index('events_tenant_idx').on(t.tenant, t.createdAt), index('events_feed_idx').on(t.tenant, t.txid, t.id)],
 );
 
 export const deliveries = pgTable(

@@ -4,6 +4,7 @@ import { type App, createApp } from '../../src/api/app.js';
 import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
+import { WatchHub } from '../../src/notify/watchHub.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
 
 export type Tenant = { tenant: string; key: string; keyId: string };
@@ -37,6 +38,8 @@ export type HarnessOptions = {
   allowPrivateWebhooks?: boolean;
   /** Limits over the configured defaults. */
   limits?: Partial<LimitsConfig>;
+  /** How often an idle watch stream sends a heartbeat (default 15 s). */
+  watchHeartbeatMs?: number;
 };
 
 /** Webhook settings for tests: loopback receivers allowed, retries and timeouts in milliseconds. */
@@ -54,6 +57,8 @@ export const testLimits: LimitsConfig = loadConfig({}).limits;
 
 export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
+  const watchHub = new WatchHub(scratch.handle);
+  await watchHub.start();
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
   const maxEntryBytes = 64 * 1024;
@@ -65,9 +70,11 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
       maxEntryBytes,
       webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true },
       limits: { ...testLimits, ...options.limits },
+      watchHeartbeatMs: options.watchHeartbeatMs ?? 15_000,
     },
     logger: createLogger('silent'),
     lifecycle: { draining: false },
+    watchHub,
   });
   const dispatcher = options.dispatcher
     ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'))
@@ -99,6 +106,7 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   };
 
   const close = async () => {
+    await watchHub.stop();
     await dispatcher?.stop();
     await scratch.drop();
   };

@@ -1,0 +1,2 @@
+ALTER TABLE "events" ADD COLUMN "txid" bigint DEFAULT (pg_current_xact_id()::text)::bigint NOT NULL;--> statement-breakpoint
+CREATE INDEX "events_feed_idx" ON "events" USING btree ("tenant","txid","id");

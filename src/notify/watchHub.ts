@@ -1,0 +1,44 @@
+import type { DatabaseHandle } from '../db/client.js';
+import { ENVIRONMENTS_CHANNEL } from '../db/environments.js';
+
+type Listener = () => void;
+
+/**
+ * Fans the environments channel out to the watchers of this process: one LISTEN for all of them,
+ * woken on every commit of a fence or delete by any replica sharing the database.
+ */
+export class WatchHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private unlisten: (() => Promise<void>) | null = null;
+  closed = false;
+
+  constructor(private readonly database: DatabaseHandle) {}
+
+  async start(): Promise<void> {
+    this.unlisten = await this.database.listen(ENVIRONMENTS_CHANNEL, (payload) => {
+      for (const listener of this.listeners.get(payload) ?? []) listener();
+    });
+  }
+
+  /** Calls `listener` after each committed change of the environment; returns the unsubscribe. */
+  subscribe(tenant: string, name: string, listener: Listener): () => void {
+    const key = `${tenant}\n${name}`;
+    let set = this.listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  /** Wakes every watcher one last time, so their streams end, and stops listening. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    for (const set of this.listeners.values()) for (const listener of set) listener();
+    await this.unlisten?.().catch(() => {});
+  }
+}
