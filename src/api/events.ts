@@ -51,7 +51,7 @@ function decodePosition(cursor: string | undefined): Position | null {
   if (cursor === undefined || cursor === '') return null;
   try {
     const [txid, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (Number.isSafeInteger(txid) && typeof id === 'string' && /^evt_[0-9a-f]{28}$/.test(id)) {
+    if (Number.isSafeInteger(txid) && typeof id === 'string' && /^(evt_[0-9a-f]{28})?$/.test(id)) {
       return { txid: txid as number, id };
     }
   } catch {
