@@ -181,3 +181,20 @@ describe('limits — requests in flight', () => {
     expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
   });
 });
+
+describe('limits — watch streams', () => {
+  it('open watch streams do not count as requests in flight', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    await h.request('POST', '/v1/environments/watched-many/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () => h.request('GET', '/v1/environments/watched-many/watch', { key: t.key })),
+    );
+    try {
+      expect(streams.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
+      expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
+    } finally {
+      await Promise.all(streams.map((s) => s.body?.cancel()));
+    }
+  });
+});

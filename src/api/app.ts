@@ -183,7 +183,9 @@ export function createApp(deps: AppDeps): App {
     // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
     if (deps.lifecycle.draining) c.header('connection', 'close');
   });
-  app.use('/v1/*', async (_c, next) => {
+  app.use('/v1/*', async (c, next) => {
+    // A watch stream is an open connection, not work in progress: it would use up the limit.
+    if (c.req.method === 'GET' && c.req.path.endsWith('/watch')) return next();
     if (limits.inFlight >= deps.config.limits.maxInFlight) {
       throw resourceExhausted(
         'in_flight',
