@@ -7,15 +7,18 @@ export type TenantLimits = Pick<LimitsConfig, 'requestRate' | 'requestBurst' | '
 
 export type Resource = 'request_rate' | 'environments' | 'log_entries' | 'webhooks' | 'in_flight';
 
-/** 429 resource_exhausted with the IETF RateLimit fields; `retryAfterSeconds` only where waiting helps. */
+/**
+ * 429 resource_exhausted with the IETF RateLimit fields; `timing` only where waiting helps. The
+ * policy's quota is `limit` unless the timing names another (a token bucket's burst).
+ */
 export function resourceExhausted(
   resource: Resource,
   limit: number,
   detail: string,
-  timing: { retryAfterSeconds: number; windowSeconds: number } | null = null,
+  timing: { retryAfterSeconds: number; windowSeconds: number; quota?: number } | null = null,
 ): ApiError {
   const headers: Record<string, string> = {
-    'ratelimit-policy': `"${resource}";q=${limit}${timing ? `;w=${timing.windowSeconds}` : ''}`,
+    'ratelimit-policy': `"${resource}";q=${timing?.quota ?? limit}${timing ? `;w=${timing.windowSeconds}` : ''}`,
     ratelimit: `"${resource}";r=0${timing ? `;t=${timing.retryAfterSeconds}` : ''}`,
   };
   if (timing) headers['retry-after'] = String(timing.retryAfterSeconds);
@@ -80,6 +83,7 @@ export class Limits {
       throw resourceExhausted('request_rate', rate, `This API key may send ${rate} requests per second (bursts of ${burst}).`, {
         retryAfterSeconds,
         windowSeconds,
+        quota: burst,
       });
     }
     bucket.tokens -= 1;

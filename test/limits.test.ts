@@ -137,6 +137,7 @@ describe('limits — request rate', () => {
 
     const refused = await h.request('POST', '/v1/environments/rate/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'request_rate', limit: 1, action: 'backoff' });
+    expect(refused.headers.get('ratelimit-policy')).toBe('"request_rate";q=2;w=2');
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(refused.headers.get('ratelimit')).toBe(`"request_rate";r=0;t=${retryAfter}`);

@@ -24,7 +24,8 @@ export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
         { path: 'header.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
       ]);
     }
-    const scope = c.get('tenant') ?? 'admin';
+    // No tenant name can contain a colon, so the admin routes' scope is apart from every tenant's.
+    const scope = c.get('tenant') ?? ':admin';
     const fingerprint = createHash('sha256')
       .update(`${c.req.method} ${c.req.path}\n`)
       .update(await c.req.text())

@@ -190,7 +190,7 @@ export const tenantLimits = pgTable('tenant_limits', {
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    /** The tenant, or `admin` for the admin routes. */
+    /** The tenant, or `:admin` for the admin routes. */
     scope: text('scope').notNull(),
     key: text('key').notNull(),
     /** SHA-256 of the method, path and body: the same key with another request is refused. */
