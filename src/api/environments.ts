@@ -20,13 +20,13 @@ import {
   NextCursor,
   tenantSecurity,
   Timestamp,
-  Token,
+  NullableToken,
 } from './schemas.js';
 
 export const Environment = z
   .object({
     name: EnvironmentName,
-    token: Token.nullable().openapi({ description: 'The current token; null before the first fence.' }),
+    token: NullableToken,
     holder: Holder.nullable(),
     upper: z.number().int().openapi({ description: 'The log’s next offset.' }),
     created_at: Timestamp,

@@ -26,6 +26,14 @@ export const Token = z
       'A fence token. Ordered by deploy_generation, then epoch; epoch alone is strictly increasing per environment.',
   });
 
+/**
+ * A token or null. A schema of its own: describing `Token.nullable()` in place would rewrite the
+ * shared Token component as nullable everywhere.
+ */
+export const NullableToken = z
+  .union([Token, z.null()])
+  .openapi('NullableToken', { description: 'A token, or null where none is in force.' });
+
 export const Timestamp = z
   .string()
   .openapi({ format: 'date-time', description: 'RFC 3339 UTC time.', example: '2026-11-26T02:30:00.000Z' });
@@ -155,9 +163,7 @@ export const FencedProblem = z
       description:
         'deploy_generation: a newer generation took over (action terminate, exit 0); epoch: the same generation was fenced again (action halt).',
     }),
-    current_token: Token.nullable().openapi({
-      description: 'The token in force; null when the environment was deleted since and has not been fenced again.',
-    }),
+    current_token: NullableToken,
     your_token: Token.optional(),
     your_deploy_generation: DeployGeneration.optional(),
   })
@@ -176,7 +182,7 @@ export const TokenFromFutureProblem = z
   .object({
     ...problemMembers,
     code: z.literal('token_from_future'),
-    current_token: Token.nullable(),
+    current_token: NullableToken,
     your_token: Token,
   })
   .openapi('TokenFromFutureProblem');

@@ -1,0 +1,318 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPalisadeClient, type PalisadeClient } from '../src/client/index.js';
+import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
+import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The service's variables and the CLI's: the test process's own values must not leak into a child. */
+const OWN_VARIABLE = /^(PORT|HOST|LOG_LEVEL|DATABASE_URL|DATABASE_POOL_SIZE|PALISADE_.+)$/;
+const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_VARIABLE.test(name)));
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null; at: number };
+
+type CliProcess = {
+  child: ChildProcess;
+  /** Resolves once the process has exited and its output is read; `at` is when it exited. */
+  done: Promise<Exit & { stdout: string; stderr: string }>;
+  stdout(): string;
+  stderr(): string;
+};
+
+const spawned = new Set<ChildProcess>();
+
+/** `node --import tsx src/cli/index.ts …args` from the repository root. */
+function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
+  });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const done = Promise.all([exited, closed]).then(([exit]) => {
+    spawned.delete(child);
+    return { ...exit, stdout, stderr };
+  });
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  return startCli(args, env).done;
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+let service: ServiceProcess;
+let dropDatabase: (() => Promise<void>) | undefined;
+let work: string;
+let client: PalisadeClient;
+let adminToken: string;
+let apiKey: string;
+let childScript: string;
+
+/** The service and its database: a scratch PostgreSQL database with DATABASE_URL, else the embedded one. */
+async function databaseEnv(): Promise<Record<string, string>> {
+  if (POSTGRES_URL) {
+    const scratch = await createScratchPostgres();
+    const previous = dropDatabase;
+    dropDatabase = async () => {
+      await previous?.();
+      await scratch.drop();
+    };
+    return { DATABASE_URL: scratch.url };
+  }
+  return { PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')) };
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'palisade-cli-'));
+  adminToken = `admin-${randomBytes(16).toString('hex')}`;
+  service = await startService({ ...(await databaseEnv()), PALISADE_ADMIN_TOKEN: adminToken });
+  const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
+  ({ key: apiKey } = await admin.createApiKey({ tenant: `cli-${randomBytes(4).toString('hex')}`, name: 'cli tests' }));
+  client = createPalisadeClient({ baseUrl: service.url, apiKey });
+
+  // A long-running child: reports its environment when it starts, writes a marker on SIGTERM and
+  // exits; it also exits if its parent disappears, so a failed test leaves nothing behind.
+  childScript = join(work, 'child.mjs');
+  writeFileSync(
+    childScript,
+    [
+      "import { writeFileSync } from 'node:fs';",
+      'const [started, marker] = process.argv.slice(2);',
+      'const parent = process.ppid;',
+      "process.on('SIGTERM', () => { writeFileSync(marker, 'SIGTERM'); process.exit(0); });",
+      'writeFileSync(started, JSON.stringify({ token: process.env.PALISADE_TOKEN, env: process.env.PALISADE_ENV, url: process.env.PALISADE_URL }));',
+      'setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(1); } }, 200);',
+    ].join('\n'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of spawned) child.kill('SIGKILL');
+  await stopAllServices();
+  await dropDatabase?.();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const clientEnv = () => ({ PALISADE_URL: service.url, PALISADE_API_KEY: apiKey });
+
+const uniqueName = () => `env-${randomBytes(5).toString('hex')}`;
+
+/**
+ * Starts `palisade run` for `generation` around the child script and waits until the child runs
+ * and the supervisor watches the environment.
+ */
+async function supervise(env: string, generation: number) {
+  const started = join(work, `started-${env}-${generation}`);
+  const marker = join(work, `marker-${env}-${generation}`);
+  const supervisor = startCli(
+    ['run', '--env', env, '--generation', String(generation), '--holder', `gen-${generation}`, '--grace', '5s', '--', process.execPath, childScript, started, marker],
+    clientEnv(),
+  );
+  await waitFor(() => existsSync(started) && supervisor.stderr().includes(`watching ${env}`), 'the child and the watch');
+  return { supervisor, started, marker };
+}
+
+describe('palisade run', () => {
+  it('a newer generation takes over: the child gets SIGTERM and run exits 0 within 500 ms', async () => {
+    const env = uniqueName();
+    const { supervisor, started, marker } = await supervise(env, 1);
+    expect(JSON.parse(readFileSync(started, 'utf8'))).toEqual({
+      token: JSON.stringify({ deploy_generation: 1, epoch: 1 }),
+      env,
+      url: service.url,
+    });
+
+    await client.fence(env, { deploy_generation: 2, holder: 'gen-2' });
+    const fencedAt = performance.now();
+    const exit = await supervisor.done;
+    const latencyMs = exit.at - fencedAt;
+    console.info(`takeover → supervisor exit: ${latencyMs.toFixed(1)} ms`);
+
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
+    expect(latencyMs).toBeLessThan(500);
+    expect(exit.stderr).toContain('a newer generation took over');
+  });
+
+  it('the same generation fenced again (a newer epoch): the child gets SIGTERM and run exits 2', async () => {
+    const env = uniqueName();
+    const { supervisor, marker } = await supervise(env, 4);
+    await client.fence(env, { deploy_generation: 4, holder: 'gen-4-again' });
+    const fencedAt = performance.now();
+    const exit = await supervisor.done;
+    console.info(`epoch fence → supervisor exit: ${(exit.at - fencedAt).toFixed(1)} ms`);
+    expect(exit.code, exit.stderr).toBe(2);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
+    expect(exit.stderr).toContain('halt');
+  });
+
+  it('the environment is deleted: treated as a takeover, exit 0', async () => {
+    const env = uniqueName();
+    const { supervisor, marker } = await supervise(env, 1);
+    await client.deleteEnvironment(env);
+    const exit = await supervisor.done;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
+    expect(exit.stderr).toContain('deleted');
+  });
+
+  it('SIGTERM to palisade run is passed on to the child, and run exits with the child’s code', async () => {
+    const env = uniqueName();
+    const { supervisor, marker } = await supervise(env, 1);
+    supervisor.child.kill('SIGTERM');
+    const exit = await supervisor.done;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
+    expect(exit.stderr).toContain('received SIGTERM');
+    // The token stays with generation 1: nothing took over.
+    expect((await client.getEnvironment(env)).token).toEqual({ deploy_generation: 1, epoch: 1 });
+  });
+
+  it('a child that exits by itself with code 7 makes run exit 7; a generation already taken over does not start', async () => {
+    const env = uniqueName();
+    const [own, late] = await Promise.all([
+      cli(['run', '--env', env, '--generation', '5', '--', process.execPath, '-e', 'process.exit(7)'], clientEnv()),
+      (async () => {
+        await client.fence(uniqueName(), { deploy_generation: 0, holder: 'warm-up' });
+        const other = uniqueName();
+        await client.fence(other, { deploy_generation: 9, holder: 'newer' });
+        return cli(['run', '--env', other, '--generation', '8', '--', process.execPath, '-e', 'process.exit(7)'], clientEnv());
+      })(),
+    ]);
+    expect(own.code, own.stderr).toBe(7);
+    expect(own.stderr).toContain('exited with code 7');
+    expect(late.code, late.stderr).toBe(0);
+    expect(late.stderr).toContain('does not start');
+  });
+});
+
+describe('palisade commands', () => {
+  it('--help works for every command, and usage errors exit 64', { timeout: 60_000 }, async () => {
+    const commands = [
+      ['--help'],
+      ['serve', '--help'],
+      ['migrate', '--help'],
+      ['keys', '--help'],
+      ['keys', 'create', '--help'],
+      ['keys', 'revoke', '--help'],
+      ['env', '--help'],
+      ['env', 'fence', '--help'],
+      ['env', 'confirm', '--help'],
+      ['env', 'show', '--help'],
+      ['env', 'log', '--help'],
+      ['env', 'watch', '--help'],
+      ['run', '--help'],
+    ];
+    const results: Awaited<ReturnType<typeof cli>>[] = [];
+    for (let i = 0; i < commands.length; i += 4) {
+      results.push(...(await Promise.all(commands.slice(i, i + 4).map((args) => cli(args)))));
+    }
+    commands.forEach((args, i) => {
+      const result = results[i]!;
+      const name = args.filter((arg) => arg !== '--help').join(' ');
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(name ? `Usage: palisade ${name}` : 'Usage: palisade <command>');
+    });
+
+    const [missing, unknown, noCommand] = await Promise.all([
+      cli(['run', '--env', 'x', '--', 'true'], clientEnv()),
+      cli(['env', 'show', 'x', '--bogus'], clientEnv()),
+      cli(['frobnicate']),
+    ]);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('--generation is required');
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/bogus/);
+    expect(noCommand.code).toBe(64);
+  });
+
+  it('keys create, env fence, env show, env confirm and keys revoke round-trip', { timeout: 60_000 }, async () => {
+    const admin = { PALISADE_URL: service.url, PALISADE_ADMIN_TOKEN: adminToken };
+    const created = await cli(['keys', 'create', '--tenant', `rt-${randomBytes(4).toString('hex')}`, '--name', 'round trip'], admin);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; key: string; name: string };
+    expect(key).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^pal_/), name: 'round trip' });
+
+    const env = uniqueName();
+    const withKey = { PALISADE_URL: service.url, PALISADE_API_KEY: key.key };
+    // The key from the flag, the service from the variable.
+    const fenced = await cli(['env', 'fence', env, '--generation', '3', '--holder', 'cli', '--key', key.key], { PALISADE_URL: service.url });
+    expect(fenced.code, fenced.stderr).toBe(0);
+    expect(JSON.parse(fenced.stdout)).toEqual({ token: { deploy_generation: 3, epoch: 1 }, previous: null });
+
+    const [shown, confirmed, log] = await Promise.all([
+      cli(['env', 'show', env], withKey),
+      cli(['env', 'confirm', env, '--generation', '3', '--epoch', '1'], withKey),
+      cli(['env', 'log', env], withKey),
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: env, token: { deploy_generation: 3, epoch: 1 }, holder: 'cli', upper: 0 });
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(JSON.parse(confirmed.stdout)).toEqual({ token: { deploy_generation: 3, epoch: 1 }, upper: 0 });
+    expect(log.code, log.stderr).toBe(0);
+    expect(JSON.parse(log.stdout)).toEqual({ entries: [], upper: 0 });
+
+    const refenced = await cli(['env', 'fence', env, '--generation', '4'], withKey);
+    expect(refenced.code, refenced.stderr).toBe(0);
+    const stale = await cli(['env', 'confirm', env, '--token', '{"deploy_generation":3,"epoch":1}'], withKey);
+    expect(stale.code).toBe(3);
+    expect(stale.stderr).toContain('fenced (deploy_generation, action terminate)');
+
+    const revoked = await cli(['keys', 'revoke', key.id], admin);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const refused = await cli(['env', 'show', env], withKey);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('401 unauthorized');
+  });
+
+  it('env watch prints one JSON event per line', async () => {
+    const env = uniqueName();
+    await client.fence(env, { deploy_generation: 1, holder: 'a' });
+    const watcher = startCli(['env', 'watch', env], clientEnv());
+    await waitFor(() => watcher.stdout().includes('"snapshot"'), 'the snapshot');
+    await client.fence(env, { deploy_generation: 2, holder: 'b' });
+    await waitFor(() => watcher.stdout().includes('"fenced"'), 'the fenced event');
+    watcher.child.kill('SIGINT');
+    const exit = await watcher.done;
+    expect(exit.code, exit.stderr).toBe(0);
+    const events = exit.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; id: string });
+    expect(events.map((event) => `${event.event} ${event.id}`)).toEqual(['snapshot 1', 'fenced 2']);
+  });
+
+  it('migrate applies the migrations and exits; serve starts the service and drains on SIGTERM', async () => {
+    const database = await databaseEnv();
+    const migrated = await cli(['migrate'], database);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).toContain('migrations applied');
+
+    const server = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], { ...database, LOG_LEVEL: 'info' });
+    await waitFor(() => /"msg":"listening"/.test(server.stdout()), 'the service to listen', 30_000);
+    const { port } = JSON.parse(server.stdout().split('\n').find((line) => line.includes('"listening"'))!) as { port: number };
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    server.child.kill('SIGTERM');
+    const exit = await server.done;
+    expect(exit.code, exit.stderr).toBe(0);
+  }, 60_000);
+});
