@@ -5,6 +5,8 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
+import { oldestDueDeliveryAge } from './db/webhooks.js';
+import { Metrics } from './metrics.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
 import { WatchHub } from './notify/watchHub.js';
 
@@ -25,8 +27,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const lifecycle = { draining: false };
   const watchHub = new WatchHub(database);
   await watchHub.start();
-  const app = createApp({ database, config, logger, lifecycle, watchHub });
-  const dispatcher = new WebhookDispatcher(database, config.webhooks, logger);
+  const metrics = new Metrics(() => oldestDueDeliveryAge(database.db));
+  const app = createApp({ database, config, logger, lifecycle, watchHub, metrics });
+  const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics);
   await dispatcher.start();
   const sweeper = setInterval(() => {
     sweepExpiredKeys(database.db).then(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createLogger } from '../src/logger.js';
 import { WatchHub } from '../src/notify/watchHub.js';
+import { Metrics } from '../src/metrics.js';
 import { createScratchDatabase, httpBackend } from './support/database.js';
 import { testLimits } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -22,6 +23,7 @@ async function appOnScratch(draining = false) {
     logger: createLogger('silent'),
     lifecycle,
     watchHub: new WatchHub(scratch.handle),
+    metrics: new Metrics(async () => 0),
   });
   return { app, scratch, lifecycle };
 }

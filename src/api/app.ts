@@ -4,12 +4,14 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
 import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
+import type { Metrics } from '../metrics.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
@@ -17,7 +19,7 @@ import { authenticate } from './auth.js';
 import { idempotency } from './idempotency.js';
 import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
-import { registerHealthRoutes } from './health.js';
+import { registerHealthRoutes, registerMetricsRoute } from './health.js';
 import { registerLogRoutes } from './log.js';
 import { registerWatchRoutes } from './watch.js';
 import { registerWebhookRoutes } from './webhooks.js';
@@ -33,6 +35,7 @@ export type AppDeps = {
   lifecycle: { draining: boolean };
   /** Wakes watch streams on changes committed by any replica. */
   watchHub: WatchHub;
+  metrics: Metrics;
 };
 
 export type AppEnv = {
@@ -144,6 +147,8 @@ export const IDEMPOTENT_PATHS = [
 
 export function createApp(deps: AppDeps): App {
   const limits = new Limits(deps.config.limits, deps.database.db);
+  const { metrics } = deps;
+  metrics.readInFlightFrom(() => limits.inFlight);
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -166,6 +171,8 @@ export function createApp(deps: AppDeps): App {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requestDuration.observe({ method: c.req.method, route: routePath(c, -1), status: String(c.res.status) }, seconds);
     deps.logger.info(
       {
         request_id: c.get('requestId'),
@@ -173,7 +180,7 @@ export function createApp(deps: AppDeps): App {
         path: c.req.path,
         status: c.res.status,
         tenant: c.get('tenant'),
-        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        duration_ms: Math.round(seconds * 100_000) / 100,
       },
       'request',
     );
@@ -251,6 +258,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   registerHealthRoutes(app, deps);
+  registerMetricsRoute(app, metrics);
   registerApiKeyRoutes(app, deps);
   registerTenantLimitRoutes(app, limits);
   registerEnvironmentRoutes(app, deps);
@@ -267,7 +275,11 @@ export function createApp(deps: AppDeps): App {
 
   app.onError((error, c) => {
     const known = toApiError(error);
-    if (known) return problemResponse(c, known);
+    if (known) {
+      if (known.status === 409) metrics.conflicts.inc({ code: known.code });
+      if (known.status === 429) metrics.exhausted.inc({ resource: String(known.members.resource) });
+      return problemResponse(c, known);
+    }
     // A driver error wrapped by the query builder carries the SQL and its parameters (request data)
     // in its message; log only the database's own code and message, and never the stack.
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;

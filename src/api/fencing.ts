@@ -116,6 +116,12 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
       holder: body.holder,
       maxEnvironments: c.get('limits').environments,
     });
+    const kind = !outcome.previous
+      ? 'first'
+      : outcome.token.deploy_generation > outcome.previous.token.deploy_generation
+        ? 'deploy_generation'
+        : 'epoch';
+    deps.metrics.fences.inc({ kind });
     return c.json({ token: outcome.token, previous: outcome.previous }, 200);
   });
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App, AppDeps } from './app.js';
 import { jsonResponse } from './schemas.js';
+import type { Metrics } from '../metrics.js';
 
 const tags = ['health'];
 
@@ -30,6 +31,26 @@ const readinessRoute = createRoute({
     503: jsonResponse(HealthStatus, 'Not ready: the database is unreachable, migrations are missing, or the process is draining.'),
   },
 });
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'metrics',
+  summary: 'Prometheus metrics',
+  description:
+    'Request durations by route and status, fences by kind, 409s by code, 429s by resource, webhook attempts by outcome, outbox lag, requests in flight, and the process metrics (memory, CPU, event loop).',
+  tags,
+  security: [],
+  responses: {
+    200: { description: 'The Prometheus text format.', content: { 'text/plain': { schema: z.string() } } },
+  },
+});
+
+export function registerMetricsRoute(app: App, metrics: Metrics): void {
+  app.openapi(metricsRoute, async (c) =>
+    c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+}
 
 export function registerHealthRoutes(app: App, deps: AppDeps): void {
   const database = deps.database.kind;

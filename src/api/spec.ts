@@ -3,6 +3,7 @@ import { openDatabase } from '../db/client.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { WatchHub } from '../notify/watchHub.js';
+import { Metrics } from '../metrics.js';
 import { createApp, openApiDocument } from './app.js';
 
 /** Renders the OpenAPI document as committed in openapi.yaml. */
@@ -15,6 +16,7 @@ export async function renderOpenApiYaml(): Promise<string> {
       logger: createLogger('silent'),
       lifecycle: { draining: false },
       watchHub: new WatchHub(database),
+      metrics: new Metrics(async () => 0),
     });
     return `# Generated from the route definitions by \`npm run openapi\`; do not edit.\n${stringify(openApiDocument(app), { lineWidth: 0, aliasDuplicateObjects: false })}`;
   } finally {

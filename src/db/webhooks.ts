@@ -369,3 +369,9 @@ export async function sendTestEvent(db: Database, tenant: string, id: string): P
     }),
   );
 }
+
+/** Seconds the oldest due delivery of an enabled endpoint has waited; 0 when none is due. */
+export async function oldestDueDeliveryAge(db: Database): Promise<number> {
+  const due = await nextDueAt(db);
+  return due === null ? 0 : Math.max(0, (Date.now() - due.getTime()) / 1000);
+}

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
@@ -41,6 +42,7 @@ export class WebhookDispatcher {
     private readonly database: DatabaseHandle,
     private readonly config: WebhookConfig,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {
     this.sender = new WebhookSender({ timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate });
     // Longer than any attempt can take, so a live process never loses its claim mid-send.
@@ -173,6 +175,7 @@ export class WebhookDispatcher {
         'recording a delivery attempt failed',
       );
     }
+    this.metrics.deliveries.inc({ outcome: outcome.kind });
     this.logger.info(
       {
         delivery_id: delivery.id,

@@ -5,6 +5,8 @@ import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/con
 import { createLogger } from '../../src/logger.js';
 import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
 import { WatchHub } from '../../src/notify/watchHub.js';
+import { Metrics } from '../../src/metrics.js';
+import { oldestDueDeliveryAge } from '../../src/db/webhooks.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
 
 export type Tenant = { tenant: string; key: string; keyId: string };
@@ -58,6 +60,7 @@ export const testLimits: LimitsConfig = loadConfig({}).limits;
 export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
   const watchHub = new WatchHub(scratch.handle);
+  const metrics = new Metrics(() => oldestDueDeliveryAge(scratch.handle.db));
   await watchHub.start();
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
@@ -75,9 +78,10 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
     logger: createLogger('silent'),
     lifecycle: { draining: false },
     watchHub,
+    metrics,
   });
   const dispatcher = options.dispatcher
-    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'))
+    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'), metrics)
     : null;
   await dispatcher?.start();
 
