@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
 import { notFound } from '../errors.js';
-import type { App, AppDeps } from './app.js';
+import type { App } from './app.js';
+import type { KeyLookup } from './auth.js';
 import {
   adminSecurity,
   errorResponses,
@@ -72,7 +73,7 @@ const revokeRoute = createRoute({
   },
 });
 
-export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
+export function registerApiKeyRoutes(app: App, keys: KeyLookup): void {
 
   app.openapi(createRouteDef, async (c) => {
     const { tenant, name } = c.req.valid('json');
@@ -92,6 +93,7 @@ export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
   app.openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (!(await revokeApiKey(c.get('db'), id))) throw notFound(`API key '${id}' does not exist.`);
+    keys.forget(id);
     return c.body(null, 204);
   });
 }

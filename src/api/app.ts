@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
-import { authenticate } from './auth.js';
+import { authenticate, KeyLookup } from './auth.js';
 import { idempotency } from './idempotency.js';
 import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
@@ -147,6 +147,7 @@ export const IDEMPOTENT_PATHS = [
 
 export function createApp(deps: AppDeps): App {
   const limits = new Limits(deps.config.limits, deps.database.db);
+  const keys = new KeyLookup(deps.database.db);
   const { metrics } = deps;
   metrics.readInFlightFrom(() => limits.inFlight);
   const app: App = new OpenAPIHono<AppEnv>({
@@ -230,7 +231,7 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
-  app.use('/v1/*', authenticate(deps));
+  app.use('/v1/*', authenticate(deps, keys));
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
     const tenant = c.get('tenant');
@@ -259,7 +260,7 @@ export function createApp(deps: AppDeps): App {
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, metrics);
-  registerApiKeyRoutes(app, deps);
+  registerApiKeyRoutes(app, keys);
   registerTenantLimitRoutes(app, limits);
   registerEnvironmentRoutes(app, deps);
   registerFencingRoutes(app, deps);

@@ -2,9 +2,41 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { findKeyOwner } from '../db/apiKeys.js';
 import { ApiError } from '../errors.js';
+import type { Database } from '../db/client.js';
 import type { AppDeps, AppEnv } from './app.js';
 
 const ADMIN_PREFIXES = ['/v1/api-keys', '/v1/tenants'];
+
+/**
+ * How long a key's owner is remembered. A revocation takes effect at once on the process that
+ * took it, and within this long on the other replicas.
+ */
+export const KEY_CACHE_TTL_MS = 2_000;
+
+type Owner = { keyId: string; tenant: string };
+
+/** Looks keys up by hash, remembering known keys briefly so the hot path skips a round trip. */
+export class KeyLookup {
+  private readonly known = new Map<string, { owner: Owner; until: number }>();
+
+  constructor(private readonly db: Database) {}
+
+  async find(key: string): Promise<Owner | null> {
+    const now = Date.now();
+    const cached = this.known.get(key);
+    if (cached && cached.until > now) return cached.owner;
+    const owner = await findKeyOwner(this.db, key);
+    // Unknown keys are not remembered: a key created on another replica works there at once.
+    if (owner) this.known.set(key, { owner, until: now + KEY_CACHE_TTL_MS });
+    else this.known.delete(key);
+    if (this.known.size > 100_000) this.known.clear();
+    return owner;
+  }
+
+  forget(keyId: string): void {
+    for (const [key, entry] of this.known) if (entry.owner.keyId === keyId) this.known.delete(key);
+  }
+}
 
 function unauthorized(detail: string): ApiError {
   return new ApiError('unauthorized', detail, {}, {
@@ -29,7 +61,7 @@ function isAdminToken(presented: string, adminToken: string | undefined): boolea
  * `/v1/api-keys` and `/v1/tenants` take only the admin token; every other `/v1` route takes only a tenant key and
  * sets `tenant` for the handlers. A credential that is valid but on the wrong kind of route is 403.
  */
-export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: AppDeps, keys: KeyLookup): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const presented = bearerToken(c.req.header('authorization'));
     if (!presented) {
@@ -40,7 +72,7 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
     if (adminRoute) {
       if (admin) return next();
-      if (await findKeyOwner(deps.database.db, presented)) {
+      if (await keys.find(presented)) {
         throw new ApiError('forbidden', 'A tenant key cannot manage API keys or tenants; use the admin token.');
       }
       throw unauthorized(
@@ -53,7 +85,7 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
     if (admin) {
       throw new ApiError('forbidden', 'The admin token is good only on /v1/api-keys and /v1/tenants; use a tenant key.');
     }
-    const owner = await findKeyOwner(deps.database.db, presented);
+    const owner = await keys.find(presented);
     if (!owner) throw unauthorized('The API key is unknown or revoked.');
     c.set('tenant', owner.tenant);
     c.set('keyId', owner.keyId);
