@@ -63,6 +63,17 @@ describe('Idempotency-Key', () => {
     expect(await expectProblem(replay, 409, 'fenced')).toEqual(problem);
   });
 
+  it('bad input leaves no record of the key, so the corrected request can use it', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    const key = randomUUID();
+    const bad = await post(h, t, '/v1/environments/idem-fix/fence', { deploy_generation: -1, holder: 'a' }, key);
+    await expectProblem(bad, 400, 'invalid_request');
+    const fixed = await post(h, t, '/v1/environments/idem-fix/fence', { deploy_generation: 1, holder: 'a' }, key);
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('the same key with another body or on another route is 422 and does nothing', async () => {
     const h = harness();
     const t = await h.newTenant();

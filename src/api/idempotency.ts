@@ -6,13 +6,20 @@ import type { AppDeps, AppEnv } from './app.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Thrown inside the transaction to roll back the work of a request that ended in a 5xx. */
+/** Thrown inside the transaction to leave no record of a request whose answer is not to be replayed. */
 class RollBack extends Error {}
+
+/**
+ * Answers worth replaying are those of work that ran: successes, and the refusals of the work itself
+ * (404, 409). Bad input (400, 413), a limit (429) and failures (5xx) leave no record, so the same key
+ * can carry the corrected or later request.
+ */
+const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
 
 /**
  * Idempotency-Key on a state-changing POST. The handler runs inside a transaction that also
  * stores its response, so a retry with the same key and body gets that response replayed without
- * the work being done again, and a request that failed with a 5xx leaves nothing behind. The same
+ * the work being done again, and a request that failed leaves nothing behind. The same
  * key with another body (or route) is 422; a key whose first request still runs is 409.
  */
 export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -55,7 +62,7 @@ export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
         }
         c.set('db', tx);
         await next();
-        if (c.res.status >= 500) throw new RollBack();
+        if (!isReplayable(c.res.status)) throw new RollBack();
         await storeResponse(tx, scope, key, {
           fingerprint,
           status: c.res.status,
