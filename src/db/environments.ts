@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
 import { resourceExhausted } from '../limits.js';
@@ -13,8 +13,9 @@ export type EnvironmentRow = typeof environments.$inferSelect;
 /** The channel told, on commit, of every fence and delete: the payload is `tenant` LF `name`. */
 export const ENVIRONMENTS_CHANNEL = 'palisade_environments';
 
-async function notifyWatchers(tx: Transaction, tenant: string, name: string): Promise<void> {
-  await tx.execute(sql`select pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}`})`);
+/** Selected in the RETURNING of a fence's or delete's UPDATE, so telling the watchers costs no round trip. */
+function notifyWatchers(tenant: string, name: string) {
+  return sql`pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}`})`;
 }
 
 export type EnvironmentState = {
@@ -195,8 +196,7 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
         fencedAt: null,
       })
       .where(eq(environments.id, row.id))
-      .returning({ deletedAt: environments.deletedAt });
-    await notifyWatchers(tx, tenant, name);
+      .returning({ deletedAt: environments.deletedAt, notified: notifyWatchers(tenant, name) });
     await recordEvent(tx, {
       tenant,
       type: 'environment.deleted',
@@ -247,7 +247,7 @@ export async function fenceEnvironment(
         fencedAt: sql`now()`,
       })
       .where(eq(environments.id, row.id))
-      .returning();
+      .returning({ ...getTableColumns(environments), notified: notifyWatchers(tenant, name) });
     const token = currentToken(updated!)!;
     await tx.insert(fences).values({
       environmentId: row.id,
@@ -258,7 +258,6 @@ export async function fenceEnvironment(
       fencedAt: updated!.fencedAt!,
     });
     const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
-    await notifyWatchers(tx, tenant, name);
     if (previous) {
       await recordEvent(tx, {
         tenant,

@@ -156,9 +156,12 @@ export async function recordEvent(
   const id = newId('evt');
   const createdAt = new Date();
   const payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data });
-  await tx.insert(events).values({ id, tenant: event.tenant, type: event.type, payload, createdAt });
-
+  // One round trip: PostgreSQL runs a data-modifying WITH even though the query does not read it.
+  const inserted = tx.$with('inserted_event').as(
+    tx.insert(events).values({ id, tenant: event.tenant, type: event.type, payload, createdAt }).returning({ id: events.id }),
+  );
   const matching = await tx
+    .with(inserted)
     .select({ id: webhookEndpoints.id })
     .from(webhookEndpoints)
     .where(
@@ -179,10 +182,11 @@ export async function recordEvent(
       ),
     );
   if (matching.length > 0) {
+    // PostgreSQL delivers identical notifications of one transaction once, whatever the row count.
     await tx
       .insert(deliveries)
-      .values(matching.map((endpoint) => ({ id: newId('dlv'), eventId: id, endpointId: endpoint.id })));
-    await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
+      .values(matching.map((endpoint) => ({ id: newId('dlv'), eventId: id, endpointId: endpoint.id })))
+      .returning({ notified: sql`pg_notify(${DELIVERIES_CHANNEL}, '')` });
   }
   return id;
 }
