@@ -37,16 +37,22 @@ export async function appendEntries(
     }
     const offset = row.upper;
     const upper = offset + request.entries.length;
-    await tx.insert(logEntries).values(
-      request.entries.map((data, i) => ({
-        environmentId: row.id,
-        offset: offset + i,
-        data,
-        deployGeneration: request.token.deploy_generation,
-        epoch: request.token.epoch,
-      })),
+    // The entries and the new upper in one statement (a data-modifying WITH runs unread).
+    const raiseUpper = tx.$with('raise_upper').as(
+      tx.update(environments).set({ upper }).where(eq(environments.id, row.id)).returning({ id: environments.id }),
     );
-    await tx.update(environments).set({ upper }).where(eq(environments.id, row.id));
+    await tx
+      .with(raiseUpper)
+      .insert(logEntries)
+      .values(
+        request.entries.map((data, i) => ({
+          environmentId: row.id,
+          offset: offset + i,
+          data,
+          deployGeneration: request.token.deploy_generation,
+          epoch: request.token.epoch,
+        })),
+      );
     return { offset, upper };
   });
 }
