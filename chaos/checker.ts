@@ -1,0 +1,309 @@
+import { isDeepStrictEqual } from 'node:util';
+
+/**
+ * The chaos checker: pure functions over a recorded history of client operations plus the final
+ * database state read through the API (fence history, log, event feed) and what the webhook
+ * receiver got. Each check returns the violations it found, in words; an empty list is a pass.
+ *
+ * Outcomes: `ok` is a 2xx answer, `fail` any other HTTP answer, `unknown` no HTTP answer at all
+ * (connection refused or cut, a killed process). A 5xx `fail` is treated as indeterminate too: a
+ * service that lost its database connection during COMMIT cannot know whether the write landed.
+ */
+
+export type Token = { deploy_generation: number; epoch: number };
+export type Json = Record<string, any>;
+export type Outcome = 'ok' | 'fail' | 'unknown';
+/** `status` 0: no HTTP answer. */
+export type HttpResult = { status: number; body: Json | null; text: string };
+export type EntryData = { client: number; seq: number; part: number };
+
+type Base = {
+  env: string;
+  client: number;
+  service: number;
+  invokedAt: number;
+  completedAt: number;
+  outcome: Outcome;
+  response: HttpResult;
+};
+export type FenceOp = Base & { kind: 'fence'; request: { deploy_generation: number; holder: string } };
+export type AppendOp = Base & { kind: 'append'; request: { token: Token; expected_upper?: number; entries: EntryData[] } };
+export type ConfirmOp = Base & { kind: 'confirm'; request: { token: Token } };
+export type Operation = FenceOp | AppendOp | ConfirmOp;
+type WriteOp = AppendOp | ConfirmOp;
+
+export type HistoryItem = { token: Token; holder: string; upper: number; fenced_at: string };
+export type LogEntry = { offset: number; data: unknown; token: Token; appended_at: string };
+export type EnvironmentState = { history: HistoryItem[]; log: { entries: LogEntry[]; upper: number } };
+export type FeedEvent = { id: string; type: string; timestamp: string; data: Json };
+export type Reception = { id: string; verified: boolean; payload: { type: string; data: unknown }; answered: number | string };
+
+export type FinalState = {
+  environments: Record<string, EnvironmentState>;
+  feed: FeedEvent[];
+  receptions: Reception[];
+};
+
+export const outcomeOf = (status: number): Outcome => (status === 0 ? 'unknown' : status >= 200 && status < 300 ? 'ok' : 'fail');
+
+export const tokenText = (token: Token | undefined | null) =>
+  token ? `{g${token.deploy_generation} e${token.epoch}}` : String(token);
+
+const sameToken = (a: Token | undefined | null, b: Token | undefined | null) =>
+  !!a && !!b && a.deploy_generation === b.deploy_generation && a.epoch === b.epoch;
+
+/** No answer, or a 5xx: the operation may or may not have taken effect. */
+export const indeterminate = (op: Operation) => op.outcome === 'unknown' || op.response.status >= 500;
+const isOk = (op: Operation) => op.outcome === 'ok';
+const isFencedRefusal = (op: Operation) => op.response.status === 409 && op.response.body?.code === 'fenced';
+
+export function describeOp(op: Operation): string {
+  const request =
+    op.kind === 'fence'
+      ? `generation ${op.request.deploy_generation} holder ${op.request.holder}`
+      : `token ${tokenText(op.request.token)}${op.kind === 'append' && op.request.expected_upper !== undefined ? ` expected_upper ${op.request.expected_upper}` : ''}`;
+  return `${op.kind} on ${op.env} by client ${op.client} via service ${op.service} (${request}, ${op.invokedAt.toFixed(1)}..${op.completedAt.toFixed(1)}) → ${op.outcome} ${op.response.status} ${op.response.text.slice(0, 200)}`;
+}
+
+const okFences = (ops: Operation[]) => ops.filter((op): op is FenceOp => op.kind === 'fence' && isOk(op));
+const fenceToken = (op: FenceOp) => op.response.body!.token as Token;
+const writes = (ops: Operation[]) => ops.filter((op): op is WriteOp => op.kind !== 'fence');
+
+/**
+ * Invariant 1: the history's epochs are 1, 2, 3, … (strictly increasing, none twice), generations
+ * never go down, every ok fence's token is in it with its holder, and every item is either an ok
+ * fence's or an indeterminate fence's (matched by its unique holder). Real time: a fence invoked after
+ * another completed gets a higher epoch.
+ */
+export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] {
+  const violations: string[] = [];
+  const fences = okFences(ops);
+  const byEpoch = new Map<number, FenceOp>();
+  for (const fence of fences) {
+    const token = fenceToken(fence);
+    const earlier = byEpoch.get(token.epoch);
+    if (earlier) violations.push(`epoch ${token.epoch} issued twice: ${describeOp(earlier)} and ${describeOp(fence)}`);
+    byEpoch.set(token.epoch, fence);
+    if (token.deploy_generation !== fence.request.deploy_generation) {
+      violations.push(`fence returned generation ${token.deploy_generation}, asked for ${fence.request.deploy_generation}: ${describeOp(fence)}`);
+    }
+  }
+  const indeterminateByHolder = new Map(
+    ops.filter((op): op is FenceOp => op.kind === 'fence' && indeterminate(op)).map((op) => [op.request.holder, op]),
+  );
+  history.forEach((item, index) => {
+    if (item.token.epoch !== index + 1) {
+      violations.push(`history item ${index} has epoch ${item.token.epoch}, expected ${index + 1}`);
+    }
+    const before = history[index - 1];
+    if (before && item.token.deploy_generation < before.token.deploy_generation) {
+      violations.push(`history lowers the generation: ${tokenText(before.token)} then ${tokenText(item.token)}`);
+    }
+    if (before && item.upper < before.upper) {
+      violations.push(`history upper goes back at ${tokenText(item.token)}: ${before.upper} then ${item.upper}`);
+    }
+    const fence = byEpoch.get(item.token.epoch);
+    if (fence) {
+      if (!sameToken(fenceToken(fence), item.token) || fence.request.holder !== item.holder) {
+        violations.push(`history holds ${tokenText(item.token)} for ${item.holder}, the fence returned: ${describeOp(fence)}`);
+      }
+      return;
+    }
+    const maybe = indeterminateByHolder.get(item.holder);
+    if (!maybe || maybe.request.deploy_generation !== item.token.deploy_generation) {
+      violations.push(`history holds ${tokenText(item.token)} (holder ${item.holder}) that neither an ok nor an unknown-outcome fence can explain`);
+    }
+  });
+  const inHistory = new Map(history.map((item) => [item.token.epoch, item]));
+  for (const fence of fences) {
+    if (!sameToken(inHistory.get(fenceToken(fence).epoch)?.token, fenceToken(fence))) {
+      violations.push(`an ok fence's token is missing from the history: ${describeOp(fence)}`);
+    }
+  }
+  for (const fence of fences) {
+    const newer = fences.find((other) => other.completedAt < fence.invokedAt && fenceToken(other).epoch >= fenceToken(fence).epoch);
+    if (newer) violations.push(`fence returned an epoch not above one completed before it was invoked: ${describeOp(fence)} / ${describeOp(newer)}`);
+  }
+  return violations;
+}
+
+/**
+ * Invariant 4: offsets dense; every ok append at its offsets with its data and token; every entry
+ * written by an ok or an indeterminate append, each append's entries at exactly one place (all or
+ * none of an indeterminate append's entries, contiguous); nothing from a definitely refused append.
+ */
+export function checkLog(ops: Operation[], log: { entries: LogEntry[]; upper: number }): string[] {
+  const violations: string[] = [];
+  const { entries, upper } = log;
+  if (entries.length !== upper) violations.push(`the log has ${entries.length} entries but upper ${upper}`);
+  entries.forEach((entry, index) => {
+    if (entry.offset !== index) violations.push(`offsets are not dense: position ${index} holds offset ${entry.offset}`);
+  });
+  const dataKey = (data: unknown) => JSON.stringify(data);
+  const positions = new Map<string, number[]>();
+  entries.forEach((entry, index) => {
+    const key = dataKey(entry.data);
+    positions.set(key, [...(positions.get(key) ?? []), index]);
+  });
+  for (const [key, at] of positions) {
+    if (at.length > 1) violations.push(`entry ${key} appears at ${at.length} offsets: ${at.join(', ')}`);
+  }
+  const explained = new Set<string>();
+  for (const op of ops) {
+    if (op.kind !== 'append') continue;
+    if (isOk(op)) {
+      const offset = op.response.body?.offset as number;
+      op.request.entries.forEach((data, part) => {
+        explained.add(dataKey(data));
+        const entry = entries[offset + part];
+        if (!entry || entry.offset !== offset + part) {
+          violations.push(`acknowledged entry ${dataKey(data)} missing at offset ${offset + part}: ${describeOp(op)}`);
+        } else if (!isDeepStrictEqual(entry.data, data) || !sameToken(entry.token, op.request.token)) {
+          violations.push(`offset ${offset + part} holds ${dataKey(entry.data)} with ${tokenText(entry.token)}, acknowledged to: ${describeOp(op)}`);
+        }
+      });
+    } else if (indeterminate(op)) {
+      const at = op.request.entries.map((data) => positions.get(dataKey(data))?.[0]);
+      op.request.entries.forEach((data) => explained.add(dataKey(data)));
+      const present = at.filter((offset) => offset !== undefined);
+      if (present.length === 0) continue;
+      const contiguous = at.every((offset, part) => offset !== undefined && offset === at[0]! + part);
+      if (!contiguous) violations.push(`an unknown-outcome append is partly present (offsets ${JSON.stringify(at)}): ${describeOp(op)}`);
+      else if (present.some((offset) => !sameToken(entries[offset!]!.token, op.request.token))) {
+        violations.push(`an unknown-outcome append landed with another token: ${describeOp(op)}`);
+      }
+    }
+  }
+  for (const entry of entries) {
+    if (!explained.has(dataKey(entry.data))) {
+      violations.push(`offset ${entry.offset} holds ${dataKey(entry.data)} that no ok or unknown-outcome append wrote`);
+    }
+  }
+  return violations;
+}
+
+/**
+ * Invariant 2: an entry carries the token of the latest fence whose recorded upper is at or below
+ * its offset (so it was current when the append committed). Real time: an ok append or confirm
+ * invoked after a newer token's fence completed is a violation; an append acknowledged before a
+ * fence was invoked lies below that fence's upper, one invoked after it completed at or above it.
+ */
+export function checkWrites(ops: Operation[], state: EnvironmentState): string[] {
+  const violations: string[] = [];
+  const { history } = state;
+  let index = -1;
+  for (const entry of state.log.entries) {
+    while (index + 1 < history.length && history[index + 1]!.upper <= entry.offset) index++;
+    const governing = history[index];
+    if (!governing) violations.push(`offset ${entry.offset} was written before any fence`);
+    else if (!sameToken(entry.token, governing.token)) {
+      violations.push(`offset ${entry.offset} accepted with ${tokenText(entry.token)} while ${tokenText(governing.token)} was current (from upper ${governing.upper})`);
+    }
+  }
+  const fences = okFences(ops);
+  for (const write of writes(ops).filter(isOk)) {
+    const newer = fences.find((fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch);
+    if (newer) violations.push(`${write.kind} accepted with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked: ${describeOp(write)}`);
+  }
+  const recorded = new Map(history.map((item) => [item.token.epoch, item]));
+  const appends = ops.filter((op): op is AppendOp => op.kind === 'append' && isOk(op));
+  for (const fence of fences) {
+    const item = recorded.get(fenceToken(fence).epoch);
+    if (!item) continue;
+    for (const append of appends) {
+      const { offset, upper } = append.response.body as { offset: number; upper: number };
+      if (append.completedAt < fence.invokedAt && upper > item.upper) {
+        violations.push(`append acknowledged before a fence was invoked ends at ${upper}, past the fence's upper ${item.upper}: ${describeOp(append)}`);
+      }
+      if (fence.completedAt < append.invokedAt && offset < item.upper) {
+        violations.push(`append invoked after a fence completed landed at ${offset}, below its upper ${item.upper}: ${describeOp(append)}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/**
+ * Invariant 3: a fenced refusal is kind deploy_generation exactly when the current generation is
+ * above the writer's, epoch only within one generation; a refused fence is always deploy_generation;
+ * an epoch refusal after a higher generation's fence had completed is a violation.
+ */
+export function checkRefusalKinds(ops: Operation[]): string[] {
+  const violations: string[] = [];
+  const fences = okFences(ops);
+  for (const op of ops.filter(isFencedRefusal)) {
+    const refusal = op.response.body!;
+    const current = refusal.current_token as Token | undefined;
+    if (op.kind === 'fence') {
+      if (refusal.kind !== 'deploy_generation') violations.push(`a refused fence is not of kind deploy_generation: ${describeOp(op)}`);
+      continue;
+    }
+    const yours = op.request.token;
+    const expected = current && current.deploy_generation > yours.deploy_generation ? 'deploy_generation' : 'epoch';
+    if (refusal.kind !== expected || refusal.action !== (expected === 'deploy_generation' ? 'terminate' : 'halt')) {
+      violations.push(`fenced should be kind ${expected}: ${describeOp(op)}`);
+    }
+    if (refusal.kind === 'epoch') {
+      const takeover = fences.find(
+        (fence) => fence.completedAt < op.invokedAt && fenceToken(fence).deploy_generation > yours.deploy_generation,
+      );
+      if (takeover) violations.push(`epoch refusal although generation ${fenceToken(takeover).deploy_generation} had taken over before: ${describeOp(op)}`);
+    }
+  }
+  return violations;
+}
+
+/**
+ * Invariant 5: every committed generation.fenced event (from the feed) was received at least once
+ * with a valid signature; every reception of its payload carries its id as webhook-id; every
+ * reception verifies; and every generation raise in a history has its event in the feed.
+ */
+export function checkWebhooks(state: FinalState): string[] {
+  const violations: string[] = [];
+  const events = state.feed.filter((event) => event.type === 'generation.fenced');
+  for (const reception of state.receptions) {
+    if (!reception.verified) violations.push(`a reception with webhook-id ${reception.id} did not verify (bad signature)`);
+  }
+  for (const event of events) {
+    const same = state.receptions.filter(
+      (reception) => reception.payload.type === event.type && isDeepStrictEqual(reception.payload.data, event.data),
+    );
+    if (!same.some((reception) => reception.id === event.id && reception.verified)) {
+      violations.push(`generation.fenced ${event.id} (${JSON.stringify(event.data)}) was never received with a valid signature`);
+    }
+    const otherIds = [...new Set(same.map((reception) => reception.id).filter((id) => id !== event.id))];
+    if (otherIds.length > 0) violations.push(`generation.fenced ${event.id} was also received under webhook-id(s) ${otherIds.join(', ')}`);
+  }
+  for (const [env, { history }] of Object.entries(state.environments)) {
+    history.forEach((item, index) => {
+      const before = history[index - 1];
+      if (!before || item.token.deploy_generation <= before.token.deploy_generation) return;
+      const event = events.find((e) => e.data.environment === env && sameToken(e.data.by?.token, item.token));
+      if (!event) violations.push(`${env}: the raise to ${tokenText(item.token)} has no generation.fenced event in the feed`);
+      else if (!sameToken(event.data.fenced?.token, before.token)) {
+        violations.push(`${env}: generation.fenced ${event.id} names fenced ${tokenText(event.data.fenced?.token)}, history says ${tokenText(before.token)}`);
+      }
+    });
+  }
+  return violations;
+}
+
+/** Every check over the whole run. */
+export function checkAll(ops: Operation[], state: FinalState): string[] {
+  const violations: string[] = [];
+  for (const [env, environment] of Object.entries(state.environments)) {
+    const mine = ops.filter((op) => op.env === env);
+    violations.push(
+      ...[
+        ...checkTokens(mine, environment.history),
+        ...checkLog(mine, environment.log),
+        ...checkWrites(mine, environment),
+        ...checkRefusalKinds(mine),
+      ].map((v) => `${env}: ${v}`),
+    );
+  }
+  const known = new Set(Object.keys(state.environments));
+  for (const op of ops) if (!known.has(op.env)) violations.push(`no final state read for ${op.env}`);
+  violations.push(...checkWebhooks(state));
+  return violations;
+}

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AppendOp,
+  checkAll,
+  type ConfirmOp,
+  type FenceOp,
+  type FinalState,
+  type HttpResult,
+  type Operation,
+  outcomeOf,
+  type Token,
+} from '../chaos/checker.js';
+
+/**
+ * The chaos checker fed doctored histories: a clean run passes, and each invariant violation a
+ * faulty service could produce is reported.
+ */
+
+const ENV = 'e';
+const t = (deploy_generation: number, epoch: number): Token => ({ deploy_generation, epoch });
+
+function answer(status: number, body: Record<string, unknown> | null): HttpResult {
+  return { status, body, text: body ? JSON.stringify(body) : 'fetch failed' };
+}
+const fenced = (kind: 'deploy_generation' | 'epoch', current: Token, extra: Record<string, unknown>) =>
+  answer(409, { code: 'fenced', kind, action: kind === 'deploy_generation' ? 'terminate' : 'halt', current_token: current, ...extra });
+const noAnswer = answer(0, null);
+
+function fence(client: number, at: number, generation: number, holder: string, response: HttpResult): FenceOp {
+  return { kind: 'fence', env: ENV, client, service: 0, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { deploy_generation: generation, holder }, response };
+}
+function append(client: number, at: number, token: Token, seq: number, parts: number, response: HttpResult): AppendOp {
+  const entries = Array.from({ length: parts }, (_, part) => ({ client, seq, part }));
+  return { kind: 'append', env: ENV, client, service: 1, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { token, entries }, response };
+}
+function confirm(client: number, at: number, token: Token, response: HttpResult): ConfirmOp {
+  return { kind: 'confirm', env: ENV, client, service: 2, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { token }, response };
+}
+const entry = (offset: number, client: number, seq: number, part: number, token: Token) => ({
+  offset,
+  data: { client, seq, part },
+  token,
+  appended_at: '2026-01-01T00:00:00Z',
+});
+
+const GENERATION_EVENT = {
+  id: 'evt_1',
+  type: 'generation.fenced',
+  timestamp: '2026-01-01T00:00:05Z',
+  data: { environment: ENV, fenced: { token: t(1, 1), holder: 'h1' }, by: { token: t(2, 2), holder: 'h2' }, fenced_at: '2026-01-01T00:00:05Z' },
+};
+
+/** A run that keeps every invariant: a generation takeover, a stale append, an unknown fence and append. */
+function cleanRun(): { ops: Operation[]; state: FinalState } {
+  const ops: Operation[] = [
+    fence(1, 0, 1, 'h1', answer(200, { token: t(1, 1), previous: null })),
+    append(1, 2, t(1, 1), 1, 1, answer(201, { offset: 0, upper: 1 })),
+    confirm(1, 3.5, t(1, 1), answer(200, { token: t(1, 1), upper: 1 })),
+    fence(2, 5, 2, 'h2', answer(200, { token: t(2, 2), previous: { token: t(1, 1), holder: 'h1' } })),
+    append(1, 7, t(1, 1), 2, 1, fenced('deploy_generation', t(2, 2), { your_token: t(1, 1) })),
+    append(2, 9, t(2, 2), 1, 2, answer(201, { offset: 1, upper: 3 })),
+    fence(3, 11, 2, 'h3', noAnswer), // committed: {2,3} is in the history
+    append(2, 13, t(2, 2), 2, 2, noAnswer), // not committed
+    append(2, 15, t(2, 2), 3, 1, fenced('epoch', t(2, 3), { your_token: t(2, 2) })),
+    fence(4, 17, 1, 'h4', fenced('deploy_generation', t(2, 3), { your_deploy_generation: 1 })),
+    confirm(1, 19, t(1, 1), fenced('deploy_generation', t(2, 3), { your_token: t(1, 1) })),
+    fence(4, 21, 3, 'h5', answer(503, { code: 'unavailable' })), // not committed
+  ];
+  const state: FinalState = {
+    environments: {
+      [ENV]: {
+        history: [
+          { token: t(1, 1), holder: 'h1', upper: 0, fenced_at: '2026-01-01T00:00:00Z' },
+          { token: t(2, 2), holder: 'h2', upper: 1, fenced_at: '2026-01-01T00:00:05Z' },
+          { token: t(2, 3), holder: 'h3', upper: 3, fenced_at: '2026-01-01T00:00:11Z' },
+        ],
+        log: { upper: 3, entries: [entry(0, 1, 1, 0, t(1, 1)), entry(1, 2, 1, 0, t(2, 2)), entry(2, 2, 1, 1, t(2, 2))] },
+      },
+    },
+    feed: [
+      GENERATION_EVENT,
+      { ...GENERATION_EVENT, id: 'evt_2', type: 'epoch.fenced', data: { ...GENERATION_EVENT.data, fenced: { token: t(2, 2), holder: 'h2' }, by: { token: t(2, 3), holder: 'h3' } } },
+    ],
+    receptions: [
+      { id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 500 },
+      { id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 204 },
+    ],
+  };
+  return { ops, state };
+}
+
+function doctored(change: (run: { ops: Operation[]; state: FinalState }) => void): string[] {
+  const run = structuredClone(cleanRun());
+  change(run);
+  return checkAll(run.ops, run.state);
+}
+
+const history = (run: { state: FinalState }) => run.state.environments[ENV]!.history;
+const logOf = (run: { state: FinalState }) => run.state.environments[ENV]!.log;
+
+describe('the chaos checker', () => {
+  it('passes a clean history with unknown outcomes, refusals and a retried webhook', () => {
+    const { ops, state } = cleanRun();
+    expect(checkAll(ops, state)).toEqual([]);
+  });
+
+  it('passes an unknown-outcome append that did land, whole and at one place', () => {
+    expect(
+      doctored((run) => {
+        const log = logOf(run);
+        log.entries.push(entry(3, 2, 2, 0, t(2, 2)), entry(4, 2, 2, 1, t(2, 2)));
+        log.upper = 5;
+        history(run)[2]!.upper = 5;
+      }),
+    ).toEqual([]);
+  });
+
+  it('catches a duplicated epoch', () => {
+    const violations = doctored((run) => {
+      const op = run.ops[6] as FenceOp;
+      op.response = answer(200, { token: t(2, 2), previous: null });
+      op.outcome = 'ok';
+    });
+    expect(violations.join('\n')).toMatch(/epoch 2 issued twice/);
+  });
+
+  it('catches a history whose epochs repeat', () => {
+    const violations = doctored((run) => {
+      history(run)[2]!.token = t(2, 2);
+    });
+    expect(violations.join('\n')).toMatch(/history item 2 has epoch 2, expected 3/);
+  });
+
+  it('catches an ok fence missing from the history, and a history item no fence explains', () => {
+    const missing = doctored((run) => {
+      history(run).splice(2, 1);
+      const op = run.ops[6] as FenceOp;
+      op.response = answer(200, { token: t(2, 3), previous: null });
+      op.outcome = 'ok';
+    });
+    expect(missing.join('\n')).toMatch(/ok fence's token is missing from the history/);
+    const ghost = doctored((run) => {
+      history(run)[2]!.holder = 'ghost';
+    });
+    expect(ghost.join('\n')).toMatch(/holder ghost\) that neither an ok nor an unknown-outcome fence/);
+  });
+
+  it('catches an accepted append with a stale token', () => {
+    const violations = doctored((run) => {
+      const op = run.ops[4] as AppendOp;
+      op.response = answer(201, { offset: 3, upper: 4 });
+      op.outcome = 'ok';
+      logOf(run).entries.push(entry(3, 1, 2, 0, t(1, 1)));
+      logOf(run).upper = 4;
+    });
+    const text = violations.join('\n');
+    expect(text).toMatch(/offset 3 accepted with \{g1 e1\} while \{g2 e3\} was current/);
+    expect(text).toMatch(/append accepted with a token older than \{g2 e2\}/);
+  });
+
+  it('catches an accepted confirm with a stale token', () => {
+    const violations = doctored((run) => {
+      const op = run.ops[10] as ConfirmOp;
+      op.response = answer(200, { token: t(1, 1), upper: 3 });
+      op.outcome = 'ok';
+    });
+    expect(violations.join('\n')).toMatch(/confirm accepted with a token older than/);
+  });
+
+  it('catches a lost acknowledged append', () => {
+    const violations = doctored((run) => {
+      logOf(run).entries.pop();
+      logOf(run).upper = 2;
+    });
+    expect(violations.join('\n')).toMatch(/acknowledged entry .* missing at offset 2/);
+  });
+
+  it('catches non-dense offsets', () => {
+    const violations = doctored((run) => {
+      logOf(run).entries[2]!.offset = 3;
+      logOf(run).upper = 4;
+    });
+    expect(violations.join('\n')).toMatch(/offsets are not dense: position 2 holds offset 3/);
+  });
+
+  it('catches an unknown-outcome append that landed only in part, or twice', () => {
+    const partial = doctored((run) => {
+      logOf(run).entries.push(entry(3, 2, 2, 0, t(2, 2)));
+      logOf(run).upper = 4;
+      history(run)[2]!.upper = 4;
+    });
+    expect(partial.join('\n')).toMatch(/unknown-outcome append is partly present/);
+    const twice = doctored((run) => {
+      logOf(run).entries.push(entry(3, 2, 1, 1, t(2, 2)));
+      logOf(run).upper = 4;
+      history(run)[2]!.upper = 4;
+    });
+    expect(twice.join('\n')).toMatch(/appears at 2 offsets: 2, 3/);
+  });
+
+  it('catches entries from a definitely refused append', () => {
+    const violations = doctored((run) => {
+      logOf(run).entries.push(entry(3, 2, 3, 0, t(2, 2)));
+      logOf(run).upper = 4;
+      history(run)[2]!.upper = 4;
+    });
+    expect(violations.join('\n')).toMatch(/no ok or unknown-outcome append wrote/);
+  });
+
+  it('catches an epoch-kind refusal after a generation passed', () => {
+    const violations = doctored((run) => {
+      run.ops[4]!.response = fenced('epoch', t(1, 2), { your_token: t(1, 1) });
+    });
+    expect(violations.join('\n')).toMatch(/epoch refusal although generation 2 had taken over/);
+    const wrongKind = doctored((run) => {
+      run.ops[4]!.response = fenced('epoch', t(2, 2), { your_token: t(1, 1) });
+    });
+    expect(wrongKind.join('\n')).toMatch(/fenced should be kind deploy_generation/);
+  });
+
+  it('catches a generation.fenced event never received', () => {
+    const violations = doctored((run) => {
+      run.state.receptions = [];
+    });
+    expect(violations.join('\n')).toMatch(/generation.fenced evt_1 .* was never received with a valid signature/);
+  });
+
+  it('catches a generation.fenced event received under another webhook-id', () => {
+    const violations = doctored((run) => {
+      run.state.receptions.push({ id: 'evt_other', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 204 });
+    });
+    expect(violations.join('\n')).toMatch(/also received under webhook-id\(s\) evt_other/);
+  });
+
+  it('catches a bad signature', () => {
+    const violations = doctored((run) => {
+      for (const reception of run.state.receptions) reception.verified = false;
+    });
+    const text = violations.join('\n');
+    expect(text).toMatch(/webhook-id evt_1 did not verify/);
+    expect(text).toMatch(/never received with a valid signature/);
+  });
+
+  it('catches a generation raise without its event in the feed', () => {
+    const violations = doctored((run) => {
+      run.state.feed = run.state.feed.filter((event) => event.type !== 'generation.fenced');
+      run.state.receptions = [];
+    });
+    expect(violations.join('\n')).toMatch(/the raise to \{g2 e2\} has no generation.fenced event/);
+  });
+});
