@@ -6,12 +6,6 @@ import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
 
-async function fence(h: Harness, t: Tenant, env: string, deploy_generation: number, holder = 'p') {
-  const res = await h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation, holder } });
-  expect(res.status).toBe(200);
-  return (await json(res)).token;
-}
-
 async function feed(h: Harness, t: Tenant, query = '') {
   const res = await h.request('GET', `/v1/events${query}`, { key: t.key });
   expect(res.status).toBe(200);
@@ -22,10 +16,10 @@ describe('event feed', () => {
   it('lists every event in commit order, and a cursor resumes exactly after the last one seen', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await fence(h, t, 'a', 1);
-    await fence(h, t, 'a', 2);
-    await fence(h, t, 'b', 1);
-    await fence(h, t, 'b', 1);
+    await h.fence(t, 'a', 1);
+    await h.fence(t, 'a', 2);
+    await h.fence(t, 'b', 1);
+    await h.fence(t, 'b', 1);
     await h.request('DELETE', '/v1/environments/a', { key: t.key });
 
     const all = await feed(h, t);
@@ -51,7 +45,7 @@ describe('event feed', () => {
     expect(ids).toEqual(all.items.map((e: any) => e.id));
     expect((await feed(h, t, `?after=${cursor}`)).items).toEqual([]);
 
-    await fence(h, t, 'b', 5);
+    await h.fence(t, 'b', 5);
     const newer = await feed(h, t, `?after=${cursor}`);
     expect(newer.items.map((e: any) => e.type)).toEqual(['generation.fenced']);
     expect(newer.next_cursor).not.toBe(cursor);
@@ -60,8 +54,8 @@ describe('event feed', () => {
   it('never shows another tenant’s events', async () => {
     const h = harness();
     const [mine, theirs] = [await h.newTenant(), await h.newTenant()];
-    await fence(h, theirs, 'shared-name', 1);
-    await fence(h, theirs, 'shared-name', 2);
+    await h.fence(theirs, 'shared-name', 1);
+    await h.fence(theirs, 'shared-name', 2);
     expect((await feed(h, mine)).items).toEqual([]);
     expect((await feed(h, theirs)).items).toHaveLength(1);
   });
@@ -89,8 +83,8 @@ describe('event feed', () => {
         await released;
       });
       await isWritten;
-      await fence(h, t, 'fast', 1);
-      await fence(h, t, 'fast', 2);
+      await h.fence(t, 'fast', 1);
+      await h.fence(t, 'fast', 2);
 
       // The newer event has committed, but an older transaction is still open: neither shows yet.
       const early = await feed(h, t);

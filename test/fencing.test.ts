@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
-
-type Token = { deploy_generation: number; epoch: number };
 
 async function fence(h: Harness, t: Tenant, env: string, deploy_generation: number, holder = 'pod') {
   return h.request('POST', `/v1/environments/${env}/fence`, {
     key: t.key,
     body: { deploy_generation, holder },
   });
-}
-
-async function fenced(h: Harness, t: Tenant, env: string, generation: number, holder = 'pod') {
-  const res = await fence(h, t, env, generation, holder);
-  expect(res.status).toBe(200);
-  return (await json<{ token: Token }>(res)).token;
 }
 
 async function snapshot(h: Harness, t: Tenant, env: string) {
@@ -49,7 +41,7 @@ describe('fence — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    await fenced(h, t, env, 1, 'gen1-pod');
+    await h.fence(t, env, 1, 'gen1-pod');
     const res = await fence(h, t, env, 2, 'gen2-pod');
     expect(await res.json()).toEqual({
       token: { deploy_generation: 2, epoch: 2 },
@@ -62,7 +54,7 @@ describe('fence — happy path', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     const tokens = [];
-    for (const generation of [0, 0, 3, 3, 3, 7]) tokens.push(await fenced(h, t, env, generation));
+    for (const generation of [0, 0, 3, 3, 3, 7]) tokens.push(await fenceToken(h, t, env, generation));
     expect(tokens.map((token) => token.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(tokens.map((token) => token.deploy_generation)).toEqual([0, 0, 3, 3, 3, 7]);
   });
@@ -70,7 +62,7 @@ describe('fence — happy path', () => {
   it('accepts the largest safe generation', async () => {
     const h = harness();
     const t = await h.newTenant();
-    const token = await fenced(h, t, h.uniqueName(), Number.MAX_SAFE_INTEGER);
+    const token = await fenceToken(h, t, h.uniqueName(), Number.MAX_SAFE_INTEGER);
     expect(token).toEqual({ deploy_generation: Number.MAX_SAFE_INTEGER, epoch: 1 });
   });
 
@@ -78,13 +70,13 @@ describe('fence — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const first = await fenced(h, t, env, 1, 'a');
+    const first = await fenceToken(h, t, env, 1, 'a');
     await h.request('POST', `/v1/environments/${env}/log`, {
       key: t.key,
       body: { token: first, entries: [1, 2] },
     });
     for (const [generation, holder] of [[1, 'b'], [2, 'c'], [5, 'd']] as const) {
-      await fenced(h, t, env, generation, holder);
+      await h.fence(t, env, generation, holder);
     }
     const page1 = await json(await h.request('GET', `/v1/environments/${env}/history?limit=3`, { key: t.key }));
     expect(page1.items.map((i: any) => [i.token.epoch, i.token.deploy_generation, i.holder, i.upper])).toEqual([
@@ -106,7 +98,7 @@ describe('fence — errors', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    await fenced(h, t, env, 5);
+    await h.fence(t, env, 5);
     const before = await snapshot(h, t, env);
     const res = await fence(h, t, env, 4);
     await expectProblem(res, 409, 'fenced', {
@@ -188,7 +180,7 @@ describe('confirm', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 3);
+    const token = await fenceToken(h, t, env, 3);
     await h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body: { token, entries: ['a'] } });
     const res = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token } });
     expect(res.status).toBe(200);
@@ -199,8 +191,8 @@ describe('confirm', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const old = await fenced(h, t, env, 1);
-    const current = await fenced(h, t, env, 2);
+    const old = await fenceToken(h, t, env, 1);
+    const current = await fenceToken(h, t, env, 2);
     const res = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: old } });
     await expectProblem(res, 409, 'fenced', {
       kind: 'deploy_generation',
@@ -214,8 +206,8 @@ describe('confirm', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const old = await fenced(h, t, env, 4);
-    const current = await fenced(h, t, env, 4);
+    const old = await fenceToken(h, t, env, 4);
+    const current = await fenceToken(h, t, env, 4);
     const res = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: old } });
     await expectProblem(res, 409, 'fenced', { kind: 'epoch', action: 'halt', current_token: current, your_token: old });
   });
@@ -224,9 +216,9 @@ describe('confirm', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const old = await fenced(h, t, env, 1);
-    await fenced(h, t, env, 2);
-    const current = await fenced(h, t, env, 2);
+    const old = await fenceToken(h, t, env, 1);
+    await h.fence(t, env, 2);
+    const current = await fenceToken(h, t, env, 2);
     const res = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: old } });
     await expectProblem(res, 409, 'fenced', { kind: 'deploy_generation', current_token: current });
   });
@@ -239,7 +231,7 @@ describe('confirm', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const current = await fenced(h, t, env, 1);
+    const current = await fenceToken(h, t, env, 1);
     const res = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token } });
     await expectProblem(res, 409, 'token_from_future', { action: 'abort', current_token: current, your_token: token });
   });

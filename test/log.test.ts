@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
 
 type Token = { deploy_generation: number; epoch: number };
-
-async function fenced(h: Harness, t: Tenant, env: string, deploy_generation: number) {
-  const res = await h.request('POST', `/v1/environments/${env}/fence`, {
-    key: t.key,
-    body: { deploy_generation, holder: `gen-${deploy_generation}` },
-  });
-  expect(res.status).toBe(200);
-  return (await json<{ token: Token }>(res)).token;
-}
 
 function append(h: Harness, t: Tenant, env: string, body: unknown) {
   return h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body });
@@ -29,7 +20,7 @@ describe('log — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     const values = [{ b: 1, a: [true, null] }, [1, 'two'], 'text ✓ \u0000 \ud83d\ude00', 3.25, false, null, 0, {}];
 
     const first = await append(h, t, env, { token, entries: values.slice(0, 3) });
@@ -53,7 +44,7 @@ describe('log — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     await append(h, t, env, { token, entries: Array.from({ length: 10 }, (_, i) => i) });
     const window = await json(await h.request('GET', `/v1/environments/${env}/log?from=4&limit=3`, { key: t.key }));
     expect(window).toMatchObject({ upper: 10 });
@@ -66,9 +57,9 @@ describe('log — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const gen1 = await fenced(h, t, env, 1);
+    const gen1 = await fenceToken(h, t, env, 1);
     await append(h, t, env, { token: gen1, entries: ['from gen 1'] });
-    const gen2 = await fenced(h, t, env, 2);
+    const gen2 = await fenceToken(h, t, env, 2);
     expect((await append(h, t, env, { token: gen2, expected_upper: 1, entries: ['from gen 2'] })).status).toBe(201);
     const log = await readAll(h, t, env);
     expect(log.entries.map((e: any) => [e.data, e.token])).toEqual([
@@ -81,7 +72,7 @@ describe('log — happy path', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     const many = await append(h, t, env, { token, entries: Array.from({ length: 1000 }, (_, i) => ({ i })) });
     expect(await many.json()).toEqual({ offset: 0, upper: 1000 });
     const exact = 'x'.repeat(h.maxEntryBytes - 2);
@@ -94,7 +85,7 @@ describe('log — errors leave the log unchanged', () => {
   async function setup(h: Harness) {
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     await append(h, t, env, { token, entries: ['first'] });
     return { t, env, token, before: await readAll(h, t, env) };
   }
@@ -102,7 +93,7 @@ describe('log — errors leave the log unchanged', () => {
   it('a stale generation is 409 fenced, kind deploy_generation, action terminate', async () => {
     const h = harness();
     const { t, env, token } = await setup(h);
-    const current = await fenced(h, t, env, 2);
+    const current = await fenceToken(h, t, env, 2);
     const before = await readAll(h, t, env);
     const res = await append(h, t, env, { token, entries: ['late write'] });
     await expectProblem(res, 409, 'fenced', {
@@ -117,7 +108,7 @@ describe('log — errors leave the log unchanged', () => {
   it('a stale epoch of the same generation is 409 fenced, kind epoch, action halt', async () => {
     const h = harness();
     const { t, env, token } = await setup(h);
-    const current = await fenced(h, t, env, 1);
+    const current = await fenceToken(h, t, env, 1);
     const res = await append(h, t, env, { token, entries: ['x'] });
     await expectProblem(res, 409, 'fenced', { kind: 'epoch', action: 'halt', current_token: current, your_token: token });
   });
@@ -133,7 +124,7 @@ describe('log — errors leave the log unchanged', () => {
   it('the token is checked before the upper: a stale writer with a wrong upper learns it was fenced', async () => {
     const h = harness();
     const { t, env, token } = await setup(h);
-    await fenced(h, t, env, 2);
+    await h.fence(t, env, 2);
     const res = await append(h, t, env, { token, expected_upper: 99, entries: ['x'] });
     await expectProblem(res, 409, 'fenced', { kind: 'deploy_generation' });
   });
@@ -233,7 +224,7 @@ describe('log — concurrency', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     const results = await Promise.all(
       Array.from({ length: 25 }, (_, writer) =>
         append(h, t, env, { token, entries: [`${writer}-a`, `${writer}-b`] }).then((r) => json(r)),
@@ -252,7 +243,7 @@ describe('log — concurrency', () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    const token = await fenced(h, t, env, 1);
+    const token = await fenceToken(h, t, env, 1);
     const statuses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => append(h, t, env, { token, expected_upper: 0, entries: [i] }).then((r) => r.status)),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { fenceToken, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 import { SseReader } from './support/sse.js';
 
@@ -16,24 +16,18 @@ async function watch(h: Harness, t: Tenant, env: string, lastEventId?: string) {
   return new SseReader(res);
 }
 
-async function fence(h: Harness, t: Tenant, env: string, deploy_generation: number, holder = 'p') {
-  const res = await h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation, holder } });
-  expect(res.status).toBe(200);
-  return (await json(res)).token;
-}
-
 describe('watch', () => {
   it('sends the current token at once, then each fence and the deletion as they commit', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await fence(h, t, 'watched', 1, 'gen-1');
+    await h.fence(t, 'watched', 1, 'gen-1');
     const stream = await watch(h, t, 'watched');
     try {
       await stream.waitFor((s) => s.events().length >= 1);
       const [snapshot] = stream.events();
       expect(snapshot).toMatchObject({ event: 'snapshot', id: '1', data: { name: 'watched', token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' } });
 
-      const token = await fence(h, t, 'watched', 2, 'gen-2');
+      const token = await fenceToken(h, t, 'watched', 2, 'gen-2');
       const committed = performance.now();
       await stream.waitFor((s) => s.events().length >= 2);
       const fenced = stream.events()[1]!;
@@ -45,7 +39,7 @@ describe('watch', () => {
       expect(stream.events()[2]).toMatchObject({ event: 'deleted', data: { environment: 'watched' } });
 
       // The name used again: the stream, still open, follows it.
-      await fence(h, t, 'watched', 3, 'gen-3');
+      await h.fence(t, 'watched', 3, 'gen-3');
       await stream.waitFor((s) => s.events().length >= 4);
       expect(stream.events()[3]).toMatchObject({ event: 'fenced', id: '3', data: { token: { deploy_generation: 3, epoch: 3 } } });
     } finally {
@@ -56,13 +50,13 @@ describe('watch', () => {
   it('reconnecting with Last-Event-ID replays every token issued meanwhile, in order, then the snapshot', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await fence(h, t, 'resume', 1);
+    await h.fence(t, 'resume', 1);
     const first = await watch(h, t, 'resume');
     await first.waitFor((s) => s.events().length >= 1);
     const lastId = first.events()[0]!.id!;
     await first.close();
 
-    for (const generation of [1, 2, 2]) await fence(h, t, 'resume', generation);
+    for (const generation of [1, 2, 2]) await h.fence(t, 'resume', generation);
     const second = await watch(h, t, 'resume', lastId);
     try {
       await second.waitFor((s) => s.events().length >= 4);
@@ -81,11 +75,11 @@ describe('watch', () => {
   it('many fences in a burst reach the watcher each exactly once, in order', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await fence(h, t, 'burst', 1);
+    await h.fence(t, 'burst', 1);
     const stream = await watch(h, t, 'burst');
     try {
       await stream.waitFor((s) => s.events().length >= 1);
-      await Promise.all(Array.from({ length: 20 }, () => fence(h, t, 'burst', 1)));
+      await Promise.all(Array.from({ length: 20 }, () => fenceToken(h, t, 'burst', 1)));
       await stream.waitFor((s) => s.events().length >= 21);
       const ids = stream.events().slice(1).map((e) => Number(e.id));
       expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
@@ -97,7 +91,7 @@ describe('watch', () => {
   it('sends heartbeats while nothing changes', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await fence(h, t, 'quiet', 1);
+    await h.fence(t, 'quiet', 1);
     const stream = await watch(h, t, 'quiet');
     try {
       await stream.waitFor((s) => s.messages.filter((m) => 'comment' in m && m.comment === 'heartbeat').length >= 2, 2_000);
@@ -109,7 +103,7 @@ describe('watch', () => {
   it('an unknown environment, another tenant’s, or a bad Last-Event-ID is refused before streaming', async () => {
     const h = harness();
     const [owner, other] = [await h.newTenant(), await h.newTenant()];
-    await fence(h, owner, 'private', 1);
+    await h.fence(owner, 'private', 1);
     await expectProblem(await h.request('GET', '/v1/environments/private/watch', { key: other.key }), 404, 'not_found');
     await expectProblem(await h.request('GET', '/v1/environments/nowhere/watch', { key: owner.key }), 404, 'not_found');
     await expectProblem(await h.request('GET', '/v1/environments/private/watch'), 401, 'unauthorized');

@@ -33,12 +33,6 @@ async function register(
   return endpoint;
 }
 
-async function fence(h: Harness, t: Tenant, env: string, deploy_generation: number, holder: string) {
-  const res = await h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation, holder } });
-  expect(res.status).toBe(200);
-  return json(res);
-}
-
 async function deliveries(h: Harness, t: Tenant, endpointId: string) {
   return (await json(await h.request('GET', `/v1/webhooks/${endpointId}/deliveries`, { key: t.key }))).items as any[];
 }
@@ -54,8 +48,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver();
     await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'old-pod');
-    const takeover = await fence(h, t, env, 2, 'new-pod');
+    await h.fence(t, env, 1, 'old-pod');
+    const takeover = await h.fence(t, env, 2, 'new-pod');
 
     const [received] = await receiver.waitFor((r) => r.length >= 1);
     await sleep(300);
@@ -82,8 +76,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver();
     await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 3, 'a');
-    await fence(h, t, env, 3, 'b');
+    await h.fence(t, env, 3, 'a');
+    await h.fence(t, env, 3, 'b');
     await receiver.waitFor((r) => r.length >= 1);
     await sleep(300);
     expect(receiver.received.map((r) => r.payload.type)).toEqual(['epoch.fenced']);
@@ -98,8 +92,8 @@ describe('webhooks — delivery', () => {
     await register(h, t, onlyA, { environments: ['env-a'] });
     await register(h, t, onlyEpoch, { events: ['epoch.fenced'] });
     for (const env of ['env-a', 'env-b']) {
-      await fence(h, t, env, 1, 'x');
-      await fence(h, t, env, 2, 'y');
+      await h.fence(t, env, 1, 'x');
+      await h.fence(t, env, 2, 'y');
     }
     await all.waitFor((r) => r.length >= 2);
     await onlyA.waitFor((r) => r.length >= 1);
@@ -115,8 +109,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver();
     await register(h, owner, receiver);
     const env = h.uniqueName();
-    await fence(h, other, env, 1, 'x');
-    await fence(h, other, env, 2, 'y');
+    await h.fence(other, env, 1, 'x');
+    await h.fence(other, env, 2, 'y');
     await sleep(500);
     expect(receiver.received).toEqual([]);
   });
@@ -127,7 +121,7 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver();
     await register(h, t, receiver);
     const env = h.uniqueName();
-    const { token } = await fence(h, t, env, 4, 'holder-4');
+    const { token } = await h.fence(t, env, 4, 'holder-4');
     expect((await h.request('DELETE', `/v1/environments/${env}`, { key: t.key })).status).toBe(204);
     const [received] = await receiver.waitFor((r) => r.length >= 1);
     expect(received!.verified).toBe(true);
@@ -143,8 +137,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver((n) => (n < 2 ? 500 : 200));
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     await receiver.waitFor((r) => r.length >= 3);
     await sleep(300);
     expect(receiver.received).toHaveLength(3);
@@ -175,8 +169,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver((n) => (n === 0 ? 'hang' : 204));
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     const received = await receiver.waitFor((r) => r.length >= 2, 5_000);
     expect(received[1]!.id).toBe(received[0]!.id);
     expect(received[1]!.receivedAt - received[0]!.receivedAt).toBeGreaterThanOrEqual(300);
@@ -192,21 +186,21 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver((n) => (n === 0 ? 410 : 204));
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     await receiver.waitFor((r) => r.length >= 1);
     await sleep(300);
     const disabled = await json(await h.request('GET', `/v1/webhooks/${endpoint.id}`, { key: t.key }));
     expect(disabled).toMatchObject({ enabled: false, disabled_reason: 'the endpoint answered 410 Gone' });
     expect((await deliveries(h, t, endpoint.id))[0].status).toBe('failed');
 
-    await fence(h, t, env, 3, 'c');
+    await h.fence(t, env, 3, 'c');
     await sleep(300);
     expect(receiver.received).toHaveLength(1);
 
     const enabled = await h.request('PATCH', `/v1/webhooks/${endpoint.id}`, { key: t.key, body: { enabled: true } });
     expect(await json(enabled)).toMatchObject({ enabled: true, disabled_reason: null });
-    await fence(h, t, env, 4, 'd');
+    await h.fence(t, env, 4, 'd');
     const received = await receiver.waitFor((r) => r.length >= 3);
     expect(received.slice(1).map((r) => r.payload.data.by.token.deploy_generation).sort()).toEqual([2, 4]);
   });
@@ -217,8 +211,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver((n) => (n < 4 ? 503 : 204));
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     await receiver.waitFor((r) => r.length >= 4, 5_000);
     await sleep(500);
     expect(receiver.received).toHaveLength(4);
@@ -239,8 +233,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : 204));
     await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     const received = await receiver.waitFor((r) => r.length >= 2, 5_000);
     expect(received[1]!.receivedAt - received[0]!.receivedAt).toBeGreaterThanOrEqual(950);
   });
@@ -254,8 +248,8 @@ describe('webhooks — delivery', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(endpoint.secret);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     const [received] = await receiver.waitFor((r) => r.length >= 1);
     expect(received!.signatures).toHaveLength(2);
     for (const secret of [rotated.secret, endpoint.secret]) {
@@ -270,8 +264,8 @@ describe('webhooks — delivery', () => {
     const receiver = await startReceiver();
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     await receiver.waitFor((r) => r.length >= 1);
     await sleep(100);
     const [delivery] = await deliveries(h, t, endpoint.id);
@@ -299,8 +293,8 @@ describe('webhooks — an endpoint failing continuously is disabled', () => {
     const receiver = await startReceiver(() => 500);
     const endpoint = await register(h, t, receiver);
     const env = h.uniqueName();
-    await fence(h, t, env, 1, 'a');
-    await fence(h, t, env, 2, 'b');
+    await h.fence(t, env, 1, 'a');
+    await h.fence(t, env, 2, 'b');
     await receiver.waitFor((r) => r.length >= 2);
     const deadline = Date.now() + 5_000;
     let state = await json(await h.request('GET', `/v1/webhooks/${endpoint.id}`, { key: t.key }));

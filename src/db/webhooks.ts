@@ -13,6 +13,12 @@ export type AttemptRow = typeof deliveryAttempts.$inferSelect;
 /** The channel the outbox notifies after a commit that made deliveries due. */
 export const DELIVERIES_CHANNEL = 'palisade_deliveries';
 
+/**
+ * Wakes the dispatchers when the transaction commits. Selected in the RETURNING of the write that
+ * makes deliveries due; PostgreSQL sends identical notifications of one transaction only once.
+ */
+const notifyDispatchers = sql`pg_notify(${DELIVERIES_CHANNEL}, '')`;
+
 export const EVENT_TYPES = ['generation.fenced', 'epoch.fenced', 'environment.deleted', 'webhook.test'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -110,12 +116,11 @@ export async function updateEndpoint(
       .returning();
     if (!row) throw endpointMissing(id);
     if (patch.enabled === true) {
-      const requeued = await tx
+      await tx
         .update(deliveries)
         .set({ status: 'pending', nextAttemptAt: sql`now()` })
         .where(and(eq(deliveries.endpointId, id), eq(deliveries.status, 'failed')))
-        .returning({ id: deliveries.id });
-      if (requeued.length > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
+        .returning({ notified: notifyDispatchers });
     }
     return row;
   });
@@ -182,11 +187,10 @@ export async function recordEvent(
       ),
     );
   if (matching.length > 0) {
-    // PostgreSQL delivers identical notifications of one transaction once, whatever the row count.
     await tx
       .insert(deliveries)
       .values(matching.map((endpoint) => ({ id: newId('dlv'), eventId: id, endpointId: endpoint.id })))
-      .returning({ notified: sql`pg_notify(${DELIVERIES_CHANNEL}, '')` });
+      .returning({ notified: notifyDispatchers });
   }
   return id;
 }
@@ -297,15 +301,12 @@ export async function recordAttempt(
 /** Makes a delivery due now again, whatever its status. */
 export async function redeliver(db: Database, tenant: string, endpointId: string, deliveryId: string): Promise<void> {
   await getEndpoint(db, tenant, endpointId);
-  await db.transaction(async (tx) => {
-    const rows = await tx
-      .update(deliveries)
-      .set({ status: 'pending', nextAttemptAt: sql`now()` })
-      .where(and(eq(deliveries.id, deliveryId), eq(deliveries.endpointId, endpointId)))
-      .returning({ id: deliveries.id });
-    if (rows.length === 0) throw notFound(`Delivery '${deliveryId}' does not exist for this endpoint.`);
-    await tx.execute(sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`);
-  });
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'pending', nextAttemptAt: sql`now()` })
+    .where(and(eq(deliveries.id, deliveryId), eq(deliveries.endpointId, endpointId)))
+    .returning({ notified: notifyDispatchers });
+  if (rows.length === 0) throw notFound(`Delivery '${deliveryId}' does not exist for this endpoint.`);
 }
 
 export type DeliveryView = DeliveryRow & { eventType: string; attemptList: AttemptRow[] };

@@ -11,6 +11,9 @@ import { type Backend, createScratchDatabase, type ScratchDatabase } from './dat
 
 export type Tenant = { tenant: string; key: string; keyId: string };
 
+type Token = { deploy_generation: number; epoch: number };
+export type FenceBody = { token: Token; previous: { token: Token; holder: string } | null };
+
 export type RequestOptions = {
   key?: string | null;
   body?: unknown;
@@ -29,6 +32,8 @@ export type Harness = {
   newTenant(): Promise<Tenant>;
   /** A name no other test uses. */
   uniqueName(prefix?: string): string;
+  /** Fences `env` for tenant `t` and returns the 200 body; any other answer fails the test. */
+  fence(t: Tenant, env: string, deployGeneration: number, holder?: string): Promise<FenceBody>;
   /** Stops the dispatcher, if any, and drops the scratch database. */
   close(): Promise<void>;
 };
@@ -109,13 +114,22 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
     return { tenant, key: created.key, keyId: created.id };
   };
 
+  const fence: Harness['fence'] = async (t, env, deployGeneration, holder = 'pod') => {
+    const res = await request('POST', `/v1/environments/${env}/fence`, {
+      key: t.key,
+      body: { deploy_generation: deployGeneration, holder },
+    });
+    if (res.status !== 200) throw new Error(`fencing ${env} failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as FenceBody;
+  };
+
   const close = async () => {
     await watchHub.stop();
     await dispatcher?.stop();
     await scratch.drop();
   };
 
-  return { app, scratch, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, close };
+  return { app, scratch, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, fence, close };
 }
 
 /** One scratch database per test file, dropped after it; each test seeds its own tenant. */
@@ -131,6 +145,11 @@ export function useHarness(backend: Backend, options: HarnessOptions = {}): () =
     if (!harness) throw new Error('the harness is set up in beforeAll');
     return harness;
   };
+}
+
+/** Fences and returns just the new token. */
+export async function fenceToken(h: Harness, t: Tenant, env: string, deployGeneration: number, holder?: string): Promise<Token> {
+  return (await h.fence(t, env, deployGeneration, holder)).token;
 }
 
 export async function json<T = Record<string, any>>(res: Response): Promise<T> {
