@@ -238,6 +238,8 @@ describe('Idempotency-Key', () => {
       '/v1/api-keys': () => client.createApiKey({ tenant: 't', name: 'n' }),
       '/v1/environments/{env}/fence': () => client.fence('e', { deploy_generation: 1, holder: 'h' }),
       '/v1/environments/{env}/log': () => client.append('e', { token, entries: [1] }),
+      '/v1/environments/{env}/deployments/{generation}/ready': () => client.markDeploymentReady('e', 2),
+      '/v1/environments/{env}/deployments/{generation}/promote': () => client.promoteDeployment('e', 2),
       '/v1/webhooks': () => client.createWebhook({ url: 'https://example.com/hook', events: ['generation.fenced'] }),
       '/v1/webhooks/{id}/rotate-secret': () => client.rotateWebhookSecret('w'),
       '/v1/webhooks/{id}/test': () => client.testWebhook('w'),
@@ -246,7 +248,7 @@ describe('Idempotency-Key', () => {
     expect(Object.keys(helpers).sort()).toEqual(keyed);
     for (const path of keyed) {
       await helpers[path]!();
-      const concrete = path.replace('{env}', 'e').replace('{id}', 'w').replace('{delivery_id}', 'd');
+      const concrete = path.replace('{env}', 'e').replace('{generation}', '2').replace('{id}', 'w').replace('{delivery_id}', 'd');
       expect(sent.get(`POST ${concrete}`), path).toMatch(/^[0-9a-f-]{36}$/);
     }
   });

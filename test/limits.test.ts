@@ -175,6 +175,8 @@ describe('limits — requests in flight', () => {
     expect(performance.now() - started).toBeLessThan(150);
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'in_flight', limit: 3 });
     expect(refused.headers.get('retry-after')).toBe('1');
+    // A `wait` parameter makes a long-poll only on the route that has one.
+    await expectProblem(await h.request('GET', '/v1/environments?wait=5s', { key: t.key }), 429, 'resource_exhausted', { resource: 'in_flight' });
 
     release();
     await holder;
@@ -183,7 +185,21 @@ describe('limits — requests in flight', () => {
   });
 });
 
-describe('limits — watch streams', () => {
+describe('limits — watch streams and long-polls', () => {
+  it('deployment long-polls do not count as requests in flight', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    const put = await h.request('PUT', '/v1/environments/polled/deployments/1', { key: t.key, body: { holder: 'x' } });
+    expect(put.status).toBe(201);
+    const polls = Array.from({ length: 5 }, () => h.request('GET', '/v1/environments/polled/deployments/1?wait=2s', { key: t.key }));
+    await sleep(200);
+    const started = performance.now();
+    expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect((await h.request('POST', '/v1/environments/polled/deployments/1/ready', { key: t.key })).status).toBe(200);
+    expect((await Promise.all(polls)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it('open watch streams do not count as requests in flight', async () => {
     const h = harness();
     const t = await h.newTenant();

@@ -27,7 +27,7 @@ const harness = useHarness(httpBackend);
 
 type Token = { deploy_generation: number; epoch: number };
 
-/** A tenant with one environment that has a history (two fences) and a log (two entries). */
+/** A tenant with one environment that has a history (two fences), a log (two entries) and a ready candidate. */
 type Fixture = { owner: Tenant; env: string; token: Token };
 
 async function setup(h: Harness): Promise<Fixture> {
@@ -47,6 +47,9 @@ async function setup(h: Harness): Promise<Fixture> {
     body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
   });
   expect(append.status).toBe(201);
+  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, { key: owner.key, body: { holder: 'owner-candidate' } });
+  expect(candidate.status).toBe(201);
+  expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
   return { owner, env, token: token! };
 }
 
@@ -58,6 +61,8 @@ async function expectOwnerIntact(h: Harness, f: Fixture) {
   expect(log.entries.map((e: { data: unknown }) => e.data)).toEqual([{ secret: 'owner-data' }, 'more']);
   const history = await json(await h.request('GET', `/v1/environments/${f.env}/history`, { key: f.owner.key }));
   expect(history.items.map((i: { holder: string }) => i.holder)).toEqual(['owner-b', 'owner-a']);
+  const candidate = await json(await h.request('GET', `/v1/environments/${f.env}/deployments/4`, { key: f.owner.key }));
+  expect(candidate).toMatchObject({ state: 'ready_to_promote', holder: 'owner-candidate', token: null });
 }
 
 /**
@@ -108,6 +113,26 @@ const cases: Record<string, { call: (f: Fixture) => Call; crossTenant: 'not_foun
   },
   'GET /v1/environments/{env}/history': {
     call: (f) => ({ method: 'GET', path: `/v1/environments/${f.env}/history` }),
+    crossTenant: 'not_found',
+  },
+  'PUT /v1/environments/{env}/deployments/{generation}': {
+    call: (f) => ({ method: 'PUT', path: `/v1/environments/${f.env}/deployments/10`, body: { holder: 'intruder' } }),
+    crossTenant: 'own_namespace',
+  },
+  'GET /v1/environments/{env}/deployments/{generation}': {
+    call: (f) => ({ method: 'GET', path: `/v1/environments/${f.env}/deployments/4` }),
+    crossTenant: 'not_found',
+  },
+  'GET /v1/environments/{env}/deployments': {
+    call: (f) => ({ method: 'GET', path: `/v1/environments/${f.env}/deployments` }),
+    crossTenant: 'not_found',
+  },
+  'POST /v1/environments/{env}/deployments/{generation}/ready': {
+    call: (f) => ({ method: 'POST', path: `/v1/environments/${f.env}/deployments/4/ready` }),
+    crossTenant: 'not_found',
+  },
+  'POST /v1/environments/{env}/deployments/{generation}/promote': {
+    call: (f) => ({ method: 'POST', path: `/v1/environments/${f.env}/deployments/4/promote`, body: { skip_catchup: true } }),
     crossTenant: 'not_found',
   },
   // An event stream when allowed; every refusal below is answered before the stream starts.
@@ -254,7 +279,12 @@ describe('security — environments: tenant isolation (404)', () => {
       h.scratch.handle.db.select().from(environments).where(and(eq(environments.tenant, f.owner.tenant), eq(environments.name, f.env)));
     const ownerBefore = await ownerRows();
     const own = operations.filter(([, c]) => c.crossTenant === 'own_namespace').map(([op]) => op);
-    expect(own.sort()).toEqual(['GET /v1/environments', 'POST /v1/environments/{env}/fence', 'PUT /v1/environments/{env}']);
+    expect(own.sort()).toEqual([
+      'GET /v1/environments',
+      'POST /v1/environments/{env}/fence',
+      'PUT /v1/environments/{env}',
+      'PUT /v1/environments/{env}/deployments/{generation}',
+    ]);
 
     const list = await send(h, cases['GET /v1/environments']!.call(f), intruder.key);
     expect(await json(list)).toEqual({ items: [], next_cursor: null });
@@ -266,6 +296,10 @@ describe('security — environments: tenant isolation (404)', () => {
     const fence = await send(h, cases['POST /v1/environments/{env}/fence']!.call(f), intruder.key);
     expect(fence.status).toBe(200);
     expect(await json(fence)).toEqual({ token: { deploy_generation: 9, epoch: 1 }, previous: null });
+
+    const candidate = await send(h, cases['PUT /v1/environments/{env}/deployments/{generation}']!.call(f), intruder.key);
+    expect(candidate.status).toBe(201);
+    expect(await json(candidate)).toMatchObject({ environment: f.env, deploy_generation: 10, state: 'initializing', holder: 'intruder' });
 
     const listed = await json(await send(h, cases['GET /v1/environments']!.call(f), intruder.key));
     expect(listed.items).toHaveLength(1);

@@ -21,6 +21,7 @@ import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
 import { registerHealthRoutes, registerMetricsRoute } from './health.js';
 import { registerLogRoutes } from './log.js';
+import { registerDeploymentRoutes } from './deployments.js';
 import { registerWatchRoutes } from './watch.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerEventRoutes } from './events.js';
@@ -66,6 +67,7 @@ export const openApiInfo = {
     { name: 'environments', description: 'Environments and their current token.' },
     { name: 'fencing', description: 'Issue and check fence tokens.' },
     { name: 'log', description: 'The fenced append-only log.' },
+    { name: 'deployments', description: 'The zero-downtime handover: a candidate generation registers read-only, is promoted, and its promotion fences the old generation.' },
     { name: 'webhooks', description: 'Signed notifications when a generation is fenced out.' },
     { name: 'api-keys', description: 'Tenant keys, managed with the admin token.' },
     { name: 'tenants', description: 'Per-tenant limits, managed with the admin token.' },
@@ -139,11 +141,21 @@ export const IDEMPOTENT_PATHS = [
   '/v1/api-keys',
   '/v1/environments/:env/fence',
   '/v1/environments/:env/log',
+  '/v1/environments/:env/deployments/:generation/ready',
+  '/v1/environments/:env/deployments/:generation/promote',
   '/v1/webhooks',
   '/v1/webhooks/:id/rotate-secret',
   '/v1/webhooks/:id/test',
   '/v1/webhooks/:id/deliveries/:delivery_id/redeliver',
 ];
+
+const LONG_POLL_PATH = /^\/v1\/environments\/[^/]+\/deployments\/[^/]+$/;
+
+/** A watch stream or a deployment long-poll: a client waiting, not work in progress, which would use up the in-flight limit. */
+function isWaitingRequest(c: Context): boolean {
+  if (c.req.method !== 'GET') return false;
+  return c.req.path.endsWith('/watch') || (LONG_POLL_PATH.test(c.req.path) && c.req.query('wait') !== undefined);
+}
 
 export function createApp(deps: AppDeps): App {
   const limits = new Limits(deps.config.limits, deps.database.db);
@@ -192,8 +204,7 @@ export function createApp(deps: AppDeps): App {
     if (deps.lifecycle.draining) c.header('connection', 'close');
   });
   app.use('/v1/*', async (c, next) => {
-    // A watch stream is an open connection, not work in progress: it would use up the limit.
-    if (c.req.method === 'GET' && c.req.path.endsWith('/watch')) return next();
+    if (isWaitingRequest(c)) return next();
     if (limits.inFlight >= deps.config.limits.maxInFlight) {
       throw resourceExhausted(
         'in_flight',
@@ -265,6 +276,7 @@ export function createApp(deps: AppDeps): App {
   registerEnvironmentRoutes(app, deps);
   registerFencingRoutes(app, deps);
   registerLogRoutes(app, deps);
+  registerDeploymentRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerWatchRoutes(app, deps);
   registerEventRoutes(app);

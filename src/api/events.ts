@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
+import { EVENT_TYPES } from '../db/webhooks.js';
 import { invalidRequest } from '../errors.js';
 import type { App } from './app.js';
 import { errorResponses, jsonResponse, Limit, tenantSecurity, Timestamp } from './schemas.js';
@@ -7,7 +8,7 @@ import { errorResponses, jsonResponse, Limit, tenantSecurity, Timestamp } from '
 const FeedEvent = z
   .object({
     id: z.string().openapi({ description: 'The event id: the webhook-id of its deliveries.' }),
-    type: z.enum(['generation.fenced', 'epoch.fenced', 'environment.deleted', 'webhook.test']),
+    type: z.enum(EVENT_TYPES),
     timestamp: Timestamp,
     data: z.record(z.string(), z.unknown()).openapi({ description: 'As in the webhook payload of this type.' }),
   })

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { confirmToken, fenceEnvironment, fenceHistory } from '../db/environments.js';
+import { confirmToken, fenceEnvironment, fenceHistory, type FenceOutcome } from '../db/environments.js';
+import type { Metrics } from '../metrics.js';
 import type { App, AppDeps } from './app.js';
 import {
   Cursor,
@@ -106,6 +107,16 @@ const historyRoute = createRoute({
   },
 });
 
+/** Counts a token issued, by whom it fenced out: nobody (first), another generation, or an older epoch. */
+export function countFence(metrics: Metrics, outcome: FenceOutcome): void {
+  const kind = !outcome.previous
+    ? 'first'
+    : outcome.token.deploy_generation > outcome.previous.token.deploy_generation
+      ? 'deploy_generation'
+      : 'epoch';
+  metrics.fences.inc({ kind });
+}
+
 export function registerFencingRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(fenceRoute, async (c) => {
@@ -116,12 +127,7 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
       holder: body.holder,
       maxEnvironments: c.get('limits').environments,
     });
-    const kind = !outcome.previous
-      ? 'first'
-      : outcome.token.deploy_generation > outcome.previous.token.deploy_generation
-        ? 'deploy_generation'
-        : 'epoch';
-    deps.metrics.fences.inc({ kind });
+    countFence(deps.metrics, outcome);
     return c.json({ token: outcome.token, previous: outcome.previous }, 200);
   });
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DEPLOYMENT_STATES } from '../deployments.js';
 import { ErrorAction, ErrorCode, type ErrorStatus, invalidRequest, PROBLEM_JSON } from '../errors.js';
 
 /** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
@@ -187,6 +188,19 @@ export const TokenFromFutureProblem = z
   })
   .openapi('TokenFromFutureProblem');
 
+export const InvalidTransitionProblem = z
+  .object({
+    ...problemMembers,
+    code: z.literal('invalid_transition'),
+    deployment_state: z.enum(DEPLOYMENT_STATES).nullable().openapi({ description: 'The deployment’s state; null if the generation is not registered.' }),
+    requested_state: z.enum(DEPLOYMENT_STATES),
+    allowed_from: z.array(z.enum(DEPLOYMENT_STATES).nullable()).openapi({ description: 'The states the requested one can be entered from.' }),
+  })
+  .openapi('InvalidTransitionProblem', {
+    description:
+      'The deployment’s state does not allow the request. action retry: promote before the candidate is ready (wait for ready_to_promote, or promote with skip_catchup); abort: a transition the handover does not have.',
+  });
+
 const descriptions: Record<ErrorStatus, string> = {
   400: 'Malformed JSON or a schema violation (invalid_request).',
   401: 'Missing, unknown or revoked key (unauthorized).',
@@ -235,6 +249,7 @@ export const IdempotencyHeaders = z.object({
 
 type ConflictSchema =
   | typeof FencedProblem
+  | typeof InvalidTransitionProblem
   | typeof UpperMismatchProblem
   | typeof TokenFromFutureProblem
   | typeof IdempotencyInFlightProblem;

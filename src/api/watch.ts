@@ -1,6 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { fencesAfter, findEnvironment, findEnvironmentOrTombstone, lastIssuedToken, toState } from '../db/environments.js';
+import {
+  fencesAfter,
+  findEnvironment,
+  findEnvironmentOrTombstone,
+  lastIssuedToken,
+  toState,
+  type WatchTopic,
+} from '../db/environments.js';
+import { deploymentEventsSince } from '../db/deployments.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './app.js';
 import { EnvironmentParams, errorResponses, tenantSecurity } from './schemas.js';
@@ -15,9 +23,10 @@ const watchRoute = createRoute({
     '',
     '- `snapshot` (first, on every connection): the environment as GET returns it;',
     '- `fenced`: a token was issued; data `{environment, token, holder, upper, fenced_at}`;',
-    '- `deleted`: the environment was deleted; data `{environment}` (the stream stays open: the name may be used again).',
+    '- `deleted`: the environment was deleted; data `{environment}` (the stream stays open: the name may be used again);',
+    '- `deployment.ready_to_promote`, `deployment.promoted`: the handover moved on; data as in the webhook event of that type (a promotion also sends the `fenced` of the token it issued, first).',
     '',
-    'Each event’s id is the newest epoch it reflects. Reconnect with `Last-Event-ID` to receive every token issued since, in order, before the snapshot. A comment line is sent as a heartbeat when nothing else is.',
+    'Each event’s id is the newest epoch it reflects. Reconnect with `Last-Event-ID` to receive every token issued since, in order, before the snapshot (deployment events are not replayed: read the deployments after reconnecting). A comment line is sent as a heartbeat when nothing else is.',
   ].join('\n'),
   tags: ['environments'],
   security: tenantSecurity,
@@ -40,6 +49,9 @@ const watchRoute = createRoute({
   },
 });
 
+/** How far the clocks of replicas sharing the database may disagree. */
+const CLOCK_SKEW_MARGIN_MS = 60_000;
+
 export function registerWatchRoutes(app: App, deps: AppDeps): void {
   const { watchHub } = deps;
   const heartbeatMs = deps.config.watchHeartbeatMs;
@@ -54,12 +66,21 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let pending = false;
-      const signal = () => {
+      let deploymentsChanged = false;
+      const signal = (topic: WatchTopic = 'token') => {
         pending = true;
+        if (topic === 'deployments') deploymentsChanged = true;
         wake?.();
       };
       const unsubscribe = watchHub.subscribe(tenant, env, signal);
-      stream.onAbort(signal);
+      stream.onAbort(() => signal());
+
+      // Deployment events are read from the outbox. Clocks of replicas differ, so the window opens a
+      // little before the stream did, and the events already in it when the stream opened are skipped.
+      const deploymentEventsFrom = new Date(Date.now() - CLOCK_SKEW_MARGIN_MS);
+      const sentDeploymentEvents = new Set(
+        (await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)).map((event) => event.id),
+      );
 
       let sentEpoch = resumeFrom === undefined ? null : Number(resumeFrom);
       let sentDeleted = false;
@@ -92,6 +113,14 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
         sentDeleted = row.deletedAt !== null;
         sentEpoch = reached;
       };
+      const sendDeploymentEvents = async () => {
+        for (const event of await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)) {
+          if (sentDeploymentEvents.has(event.id)) continue;
+          sentDeploymentEvents.add(event.id);
+          const { data } = JSON.parse(event.payload) as { data: unknown };
+          await stream.writeSSE({ event: event.type, id: String(sentEpoch ?? 0), data: JSON.stringify(data) });
+        }
+      };
 
       try {
         await sendChanges(true);
@@ -107,8 +136,15 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           wake = null;
           if (stream.aborted || watchHub.closed) break;
           pending = false;
-          if (woken) await sendChanges(false);
-          else await stream.write(': heartbeat\n\n');
+          if (woken) {
+            await sendChanges(false);
+            if (deploymentsChanged) {
+              deploymentsChanged = false;
+              await sendDeploymentEvents();
+            }
+          } else {
+            await stream.write(': heartbeat\n\n');
+          }
         }
       } finally {
         unsubscribe();

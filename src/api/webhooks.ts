@@ -37,7 +37,7 @@ const tags = ['webhooks'];
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 const SubscribableEvent = z
-  .enum(['generation.fenced', 'epoch.fenced', 'environment.deleted'])
+  .enum(['generation.fenced', 'epoch.fenced', 'environment.deleted', 'deployment.ready_to_promote', 'deployment.promoted'])
   .openapi('WebhookEventType');
 
 const WebhookUrl = z

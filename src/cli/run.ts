@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants, hostname } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { constants, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   classify,
+  type Deployment,
   FencedError,
   PalisadeError,
   type PalisadeClient,
@@ -21,7 +24,7 @@ import {
   wholeNumber,
 } from './common.js';
 
-export const RUN_HELP = `Usage: palisade run --env ENV --generation G [--holder H] [--grace 10s] [options] -- COMMAND [ARG…]
+export const RUN_HELP = `Usage: palisade run --env ENV --generation G [--await-promotion] [--holder H] [--grace 10s] [options] -- COMMAND [ARG…]
 
 Fences ENV as deploy generation G, then runs COMMAND as the holder of the new token and watches ENV:
 
@@ -38,9 +41,27 @@ If G is already lower than ENV's generation, COMMAND is not started and palisade
 watching becomes impossible (the key is revoked, say), COMMAND is stopped and palisade exits 1;
 lost connections are retried, resuming where the stream broke off.
 
+With --await-promotion, G takes over by the handover instead of a plain fence:
+  1. G registers as a deployment of ENV and COMMAND starts read-only (PALISADE_MODE=read_only,
+     no token); the deployment is catching_up.
+  2. COMMAND signals that it has caught up by creating the file named in PALISADE_READY_FILE;
+     palisade then marks the deployment ready_to_promote.
+  3. palisade waits (long-polling) for the promotion, which the operator or the orchestrator
+     asks for: POST /v1/environments/ENV/deployments/G/promote.
+  4. Promoted, G holds the new token. palisade stops the read-only COMMAND (SIGTERM, grace) and
+     starts it again as the leader (PALISADE_MODE=leader, PALISADE_TOKEN set): a restart, because
+     a running process's environment cannot change. The deployment is then is_leader, and ENV is
+     watched as above.
+If a newer generation is promoted while G waits, COMMAND is stopped and palisade exits 0; if
+COMMAND exits while it waits, palisade exits with its code. If G already leads (this is a restart
+of the promoted generation), palisade fences as a plain run would.
+
 COMMAND inherits the environment, plus:
-  PALISADE_TOKEN         the token as JSON, e.g. {"deploy_generation":2,"epoch":7}
+  PALISADE_MODE          leader, or read_only while it awaits promotion
+  PALISADE_TOKEN         the token as JSON, e.g. {"deploy_generation":2,"epoch":7} (leader only)
+  PALISADE_READY_FILE    the file to create once caught up (read_only only)
   PALISADE_ENV           ENV
+  PALISADE_GENERATION    G
   PALISADE_URL           the service's URL
   PALISADE_HOLDER        the holder label
 
@@ -50,6 +71,9 @@ Options:
   --holder H             who holds the token (default: hostname:pid)
   --grace DURATION       how long COMMAND has between SIGTERM and SIGKILL (default 10s; 500ms, 2m;
                          a bare number is seconds)
+  --await-promotion      take over by the handover: start read-only, wait to be promoted
+  --ready-file PATH      with --await-promotion: the file COMMAND creates when it has caught up
+                         (default: a new file name in the temporary directory)
 ${SERVER_HELP}
   -h, --help             show this help
 `;
@@ -67,6 +91,8 @@ const showToken = (token: Token) => `generation ${token.deploy_generation}, epoc
 /** What an event of the watch means for the holder of `ours`; null while it still holds it. */
 function judge(event: WatchEvent, env: string, ours: Token): Verdict | null {
   if (event.event === 'deleted') return { outcome: 'terminate', reason: `${env} was deleted` };
+  // The handover's own events carry no token; the `fenced` of a promotion does.
+  if (event.event !== 'snapshot' && event.event !== 'fenced') return null;
   const current = event.data.token;
   const holder = event.data.holder;
   if (current === null) return { outcome: 'terminate', reason: `${env} was deleted since it was fenced` };
@@ -109,12 +135,121 @@ async function watchForTakeover(client: PalisadeClient, env: string, ours: Token
 }
 
 type ChildExit = { code: number | null; signal: NodeJS.Signals | null };
+type ChildOutcome = ChildExit | { error: Error };
 
 function exitCodeOf(exit: ChildExit): number {
   if (exit.code !== null) return exit.code;
   const number = exit.signal ? constants.signals[exit.signal] : undefined;
   return 128 + (number ?? 0);
 }
+
+type Child = {
+  exited: Promise<ChildOutcome>;
+  /** Sends `signal`, then SIGKILL once the grace period is over; resolves with the child's exit. */
+  stop(signal: NodeJS.Signals): Promise<ChildOutcome>;
+};
+
+function startChild(command: string[], env: Record<string, string>, graceMs: number): Child {
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+  const exited = new Promise<ChildOutcome>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+  return {
+    exited,
+    stop: async (signal) => {
+      child.kill(signal);
+      const timer = setTimeout(() => {
+        log(`${command[0]} did not exit within ${formatMs(graceMs)} of ${signal}; sending SIGKILL`);
+        child.kill('SIGKILL');
+      }, graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** The exit code for a child that ended by itself (or could not start). */
+function childEnded(command: string[], outcome: ChildOutcome, when = ''): number {
+  if ('error' in outcome) {
+    log(`cannot start ${command[0]}: ${outcome.error.message}`);
+    return (outcome.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
+  }
+  log(`${command[0]} exited with ${outcome.signal ? `signal ${outcome.signal}` : `code ${outcome.code}`}${when}`);
+  return exitCodeOf(outcome);
+}
+
+/** Fences ENV as generation G; null (after saying why) when a newer generation already holds it. */
+async function fenceOrStandDown(client: PalisadeClient, env: string, generation: number, holder: string): Promise<Token | null> {
+  try {
+    return (await client.fence(env, { deploy_generation: generation, holder })).token;
+  } catch (error) {
+    if (error instanceof FencedError && classify(error) === 'terminate') {
+      const current = error.currentToken ? ` (${showToken(error.currentToken)})` : '';
+      log(`${env} is held by a newer generation${current}; generation ${generation} does not start`);
+      return null;
+    }
+    throw error;
+  }
+}
+
+const isPromoted = (deployment: Deployment) => deployment.state === 'promoting' || deployment.state === 'is_leader';
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+type Handover = { kind: 'promoted'; token: Token } | { kind: 'fenced'; reason: string };
+
+/**
+ * Marks the deployment ready once the ready file exists, and long-polls it until it is promoted
+ * (resolving with its token) or fenced by a newer generation.
+ */
+async function awaitPromotion(
+  client: PalisadeClient,
+  target: { env: string; generation: number; holder: string; readyFile: string },
+  signal: AbortSignal,
+): Promise<Handover> {
+  const { env, generation, holder, readyFile } = target;
+  const fenced = (deployment?: Deployment): Handover => ({
+    kind: 'fenced',
+    reason: `a newer generation took over ${env}${deployment?.fenced_at ? ` at ${deployment.fenced_at}` : ''} before generation ${generation} was promoted`,
+  });
+  try {
+    let deployment = await client.registerDeployment(env, generation, { holder, state: 'catching_up' }, { signal });
+    const markReady = async () => {
+      while (!existsSync(readyFile)) {
+        if (signal.aborted) return;
+        await sleep(READY_FILE_POLL_MS, signal);
+      }
+      await client.markDeploymentReady(env, generation, { signal });
+      log(`${readyFile} appeared: generation ${generation} is ready_to_promote; waiting for its promotion`);
+    };
+    const waitForPromotion = async (): Promise<Handover> => {
+      while (!isPromoted(deployment)) {
+        if (deployment.state === 'fenced') return fenced(deployment);
+        deployment = await client.getDeployment(env, generation, { wait: LONG_POLL, state: deployment.state }, { signal });
+      }
+      return { kind: 'promoted', token: deployment.token! };
+    };
+    const promotion = waitForPromotion();
+    // A failure to mark ready ends the wait too; the promotion alone ends it otherwise.
+    return await Promise.race([promotion, markReady().then(() => promotion)]);
+  } catch (error) {
+    if (error instanceof FencedError && classify(error) === 'terminate') return fenced();
+    throw error;
+  }
+}
+
+const READY_FILE_POLL_MS = 100;
+const LONG_POLL = '30s';
 
 export async function run(args: string[]): Promise<number> {
   const separator = args.indexOf('--');
@@ -125,6 +260,8 @@ export async function run(args: string[]): Promise<number> {
     generation: { type: 'string' },
     holder: { type: 'string' },
     grace: { type: 'string' },
+    'await-promotion': { type: 'boolean' },
+    'ready-file': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(RUN_HELP);
@@ -136,81 +273,107 @@ export async function run(args: string[]): Promise<number> {
   const holder = values.holder ?? `${hostname()}:${process.pid}`;
   const graceMs = duration('run', 'grace', values.grace ?? '10s');
   if (command.length === 0) throw new UsageError('give the command to run after --', 'run');
-  const { client, url } = tenantClient('run', values);
-
-  let token: Token;
-  try {
-    ({ token } = await client.fence(env, { deploy_generation: generation, holder }));
-  } catch (error) {
-    if (error instanceof FencedError && classify(error) === 'terminate') {
-      const current = error.currentToken ? ` (${showToken(error.currentToken)})` : '';
-      log(`${env} is held by a newer generation${current}; generation ${generation} does not start`);
-      return EXIT.ok;
-    }
-    throw error;
+  if (values['ready-file'] !== undefined && !values['await-promotion']) {
+    throw new UsageError('--ready-file goes with --await-promotion', 'run');
   }
-  log(`fenced ${env} as ${showToken(token)}, holder ${holder}; starting ${command.join(' ')}`);
-
-  const child: ChildProcess = spawn(command[0]!, command.slice(1), {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      PALISADE_TOKEN: JSON.stringify(token),
-      PALISADE_ENV: env,
-      PALISADE_URL: url,
-      PALISADE_HOLDER: holder,
-    },
-  });
-  const exited = new Promise<ChildExit | { error: Error }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
-  });
-
-  const watching = new AbortController();
-  /** Sends `signal`, then SIGKILL once the grace period is over; resolves with the child's exit. */
-  const stopChild = async (signal: NodeJS.Signals): Promise<ChildExit | { error: Error }> => {
-    child.kill(signal);
-    const timer = setTimeout(() => {
-      log(`${command[0]} did not exit within ${formatMs(graceMs)} of ${signal}; sending SIGKILL`);
-      child.kill('SIGKILL');
-    }, graceMs);
-    const result = await exited;
-    clearTimeout(timer);
-    return result;
-  };
+  const { client, url } = tenantClient('run', values);
+  const childEnv = { PALISADE_ENV: env, PALISADE_GENERATION: String(generation), PALISADE_URL: url, PALISADE_HOLDER: holder };
 
   const forwarded = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of FORWARDED_SIGNALS) process.on(signal, () => resolve(signal));
   });
 
+  let token: Token | null = null;
+  if (values['await-promotion']) {
+    let deployment: Deployment;
+    try {
+      deployment = await client.registerDeployment(env, generation, { holder });
+    } catch (error) {
+      if (error instanceof FencedError && classify(error) === 'terminate') {
+        log(`${env} is held by a newer generation; generation ${generation} does not start`);
+        return EXIT.ok;
+      }
+      throw error;
+    }
+    if (isPromoted(deployment)) {
+      log(`generation ${generation} already leads ${env}: fencing again as a restart`);
+    } else {
+      const readyFile = values['ready-file'] ?? join(tmpdir(), `palisade-${env}-${generation}-${process.pid}.ready`);
+      rmSync(readyFile, { force: true });
+      log(`registered generation ${generation} as a candidate for ${env}; starting ${command.join(' ')} read-only`);
+      const readOnly = startChild(command, { ...childEnv, PALISADE_MODE: 'read_only', PALISADE_READY_FILE: readyFile }, graceMs);
+      const waiting = new AbortController();
+      try {
+        const first = await Promise.race([
+          readOnly.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+          forwarded.then((signal) => ({ kind: 'signal' as const, signal })),
+          awaitPromotion(client, { env, generation, holder, readyFile }, waiting.signal).then(
+            (handover) => ({ kind: 'handover' as const, handover }),
+            (error: unknown) => ({ kind: 'failed' as const, error }),
+          ),
+        ]);
+        if (first.kind === 'exited') return childEnded(command, first.exit, ' before promotion');
+        if (first.kind === 'signal') {
+          log(`received ${first.signal}; passing it on to ${command[0]}`);
+          const exit = await readOnly.stop(first.signal);
+          return 'error' in exit ? EXIT.failure : exitCodeOf(exit);
+        }
+        if (first.kind === 'failed') {
+          log(`cannot await the promotion: ${first.error instanceof Error ? first.error.message : String(first.error)}; stopping ${command[0]}`);
+          await readOnly.stop('SIGTERM');
+          return EXIT.failure;
+        }
+        if (first.handover.kind === 'fenced') {
+          log(`${first.handover.reason}; stopping ${command[0]}`);
+          await readOnly.stop('SIGTERM');
+          log('exiting 0 (terminate: the environment has a new owner)');
+          return EXIT.ok;
+        }
+        token = first.handover.token;
+        log(`promoted: ${showToken(token)}; restarting ${command[0]} as the leader`);
+        await readOnly.stop('SIGTERM');
+      } finally {
+        waiting.abort();
+        rmSync(readyFile, { force: true });
+      }
+    }
+  }
+
+  token ??= await fenceOrStandDown(client, env, generation, holder);
+  if (token === null) return EXIT.ok;
+  log(`${values['await-promotion'] ? 'leading' : 'fenced'} ${env} as ${showToken(token)}, holder ${holder}; starting ${command.join(' ')}`);
+  const leader = startChild(command, { ...childEnv, PALISADE_MODE: 'leader', PALISADE_TOKEN: JSON.stringify(token) }, graceMs);
+  if (values['await-promotion']) {
+    // A newer generation may be promoted meanwhile; the watch below sees it, so a refusal here is no failure.
+    client.registerDeployment(env, generation, { holder, state: 'is_leader' }).then(
+      () => log(`generation ${generation} is_leader`),
+      (error: unknown) => log(`could not report is_leader: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  const watching = new AbortController();
   const first = await Promise.race([
-    exited.then((exit) => ({ kind: 'exited' as const, exit })),
+    leader.exited.then((exit) => ({ kind: 'exited' as const, exit })),
     watchForTakeover(client, env, token, watching.signal).then((verdict) => ({ kind: 'verdict' as const, verdict })),
     forwarded.then((signal) => ({ kind: 'signal' as const, signal })),
   ]);
 
   if (first.kind === 'exited') {
     watching.abort();
-    if ('error' in first.exit) {
-      log(`cannot start ${command[0]}: ${first.exit.error.message}`);
-      return (first.exit.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
-    }
-    const code = exitCodeOf(first.exit);
-    log(`${command[0]} exited with ${first.exit.signal ? `signal ${first.exit.signal}` : `code ${first.exit.code}`}`);
-    return code;
+    return childEnded(command, first.exit);
   }
 
   if (first.kind === 'signal') {
     watching.abort();
     log(`received ${first.signal}; passing it on to ${command[0]}`);
-    const exit = await stopChild(first.signal);
+    const exit = await leader.stop(first.signal);
     return 'error' in exit ? EXIT.failure : exitCodeOf(exit);
   }
 
   const { verdict } = first;
   watching.abort();
   log(`${verdict.reason}; stopping ${command[0]} (SIGTERM, grace ${formatMs(graceMs)})`);
-  await stopChild('SIGTERM');
+  await leader.stop('SIGTERM');
   if (verdict.outcome === 'terminate') {
     log('exiting 0 (terminate: the environment has a new owner)');
     return EXIT.ok;

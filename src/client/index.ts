@@ -46,6 +46,9 @@ export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type CreateWebhookRequest = Schemas['CreateWebhookRequest'];
 export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
 export type TestEventAccepted = Schemas['TestEventAccepted'];
+export type Deployment = Schemas['Deployment'];
+export type DeploymentState = Schemas['DeploymentState'];
+export type DeploymentList = Schemas['DeploymentList'];
 
 /** Data of a `fenced` watch event: a token was issued. */
 export type FencedEventData = {
@@ -64,7 +67,21 @@ export type FencedEventData = {
 export type WatchEvent =
   | { event: 'snapshot'; id: string; data: Environment }
   | { event: 'fenced'; id: string; data: FencedEventData }
-  | { event: 'deleted'; id: string; data: { environment: string } };
+  | { event: 'deleted'; id: string; data: { environment: string } }
+  | { event: 'deployment.ready_to_promote'; id: string; data: { environment: string; deploy_generation: number; holder: string; ready_at: string } }
+  | {
+      event: 'deployment.promoted';
+      id: string;
+      data: {
+        environment: string;
+        deploy_generation: number;
+        holder: string;
+        token: Token;
+        previous: { token: Token; holder: string } | null;
+        skipped_catchup: boolean;
+        promoted_at: string;
+      };
+    };
 
 export type RetryOptions = {
   /** Tries per logical call, the first included (default 4). */
@@ -119,6 +136,23 @@ export type PalisadeClient = {
   deleteEnvironment(env: string, options?: CallOptions): Promise<void>;
   listEnvironments(query?: { limit?: number; cursor?: string }, options?: CallOptions): Promise<EnvironmentList>;
   history(env: string, query?: { limit?: number; cursor?: string }, options?: CallOptions): Promise<FenceHistory>;
+  /**
+   * Register `generation` as a read-only candidate, or report its state (`initializing`,
+   * `catching_up`, or `is_leader` once promoted); 409 fenced throws `FencedError`.
+   */
+  registerDeployment(
+    env: string,
+    generation: number,
+    body: { holder: string; state?: 'initializing' | 'catching_up' | 'is_leader' },
+    options?: CallOptions,
+  ): Promise<Deployment>;
+  /** The deployment; with `wait` (e.g. `30s`), once its state differs from `state` (default: its state now). */
+  getDeployment(env: string, generation: number, query?: { wait?: string; state?: DeploymentState }, options?: CallOptions): Promise<Deployment>;
+  listDeployments(env: string, query?: { limit?: number; cursor?: string }, options?: CallOptions): Promise<DeploymentList>;
+  /** The candidate has caught up: `ready_to_promote`. */
+  markDeploymentReady(env: string, generation: number, options?: CallOptions): Promise<Deployment>;
+  /** Promote: issue the candidate's token, fencing the old generation in the same transaction. */
+  promoteDeployment(env: string, generation: number, body?: { skip_catchup?: boolean }, options?: CallOptions): Promise<Deployment>;
   /** The tenant's event feed from a cursor (`GET /v1/events`). */
   events(query?: { after?: string; limit?: number }, options?: CallOptions): Promise<EventFeed>;
   /** Admin: create a tenant's key (the client's `apiKey` must be the admin token). */
@@ -148,7 +182,7 @@ const READ: Policy = { idempotent: false, safe: true };
 const KEYED_POST: Policy = { idempotent: true, safe: true };
 const UNSAFE: Policy = { idempotent: false, safe: false };
 
-const WATCH_EVENTS = new Set(['snapshot', 'fenced', 'deleted']);
+const WATCH_EVENTS = new Set(['snapshot', 'fenced', 'deleted', 'deployment.ready_to_promote', 'deployment.promoted']);
 
 export function createPalisadeClient(options: PalisadeClientOptions): PalisadeClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -260,6 +294,36 @@ export function createPalisadeClient(options: PalisadeClientOptions): PalisadeCl
     history: (env, query = {}, callOptions) =>
       call(READ, callOptions, (_header, signal) =>
         raw.GET('/v1/environments/{env}/history', { params: { path: { env }, query }, signal }),
+      ),
+
+    registerDeployment: (env, generation, body, callOptions) =>
+      // PUT with the same body is idempotent: safe to repeat.
+      call(READ, callOptions, (_header, signal) =>
+        raw.PUT('/v1/environments/{env}/deployments/{generation}', { params: { path: { env, generation } }, body, signal }),
+      ),
+
+    getDeployment: (env, generation, query = {}, callOptions) =>
+      call(READ, callOptions, (_header, signal) =>
+        raw.GET('/v1/environments/{env}/deployments/{generation}', { params: { path: { env, generation }, query }, signal }),
+      ),
+
+    listDeployments: (env, query = {}, callOptions) =>
+      call(READ, callOptions, (_header, signal) =>
+        raw.GET('/v1/environments/{env}/deployments', { params: { path: { env }, query }, signal }),
+      ),
+
+    markDeploymentReady: (env, generation, callOptions) =>
+      call(KEYED_POST, callOptions, (header, signal) =>
+        raw.POST('/v1/environments/{env}/deployments/{generation}/ready', { params: { path: { env, generation }, header }, signal }),
+      ),
+
+    promoteDeployment: (env, generation, body = {}, callOptions) =>
+      call(KEYED_POST, callOptions, (header, signal) =>
+        raw.POST('/v1/environments/{env}/deployments/{generation}/promote', {
+          params: { path: { env, generation }, header },
+          body: { skip_catchup: body.skip_catchup ?? false },
+          signal,
+        }),
       ),
 
     events: (query = {}, callOptions) =>

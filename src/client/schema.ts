@@ -225,6 +225,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/environments/{env}/deployments/{generation}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a deployment; with wait, long-poll for a state change */
+        get: operations["getDeployment"];
+        /**
+         * Register a candidate generation, or report its state
+         * @description A new deploy generation registers read-only before it takes over; creates the environment if absent. Refused with 409 fenced (kind deploy_generation) when a newer generation already holds or held a token. Repeating the request changes nothing.
+         */
+        put: operations["registerDeployment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/environments/{env}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The environment’s deployments, newest generation first */
+        get: operations["listDeployments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/environments/{env}/deployments/{generation}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The candidate has caught up: ready_to_promote
+         * @description Emits deployment.ready_to_promote. Saying it again changes nothing.
+         */
+        post: operations["markDeploymentReady"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/environments/{env}/deployments/{generation}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote the candidate: fence the old generation and make this one lead, in one transaction
+         * @description Issues the candidate’s token (epoch + 1, its generation), which fences the previous holder with generation.fenced (epoch.fenced for the same generation) and every deployment of an older generation, and emits deployment.promoted. The deployment is promoting until its process reports is_leader. Refused with 409 invalid_transition (action retry) before ready_to_promote unless skip_catchup. Promoting again changes nothing.
+         */
+        post: operations["promoteDeployment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -349,9 +427,10 @@ export interface paths {
          *
          *     - `snapshot` (first, on every connection): the environment as GET returns it;
          *     - `fenced`: a token was issued; data `{environment, token, holder, upper, fenced_at}`;
-         *     - `deleted`: the environment was deleted; data `{environment}` (the stream stays open: the name may be used again).
+         *     - `deleted`: the environment was deleted; data `{environment}` (the stream stays open: the name may be used again);
+         *     - `deployment.ready_to_promote`, `deployment.promoted`: the handover moved on; data as in the webhook event of that type (a promotion also sends the `fenced` of the token it issued, first).
          *
-         *     Each event’s id is the newest epoch it reflects. Reconnect with `Last-Event-ID` to receive every token issued since, in order, before the snapshot. A comment line is sent as a heartbeat when nothing else is.
+         *     Each event’s id is the newest epoch it reflects. Reconnect with `Last-Event-ID` to receive every token issued since, in order, before the snapshot (deployment events are not replayed: read the deployments after reconnecting). A comment line is sent as a heartbeat when nothing else is.
          */
         get: operations["watchEnvironment"];
         put?: never;
@@ -446,7 +525,7 @@ export interface components {
             /** @description What happened to this request, in words. */
             detail: string;
             /** @enum {string} */
-            code: "fenced" | "upper_mismatch" | "token_from_future" | "resource_exhausted" | "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "payload_too_large" | "idempotency_in_flight" | "idempotency_key_reused" | "unavailable" | "internal";
+            code: "fenced" | "upper_mismatch" | "token_from_future" | "invalid_transition" | "resource_exhausted" | "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "payload_too_large" | "idempotency_in_flight" | "idempotency_key_reused" | "unavailable" | "internal";
             /**
              * @description What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.
              * @enum {string}
@@ -799,6 +878,110 @@ export interface components {
              */
             appended_at: string;
         };
+        Deployment: {
+            /**
+             * @description Environment name, unique per tenant.
+             * @example orders-db
+             */
+            environment: string;
+            deploy_generation: number;
+            state: components["schemas"]["DeploymentState"];
+            /**
+             * @description Free-form label of the token holder (pod name, host:pid).
+             * @example coordinator-7f9c:4121
+             */
+            holder: string;
+            token: components["schemas"]["NullableToken"] & unknown;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC time.
+             * @example 2026-11-26T02:30:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC time.
+             * @example 2026-11-26T02:30:00.000Z
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC time.
+             * @example 2026-11-26T02:30:00.000Z
+             */
+            ready_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC time.
+             * @example 2026-11-26T02:30:00.000Z
+             */
+            promoted_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC time.
+             * @example 2026-11-26T02:30:00.000Z
+             */
+            fenced_at: string | null;
+        };
+        /**
+         * @description initializing → catching_up → ready_to_promote → promoting → is_leader; fenced once a newer generation is issued a token.
+         * @enum {string}
+         */
+        DeploymentState: "initializing" | "catching_up" | "ready_to_promote" | "promoting" | "is_leader" | "fenced";
+        /** @description The deployment’s state does not allow the request. action retry: promote before the candidate is ready (wait for ready_to_promote, or promote with skip_catchup); abort: a transition the handover does not have. */
+        InvalidTransitionProblem: {
+            /**
+             * Format: uri
+             * @example https://palisade.dev/problems/fenced
+             */
+            type: string;
+            title: string;
+            status: number;
+            /** @description What happened to this request, in words. */
+            detail: string;
+            /** @enum {string} */
+            code: "invalid_transition";
+            /**
+             * @description What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.
+             * @enum {string}
+             */
+            action: "terminate" | "halt" | "retry" | "backoff" | "abort" | "fix_request" | "authenticate";
+            /** @description Quote it when reporting a problem. */
+            request_id?: string;
+            /**
+             * @description The deployment’s state; null if the generation is not registered.
+             * @enum {string|null}
+             */
+            deployment_state: "initializing" | "catching_up" | "ready_to_promote" | "promoting" | "is_leader" | "fenced" | null;
+            /** @enum {string} */
+            requested_state: "initializing" | "catching_up" | "ready_to_promote" | "promoting" | "is_leader" | "fenced";
+            /** @description The states the requested one can be entered from. */
+            allowed_from: ("initializing" | "catching_up" | "ready_to_promote" | "promoting" | "is_leader" | "fenced" | null)[];
+        };
+        RegisterDeploymentRequest: {
+            /**
+             * @description Free-form label of the token holder (pod name, host:pid).
+             * @example coordinator-7f9c:4121
+             */
+            holder: string;
+            /**
+             * @description The candidate’s report of itself: initializing (booting) or catching_up (replaying, read-only) before promotion, is_leader once it runs as the leader after promotion. Absent: initializing for a new deployment, unchanged for an existing one.
+             * @enum {string}
+             */
+            state?: "initializing" | "catching_up" | "is_leader";
+        };
+        DeploymentList: {
+            items: components["schemas"]["Deployment"][];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor: string | null;
+        };
+        PromoteRequest: {
+            /**
+             * @description Promote a candidate that has not said it is ready_to_promote (it may not have caught up).
+             * @default false
+             */
+            skip_catchup: boolean;
+        };
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /**
              * @description The signing secret (Standard Webhooks); shown only in this response.
@@ -807,7 +990,7 @@ export interface components {
             secret: string;
         };
         /** @enum {string} */
-        WebhookEventType: "generation.fenced" | "epoch.fenced" | "environment.deleted";
+        WebhookEventType: "generation.fenced" | "epoch.fenced" | "environment.deleted" | "deployment.ready_to_promote" | "deployment.promoted";
         WebhookEndpoint: {
             /** @example wh_0193f0a1b2c3d4e5f6a7b8c9 */
             id: string;
@@ -916,7 +1099,7 @@ export interface components {
             /** @description The event id: the webhook-id of its deliveries. */
             id: string;
             /** @enum {string} */
-            type: "generation.fenced" | "epoch.fenced" | "environment.deleted" | "webhook.test";
+            type: "generation.fenced" | "epoch.fenced" | "environment.deleted" | "deployment.ready_to_promote" | "deployment.promoted" | "webhook.test";
             /**
              * Format: date-time
              * @description RFC 3339 UTC time.
@@ -2241,6 +2424,554 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["FencedProblem"] | components["schemas"]["UpperMismatchProblem"] | components["schemas"]["TokenFromFutureProblem"] | components["schemas"]["IdempotencyInFlightProblem"];
+                };
+            };
+            /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Idempotency key reused with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"];
+                };
+            };
+            /** @description A rate, quota or capacity limit was hit (resource_exhausted). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ResourceExhaustedProblem"];
+                };
+            };
+            /** @description A bug; logged with the request id (internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached, or the service is draining (unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDeployment: {
+        parameters: {
+            query?: {
+                /** @description Long-poll: answer as soon as the state differs from `state`, or after this long (at most 60s; 500ms, 30s; a bare number is seconds). */
+                wait?: string;
+                /** @description The state the caller last saw; with wait, the answer comes once the state is another. Default: the state when the request arrives. */
+                state?: components["schemas"]["DeploymentState"] & unknown;
+            };
+            header?: never;
+            path: {
+                /** @description Environment name, unique per tenant. */
+                env: string;
+                generation: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment: changed, or unchanged when the wait ran out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON or a schema violation (invalid_request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Missing, unknown or revoked key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential that is not good on this route (forbidden). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this tenant (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description A rate, quota or capacity limit was hit (resource_exhausted). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ResourceExhaustedProblem"];
+                };
+            };
+            /** @description A bug; logged with the request id (internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached, or the service is draining (unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerDeployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Environment name, unique per tenant. */
+                env: string;
+                generation: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterDeploymentRequest"];
+            };
+        };
+        responses: {
+            /** @description The deployment existed; its state after the report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description The deployment was registered. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON or a schema violation (invalid_request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Missing, unknown or revoked key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential that is not good on this route (forbidden). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FencedProblem"] | components["schemas"]["InvalidTransitionProblem"];
+                };
+            };
+            /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description A rate, quota or capacity limit was hit (resource_exhausted). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ResourceExhaustedProblem"];
+                };
+            };
+            /** @description A bug; logged with the request id (internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached, or the service is draining (unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDeployments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 .. 1000. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s next_cursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Environment name, unique per tenant. */
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deployments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentList"];
+                };
+            };
+            /** @description Malformed JSON or a schema violation (invalid_request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Missing, unknown or revoked key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential that is not good on this route (forbidden). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this tenant (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description A rate, quota or capacity limit was hit (resource_exhausted). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ResourceExhaustedProblem"];
+                };
+            };
+            /** @description A bug; logged with the request id (internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached, or the service is draining (unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markDeploymentReady: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Environment name, unique per tenant. */
+                env: string;
+                generation: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment, ready_to_promote. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON or a schema violation (invalid_request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Missing, unknown or revoked key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential that is not good on this route (forbidden). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this tenant (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FencedProblem"] | components["schemas"]["InvalidTransitionProblem"] | components["schemas"]["IdempotencyInFlightProblem"];
+                };
+            };
+            /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Idempotency key reused with another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"];
+                };
+            };
+            /** @description A rate, quota or capacity limit was hit (resource_exhausted). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ResourceExhaustedProblem"];
+                };
+            };
+            /** @description A bug; logged with the request id (internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached, or the service is draining (unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    promoteDeployment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Environment name, unique per tenant. */
+                env: string;
+                generation: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromoteRequest"];
+            };
+        };
+        responses: {
+            /** @description The deployment, promoting (or as it was, if already promoted). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Malformed JSON or a schema violation (invalid_request). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Missing, unknown or revoked key (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential that is not good on this route (forbidden). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this tenant (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FencedProblem"] | components["schemas"]["InvalidTransitionProblem"] | components["schemas"]["IdempotencyInFlightProblem"];
                 };
             };
             /** @description Body over the size limit, or a log entry over the entry limit (payload_too_large). */

@@ -1,21 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
 import { resourceExhausted } from '../limits.js';
 import type { Database, Transaction } from './client.js';
 import { lockTenantQuota } from './limits.js';
-import { environments, fences, logEntries } from './schema.js';
+import { deployments, environments, fences, logEntries } from './schema.js';
 import { recordEvent } from './webhooks.js';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
-/** The channel told, on commit, of every fence and delete: the payload is `tenant` LF `name`. */
+/**
+ * The channel told, on commit, of every change watchers follow: the payload is `tenant` LF `name`
+ * LF the topic (`token` for fences and deletes, `deployments` for the handover).
+ */
 export const ENVIRONMENTS_CHANNEL = 'palisade_environments';
 
-/** Selected in the RETURNING of a fence's or delete's UPDATE, so telling the watchers costs no round trip. */
-function notifyWatchers(tenant: string, name: string) {
-  return sql`pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}`})`;
+export type WatchTopic = 'token' | 'deployments';
+
+/** Selected in the RETURNING of a change's UPDATE, so telling the watchers costs no round trip. */
+export function notifyWatchers(tenant: string, name: string, topic: WatchTopic = 'token') {
+  return sql`pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}\n${topic}`})`;
 }
 
 export type EnvironmentState = {
@@ -96,7 +101,7 @@ export async function lockEnvironment(
  * Locks the environment's row, creating it (or bringing a deleted one back) when needed, within
  * the tenant's quota. `created` is true when the environment did not exist before this call.
  */
-async function lockOrCreateEnvironment(
+export async function lockOrCreateEnvironment(
   tx: Transaction,
   tenant: string,
   name: string,
@@ -187,6 +192,7 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
     const row = await lockEnvironment(tx, tenant, name);
     await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
     await tx.delete(fences).where(eq(fences.environmentId, row.id));
+    await tx.delete(deployments).where(eq(deployments.environmentId, row.id));
     const [deleted] = await tx
       .update(environments)
       .set({
@@ -217,11 +223,82 @@ export type FenceOutcome = {
   previous: { token: Token; holder: string } | null;
 };
 
+/** 409 `fenced` when a generation newer than `deployGeneration` has been issued a token here. */
+export function assertGenerationCurrent(row: EnvironmentRow, deployGeneration: number): void {
+  const floor = lastIssuedToken(row);
+  if (floor && deployGeneration < floor.deploy_generation) {
+    throw fencedError('deploy_generation', currentToken(row), { your_deploy_generation: deployGeneration });
+  }
+}
+
 /**
- * Issues the next token: epoch + 1 with the requested generation, refused when the generation is
- * lower than the current one. Runs under the environment's row lock, so tokens are issued one at
- * a time in commit order across every replica sharing the database. Fencing out a holder emits
- * `generation.fenced` or `epoch.fenced` in the same transaction (the outbox).
+ * Issues the next token on the environment's locked row: epoch + 1 with the requested generation,
+ * refused when the generation is lower than the last one issued. Fencing out a holder emits
+ * `generation.fenced` or `epoch.fenced`; a rising generation fences the deployments of older
+ * generations. All of it in the caller's transaction.
+ */
+export async function issueToken(
+  tx: Transaction,
+  tenant: string,
+  row: EnvironmentRow,
+  request: { deployGeneration: number; holder: string },
+): Promise<FenceOutcome> {
+  assertGenerationCurrent(row, request.deployGeneration);
+  const previousToken = currentToken(row);
+  const floor = lastIssuedToken(row);
+  const [updated] = await tx
+    .update(environments)
+    .set({
+      deployGeneration: request.deployGeneration,
+      epoch: row.epoch + 1,
+      holder: request.holder,
+      fencedAt: sql`now()`,
+    })
+    .where(eq(environments.id, row.id))
+    .returning({ ...getTableColumns(environments), notified: notifyWatchers(tenant, row.name) });
+  const token = currentToken(updated!)!;
+  await tx.insert(fences).values({
+    environmentId: row.id,
+    epoch: token.epoch,
+    deployGeneration: token.deploy_generation,
+    holder: request.holder,
+    upper: updated!.upper,
+    fencedAt: updated!.fencedAt!,
+  });
+  if (floor === null || token.deploy_generation > floor.deploy_generation) {
+    await tx
+      .update(deployments)
+      .set({ state: 'fenced', fencedAt: updated!.fencedAt!, updatedAt: updated!.fencedAt! })
+      .where(
+        and(
+          eq(deployments.environmentId, row.id),
+          lt(deployments.deployGeneration, token.deploy_generation),
+          ne(deployments.state, 'fenced'),
+        ),
+      )
+      .returning({ notified: notifyWatchers(tenant, row.name, 'deployments') });
+  }
+  const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
+  if (previous) {
+    await recordEvent(tx, {
+      tenant,
+      type: token.deploy_generation > previous.token.deploy_generation ? 'generation.fenced' : 'epoch.fenced',
+      environment: row.name,
+      data: {
+        environment: row.name,
+        fenced: previous,
+        by: { token, holder: request.holder },
+        fenced_at: updated!.fencedAt!.toISOString(),
+      },
+    });
+  }
+  return { token, holder: request.holder, fencedAt: updated!.fencedAt!, previous };
+}
+
+/**
+ * Issues the next token. Runs under the environment's row lock, so tokens are issued one at a time
+ * in commit order across every replica sharing the database; the events go to the outbox in the
+ * same transaction.
  */
 export async function fenceEnvironment(
   db: Database,
@@ -231,47 +308,7 @@ export async function fenceEnvironment(
 ): Promise<FenceOutcome> {
   return db.transaction(async (tx) => {
     const { row } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
-    const previousToken = currentToken(row);
-    const floor = lastIssuedToken(row);
-    if (floor && request.deployGeneration < floor.deploy_generation) {
-      throw fencedError('deploy_generation', previousToken, {
-        your_deploy_generation: request.deployGeneration,
-      });
-    }
-    const [updated] = await tx
-      .update(environments)
-      .set({
-        deployGeneration: request.deployGeneration,
-        epoch: row.epoch + 1,
-        holder: request.holder,
-        fencedAt: sql`now()`,
-      })
-      .where(eq(environments.id, row.id))
-      .returning({ ...getTableColumns(environments), notified: notifyWatchers(tenant, name) });
-    const token = currentToken(updated!)!;
-    await tx.insert(fences).values({
-      environmentId: row.id,
-      epoch: token.epoch,
-      deployGeneration: token.deploy_generation,
-      holder: request.holder,
-      upper: updated!.upper,
-      fencedAt: updated!.fencedAt!,
-    });
-    const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
-    if (previous) {
-      await recordEvent(tx, {
-        tenant,
-        type: token.deploy_generation > previous.token.deploy_generation ? 'generation.fenced' : 'epoch.fenced',
-        environment: name,
-        data: {
-          environment: name,
-          fenced: previous,
-          by: { token, holder: request.holder },
-          fenced_at: updated!.fencedAt!.toISOString(),
-        },
-      });
-    }
-    return { token, holder: request.holder, fencedAt: updated!.fencedAt!, previous };
+    return issueToken(tx, tenant, row, request);
   });
 }
 

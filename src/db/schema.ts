@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
+import { DEPLOYMENT_STATES } from '../deployments.js';
 import {
   bigint,
   boolean,
+  check,
   integer,
   index,
   pgTable,
@@ -70,6 +72,32 @@ export const fences = pgTable(
   (t) => [primaryKey({ columns: [t.environmentId, t.epoch] })],
 );
 
+/**
+ * The handover of an environment to a deploy generation: one row per generation that registered
+ * as a candidate. `epoch` is the epoch of the token its promotion issued (null before promotion).
+ */
+export const deployments = pgTable(
+  'deployments',
+  {
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    deployGeneration: int53('deploy_generation').notNull(),
+    state: text('state', { enum: DEPLOYMENT_STATES }).notNull(),
+    holder: text('holder').notNull(),
+    epoch: int53('epoch'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+    readyAt: timestamptz('ready_at'),
+    promotedAt: timestamptz('promoted_at'),
+    fencedAt: timestamptz('fenced_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.environmentId, t.deployGeneration] }),
+    check('deployments_state_check', sql.raw(`state in (${DEPLOYMENT_STATES.map((s) => `'${s}'`).join(', ')})`)),
+  ],
+);
+
 /** The fenced log; `data` holds the entry's JSON text exactly as it was accepted. */
 export const logEntries = pgTable(
   'log_entries',
@@ -118,6 +146,8 @@ export const events = pgTable(
     id: text('id').primaryKey(),
     tenant: text('tenant').notNull(),
     type: text('type').notNull(),
+    /** The environment the event is about; null for events of no environment (webhook.test). */
+    environment: text('environment'),
     /** The exact JSON body every delivery of this event sends, so retries are byte-identical. */
     payload: text('payload').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
@@ -129,7 +159,11 @@ export const events = pgTable(
       .notNull()
       .default(sql`(pg_current_xact_id()::text)::bigint`),
   },
-  (t) => [index('events_tenant_idx').on(t.tenant, t.createdAt), index('events_feed_idx').on(t.tenant, t.txid, t.id)],
+  (t) => [
+    index('events_tenant_idx').on(t.tenant, t.createdAt),
+    index('events_feed_idx').on(t.tenant, t.txid, t.id),
+    index('events_environment_idx').on(t.tenant, t.environment, t.createdAt),
+  ],
 );
 
 export const deliveries = pgTable(

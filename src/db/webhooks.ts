@@ -19,7 +19,14 @@ export const DELIVERIES_CHANNEL = 'palisade_deliveries';
  */
 const notifyDispatchers = sql`pg_notify(${DELIVERIES_CHANNEL}, '')`;
 
-export const EVENT_TYPES = ['generation.fenced', 'epoch.fenced', 'environment.deleted', 'webhook.test'] as const;
+export const EVENT_TYPES = [
+  'generation.fenced',
+  'epoch.fenced',
+  'environment.deleted',
+  'deployment.ready_to_promote',
+  'deployment.promoted',
+  'webhook.test',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Ids that sort by creation time (milliseconds, then random), so lists page newest first by id. */
@@ -163,7 +170,7 @@ export async function recordEvent(
   const payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data });
   // One round trip: PostgreSQL runs a data-modifying WITH even though the query does not read it.
   const inserted = tx.$with('inserted_event').as(
-    tx.insert(events).values({ id, tenant: event.tenant, type: event.type, payload, createdAt }).returning({ id: events.id }),
+    tx.insert(events).values({ id, tenant: event.tenant, type: event.type, environment: event.environment, payload, createdAt }).returning({ id: events.id }),
   );
   const matching = await tx
     .with(inserted)

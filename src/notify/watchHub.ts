@@ -1,7 +1,7 @@
 import type { DatabaseHandle } from '../db/client.js';
-import { ENVIRONMENTS_CHANNEL } from '../db/environments.js';
+import { ENVIRONMENTS_CHANNEL, type WatchTopic } from '../db/environments.js';
 
-type Listener = () => void;
+type Listener = (topic: WatchTopic) => void;
 
 /**
  * Fans the environments channel out to the watchers of this process: one LISTEN for all of them,
@@ -16,11 +16,12 @@ export class WatchHub {
 
   async start(): Promise<void> {
     this.unlisten = await this.database.listen(ENVIRONMENTS_CHANNEL, (payload) => {
-      for (const listener of this.listeners.get(payload) ?? []) listener();
+      const [tenant, name, topic] = payload.split('\n');
+      for (const listener of this.listeners.get(`${tenant}\n${name}`) ?? []) listener(topic as WatchTopic);
     });
   }
 
-  /** Calls `listener` after each committed change of the environment; returns the unsubscribe. */
+  /** Calls `listener` with the topic after each committed change of the environment; returns the unsubscribe. */
   subscribe(tenant: string, name: string, listener: Listener): () => void {
     const key = `${tenant}\n${name}`;
     let set = this.listeners.get(key);
@@ -38,7 +39,7 @@ export class WatchHub {
   /** Wakes every watcher one last time, so their streams end, and stops listening. */
   async stop(): Promise<void> {
     this.closed = true;
-    for (const set of this.listeners.values()) for (const listener of set) listener();
+    for (const set of this.listeners.values()) for (const listener of set) listener('token');
     await this.unlisten?.().catch(() => {});
   }
 }
