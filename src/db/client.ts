@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -71,6 +71,44 @@ export async function runMigrations(options: DatabaseOptions, target?: PGlite): 
   }
 }
 
+/** `begin([options,] body)` and `savepoint([name,] body)`: the body gets the transaction's scope. */
+type ScopeOpener = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Makes every statement drizzle sends with parameters a named prepared statement. Unless a query
+ * was built with `.prepare()`, drizzle asks postgres.js for an unnamed statement, and for one with
+ * parameters postgres.js sends Parse and Describe and waits for the parameter types before Bind and
+ * Execute: two round trips. A named statement is kept per connection, keyed by its text and
+ * parameter types, and from its second use on that connection takes one round trip. Doing it here
+ * rather than with `.prepare()` at each call site also covers the statements inside transactions
+ * (drizzle prepares only on the transaction object, a new one each time) and the query code stays
+ * as it reads.
+ *
+ * That cache has no bound, so this is sound only while the statement texts are a small fixed set:
+ * values are bound as parameters, never inlined (no `sql.raw` of data), and a list of varying
+ * length is one array parameter (`= any(…)`, `unnest(…)`), never spelled out (`inArray`, a
+ * multi-row `values`); test/statements.test.ts holds the hot paths to it. Behind PgBouncer in
+ * transaction mode, named statements need PgBouncer 1.21 or later with `max_prepared_statements` set.
+ */
+function preparing<S extends Sql | TransactionSql>(scope: S): S {
+  return new Proxy(scope, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'unsafe') {
+        return (...[text, parameters, options]: Parameters<Sql['unsafe']>) =>
+          target.unsafe(text, parameters, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const body = args.pop() as (scope: TransactionSql) => unknown;
+          return (value as ScopeOpener)(...args, (scope: TransactionSql) => body(preparing(scope)));
+        };
+      }
+      return value;
+    },
+  });
+}
+
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const expectedMigrations = migrationCount();
@@ -109,7 +147,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     onnotice: () => {},
     connection: { application_name: 'palisade' },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const db = drizzlePostgres(preparing(client), { schema }) as unknown as Database;
   return {
     db,
     kind: 'postgres',
