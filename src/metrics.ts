@@ -1,8 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolUsage } from './db/client.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (one per app, so tests can build many).
- * `observeOutboxLag` and `inFlight` are read at scrape time.
+ * The outbox lag, the requests in flight and the connection pool's usage are read at scrape time;
+ * the pool's gauges exist only on PostgreSQL, as PGlite has no pool.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -45,7 +47,7 @@ export class Metrics {
 
   private inFlightSource: () => number = () => 0;
 
-  constructor(outboxLagSeconds: () => Promise<number>) {
+  constructor(outboxLagSeconds: () => Promise<number>, poolUsage?: () => PoolUsage) {
     collectDefaultMetrics({ register: this.registry, prefix: 'palisade_' });
     new Gauge({
       name: 'palisade_outbox_lag_seconds',
@@ -62,6 +64,37 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(metrics.inFlightSource());
+      },
+    });
+    if (poolUsage) this.observePool(poolUsage);
+  }
+
+  private observePool(usage: () => PoolUsage): void {
+    new Gauge({
+      name: 'palisade_db_pool_connections',
+      help: 'PostgreSQL connections of this process by state: busy (in a transaction or running a statement) or idle (free, opened yet or not).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const { busy, max } = usage();
+        this.set({ state: 'busy' }, busy);
+        this.set({ state: 'idle' }, max - busy);
+      },
+    });
+    new Gauge({
+      name: 'palisade_db_pool_max',
+      help: 'PostgreSQL connections this process may open (DATABASE_POOL_SIZE).',
+      registers: [this.registry],
+      collect() {
+        this.set(usage().max);
+      },
+    });
+    new Gauge({
+      name: 'palisade_db_pool_waiting',
+      help: 'Transactions and statements waiting for a PostgreSQL connection, all of the pool being busy.',
+      registers: [this.registry],
+      collect() {
+        this.set(usage().waiting);
       },
     });
   }

@@ -27,7 +27,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const lifecycle = { draining: false };
   const watchHub = new WatchHub(database);
   await watchHub.start();
-  const metrics = new Metrics(() => oldestDueDeliveryAge(database.db));
+  const metrics = new Metrics(() => oldestDueDeliveryAge(database.db), database.poolUsage);
   const app = createApp({ database, config, logger, lifecycle, watchHub, metrics });
   const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics);
   await dispatcher.start();

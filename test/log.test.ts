@@ -40,6 +40,18 @@ describe('log — happy path', () => {
     }
   });
 
+  it('entries travel as one array: text that means something in an array literal is stored as sent', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    const env = h.uniqueName();
+    const token = await fenceToken(h, t, env, 1);
+    const values = [null, 'NULL', '', ' ', [], { 'a,b': '}{' }, '\\"', ['"', ',', '{', '}'], 'x\ny', 1e21];
+    expect((await append(h, t, env, { token, entries: values })).status).toBe(201);
+    const log = await readAll(h, t, env);
+    expect(log.entries.map((e: any) => e.data)).toEqual(values);
+    expect(log.entries.map((e: any) => e.offset)).toEqual(values.map((_, i) => i));
+  });
+
   it('reads a window with from and limit, and past the upper reads nothing', async () => {
     const h = harness();
     const t = await h.newTenant();

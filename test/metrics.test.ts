@@ -1,5 +1,9 @@
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { httpBackend } from './support/database.js';
+import { openDatabase } from '../src/db/client.js';
+import { Metrics } from '../src/metrics.js';
+import { createScratchPostgres, httpBackend, POSTGRES_URL } from './support/database.js';
 import { json, useHarness } from './support/harness.js';
 import { WebhookReceiver } from './support/receiver.js';
 
@@ -46,8 +50,71 @@ describe('/metrics', () => {
       expect(after).toMatch(/^palisade_outbox_lag_seconds 0$/m);
       expect(after).toMatch(/^palisade_http_requests_in_flight 0$/m);
       expect(after).toMatch(/^palisade_process_resident_memory_bytes \d+/m);
+      if (httpBackend === 'postgres') {
+        expect(after).toMatch(/^palisade_db_pool_max 20$/m);
+        expect(after).toMatch(/^palisade_db_pool_connections\{state="busy"\} \d+$/m);
+        expect(after).toMatch(/^palisade_db_pool_connections\{state="idle"\} \d+$/m);
+        expect(after).toMatch(/^palisade_db_pool_waiting \d+$/m);
+      } else {
+        expect(after).not.toMatch(/^palisade_db_pool/m);
+      }
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe.skipIf(!POSTGRES_URL)('/metrics — the PostgreSQL connection pool', () => {
+  it('counts the connections transactions hold, as PostgreSQL sees them, and the work waiting beyond the pool', async () => {
+    const scratch = await createScratchPostgres();
+    const database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 3 });
+    const observer = postgres(POSTGRES_URL!, { max: 1, onnotice: () => {} });
+    const metrics = new Metrics(async () => 0, database.poolUsage);
+    const pool = async () => {
+      const text = await metrics.registry.metrics();
+      return {
+        max: sample(text, 'palisade_db_pool_max', ''),
+        busy: sample(text, 'palisade_db_pool_connections', 'state="busy"'),
+        idle: sample(text, 'palisade_db_pool_connections', 'state="idle"'),
+        waiting: sample(text, 'palisade_db_pool_waiting', ''),
+      };
+    };
+    const inTransaction = async () => {
+      const [row] = await observer<{ count: number }[]>`
+        select count(*)::int as count from pg_stat_activity
+        where datname = ${new URL(scratch.url).pathname.slice(1)} and application_name = 'palisade' and state = 'idle in transaction'`;
+      return row!.count;
+    };
+    try {
+      await database.db.execute(sql`select 1`);
+      expect(await pool()).toEqual({ max: 3, busy: 0, idle: 3, waiting: 0 });
+
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding = 0;
+      const transactions = Array.from({ length: 3 }, () =>
+        database.db.transaction(async (tx) => {
+          await tx.execute(sql`select 1`);
+          holding++;
+          await held;
+        }),
+      );
+      await expect.poll(() => holding).toBe(3);
+      expect(await pool()).toEqual({ max: 3, busy: 3, idle: 0, waiting: 0 });
+      expect(await inTransaction()).toBe(3);
+      let queuedDone = false;
+      const queued = database.db.execute(sql`select 1`).then(() => (queuedDone = true));
+      await expect.poll(pool).toEqual({ max: 3, busy: 3, idle: 0, waiting: 1 });
+      expect(queuedDone).toBe(false);
+
+      release();
+      await Promise.all([...transactions, queued]);
+      expect(await pool()).toEqual({ max: 3, busy: 0, idle: 3, waiting: 0 });
+      expect(await inTransaction()).toBe(0);
+    } finally {
+      await observer.end({ timeout: 5 });
+      await database.close();
+      await scratch.drop();
     }
   });
 });

@@ -7,15 +7,27 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
+/** What the PostgreSQL connection pool of this process is doing. */
+export type PoolUsage = {
+  /** Connections the pool may open. */
+  max: number;
+  /** Connections running a transaction or a statement. */
+  busy: number;
+  /** Transactions and statements beyond `max`: queued for a connection, or behind another statement on one. */
+  waiting: number;
+};
+
 export type DatabaseHandle = {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Absent on PGlite, which is one connection in this process and no pool. */
+  poolUsage?: () => PoolUsage;
   /** True once the database answers and every migration in `drizzle/` has been applied. */
   ready(): Promise<boolean>;
   /** Calls `onNotify` for every NOTIFY on `channel` (from any process sharing the database); resolves to an unsubscribe. */
@@ -71,6 +83,83 @@ export async function runMigrations(options: DatabaseOptions, target?: PGlite): 
   }
 }
 
+/** `begin([options,] body)` and `savepoint([name,] body)`: the body gets the transaction's scope. */
+type ScopeOpener = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Makes every statement drizzle sends with parameters a named prepared statement. Unless a query
+ * was built with `.prepare()`, drizzle asks postgres.js for an unnamed statement, and for one with
+ * parameters postgres.js sends Parse and Describe and waits for the parameter types before Bind and
+ * Execute: two round trips. A named statement is kept per connection, keyed by its text and
+ * parameter types, and from its second use on that connection takes one round trip. Doing it here
+ * rather than with `.prepare()` at each call site also covers the statements inside transactions
+ * (drizzle prepares only on the transaction object, a new one each time) and the query code stays
+ * as it reads.
+ *
+ * That cache has no bound, so this is sound only while the statement texts are a small fixed set:
+ * values are bound as parameters, never inlined (no `sql.raw` of data), and a list of varying
+ * length is one array parameter (`= any(…)`, `unnest(…)`), never spelled out (`inArray`, a
+ * multi-row `values`); test/statements.test.ts holds the hot paths to it. Behind PgBouncer in
+ * transaction mode, named statements need PgBouncer 1.21 or later with `max_prepared_statements` set.
+ */
+function preparing<S extends Sql | TransactionSql>(scope: S): S {
+  return new Proxy(scope, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property === 'unsafe') {
+        return (...[text, parameters, options]: Parameters<Sql['unsafe']>) =>
+          target.unsafe(text, parameters, { ...options, prepare: true });
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        return (...args: unknown[]) => {
+          const body = args.pop() as (scope: TransactionSql) => unknown;
+          return (value as ScopeOpener)(...args, (scope: TransactionSql) => body(preparing(scope)));
+        };
+      }
+      return value;
+    },
+  });
+}
+
+/**
+ * The client drizzle is given: statements prepared as above, and the pool's usage counted where
+ * work enters it. postgres.js keeps no pool statistics, but it gives a transaction a connection of
+ * its own from BEGIN to COMMIT, and a statement outside one a free connection whenever there is one
+ * (it queues statements behind others only when none is free), so the transactions and statements
+ * in flight are the busy connections, and those beyond `max` are waiting. (The LISTEN connection
+ * is apart from the pool and not counted.)
+ */
+function instrumentedPool(client: Sql): { client: Sql; usage: () => PoolUsage } {
+  const max = client.options.max;
+  let inFlight = 0;
+  const track = <T extends PromiseLike<unknown>>(work: T): T => {
+    inFlight++;
+    const settle = () => {
+      inFlight--;
+    };
+    // Subscribing starts the query, as awaiting it would; drizzle's `.values()`, called as soon as
+    // `unsafe` returns, still comes before any row arrives.
+    work.then(settle, settle);
+    return work;
+  };
+  const prepared = preparing(client);
+  const instrumented = new Proxy(prepared, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (...args: Parameters<Sql['unsafe']>) => track(target.unsafe(...args));
+      }
+      if (property === 'begin') {
+        return (...args: unknown[]) => track((target.begin as ScopeOpener)(...args));
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  return {
+    client: instrumented,
+    usage: () => ({ max, busy: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
+  };
+}
+
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const expectedMigrations = migrationCount();
@@ -109,10 +198,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     onnotice: () => {},
     connection: { application_name: 'palisade' },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const pool = instrumentedPool(client);
+  const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
   return {
     db,
     kind: 'postgres',
+    poolUsage: pool.usage,
     ready: readiness(db),
     listen: async (channel, onNotify) => {
       const subscription = await client.listen(channel, onNotify);

@@ -76,12 +76,31 @@ function environmentMissing(name: string) {
   return notFound(`Environment '${name}' does not exist.`);
 }
 
-/** The live environment row; 404 when absent or deleted. */
-export async function findEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow> {
-  const [row] = await db
+function prepareFindLive(db: Database | Transaction) {
+  return db
     .select()
     .from(environments)
-    .where(and(byName(tenant, name), isNull(environments.deletedAt)));
+    .where(
+      and(
+        eq(environments.tenant, sql.placeholder('tenant')),
+        eq(environments.name, sql.placeholder('name')),
+        isNull(environments.deletedAt),
+      ),
+    )
+    .prepare('find_live_environment');
+}
+
+/**
+ * Built once per database (and once per transaction inside one). A confirm runs only this statement,
+ * and building it with drizzle on every call cost more CPU than sending it and reading its row.
+ */
+const findLiveQueries = new WeakMap<Database | Transaction, ReturnType<typeof prepareFindLive>>();
+
+/** The live environment row; 404 when absent or deleted. */
+export async function findEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow> {
+  let query = findLiveQueries.get(db);
+  if (!query) findLiveQueries.set(db, (query = prepareFindLive(db)));
+  const [row] = await query.execute({ tenant, name });
   if (!row) throw environmentMissing(name);
   return row;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte } from 'drizzle-orm';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { ApiError } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
 import { assertCurrentToken, type Token } from '../fencing.js';
@@ -37,22 +37,15 @@ export async function appendEntries(
     }
     const offset = row.upper;
     const upper = offset + request.entries.length;
-    // The entries and the new upper in one statement (a data-modifying WITH runs unread).
-    const raiseUpper = tx.$with('raise_upper').as(
-      tx.update(environments).set({ upper }).where(eq(environments.id, row.id)).returning({ id: environments.id }),
-    );
-    await tx
-      .with(raiseUpper)
-      .insert(logEntries)
-      .values(
-        request.entries.map((data, i) => ({
-          environmentId: row.id,
-          offset: offset + i,
-          data,
-          deployGeneration: request.token.deploy_generation,
-          epoch: request.token.epoch,
-        })),
-      );
+    // The entries and the new upper in one statement (a data-modifying WITH runs unread). The
+    // entries travel as one array parameter, so every append, whatever its size, is the same
+    // statement text: one prepared statement per connection, not one per batch size.
+    await tx.execute(sql`
+      with raise_upper as (update ${environments} set upper = ${upper} where id = ${row.id})
+      insert into ${logEntries} (environment_id, "offset", data, deploy_generation, epoch)
+      select ${row.id}::uuid, ${offset}::bigint + entry.position - 1, entry.data,
+             ${request.token.deploy_generation}::bigint, ${request.token.epoch}::bigint
+      from unnest(${sql.param(request.entries)}::text[]) with ordinality as entry(data, position)`);
     return { offset, upper };
   });
 }

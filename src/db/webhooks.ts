@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, arrayContains, asc, count, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, count, desc, eq, gt, isNull, lte, or, sql, type Column } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
 import type { Database, Transaction } from './client.js';
@@ -36,6 +36,14 @@ const newId = (prefix: string) =>
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
 export function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * `column` is one of `values`, which are bound as one array parameter: the statement text is the
+ * same for any number of values, so it stays one prepared statement (`inArray` spells each out).
+ */
+function isAnyOf(column: Column, values: string[]) {
+  return sql`${column} = any(${sql.param(values)}::text[])`;
 }
 
 function endpointMissing(id: string) {
@@ -194,10 +202,14 @@ export async function recordEvent(
       ),
     );
   if (matching.length > 0) {
-    await tx
-      .insert(deliveries)
-      .values(matching.map((endpoint) => ({ id: newId('dlv'), eventId: id, endpointId: endpoint.id })))
-      .returning({ notified: notifyDispatchers });
+    const deliveryIds = matching.map(() => newId('dlv'));
+    const endpointIds = matching.map((endpoint) => endpoint.id);
+    // As arrays, so the statement text is the same for any number of endpoints.
+    await tx.execute(sql`
+      insert into ${deliveries} (id, event_id, endpoint_id)
+      select delivery.id, ${id}, delivery.endpoint_id
+      from unnest(${sql.param(deliveryIds)}::text[], ${sql.param(endpointIds)}::text[]) as delivery(id, endpoint_id)
+      returning ${notifyDispatchers}`);
   }
   return id;
 }
@@ -236,7 +248,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
     await tx
       .update(deliveries)
       .set({ nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
-      .where(inArray(deliveries.id, ids));
+      .where(isAnyOf(deliveries.id, ids));
     const rows = await tx
       .select({
         id: deliveries.id,
@@ -255,7 +267,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
       .from(deliveries)
       .innerJoin(events, eq(events.id, deliveries.eventId))
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, deliveries.endpointId))
-      .where(inArray(deliveries.id, ids));
+      .where(isAnyOf(deliveries.id, ids));
     return rows;
   });
 }
@@ -344,7 +356,7 @@ export async function listDeliveries(
       : await db
           .select()
           .from(deliveryAttempts)
-          .where(inArray(deliveryAttempts.deliveryId, items.map((r) => r.delivery.id)))
+          .where(isAnyOf(deliveryAttempts.deliveryId, items.map((r) => r.delivery.id)))
           .orderBy(asc(deliveryAttempts.attemptedAt));
   return {
     items: items.map((r) => ({

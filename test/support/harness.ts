@@ -65,7 +65,7 @@ export const testLimits: LimitsConfig = loadConfig({}).limits;
 export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
   const watchHub = new WatchHub(scratch.handle);
-  const metrics = new Metrics(() => oldestDueDeliveryAge(scratch.handle.db));
+  const metrics = new Metrics(() => oldestDueDeliveryAge(scratch.handle.db), scratch.handle.poolUsage);
   await watchHub.start();
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;

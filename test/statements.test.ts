@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, findKeyOwner } from '../src/db/apiKeys.js';
+import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
+import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
+import { appendEntries, readEntries } from '../src/db/log.js';
+import { claimDueDeliveries, createEndpoint, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
+import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
+
+/**
+ * On PostgreSQL every statement is prepared and kept by its connection (src/db/client.ts), which
+ * is sound only while the statement texts do not vary with the data. On a pool of one connection,
+ * `pg_prepared_statements` lists all of them.
+ */
+describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
+  let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
+  let database: DatabaseHandle;
+
+  beforeAll(async () => {
+    scratch = await createScratchPostgres();
+    database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await scratch?.drop();
+  });
+
+  async function preparedStatements(): Promise<string[]> {
+    const rows = (await database.db.execute(
+      sql`select statement from pg_prepared_statements order by statement`,
+    )) as unknown as { statement: string }[];
+    return rows.map((row) => row.statement);
+  }
+
+  it('the hot path runs prepared statements, one per call site whatever the number of values', async () => {
+    const db = database.db;
+    const tenant = 'statements';
+    const { key } = await createApiKey(db, tenant, 'test');
+    const endpoints: EndpointRow[] = [];
+    const subscribe = async (count: number) => {
+      while (endpoints.length < count) {
+        const endpoint = { url: 'https://example.com/hook', events: ['generation.fenced' as const], environments: null, description: '' };
+        endpoints.push(await createEndpoint(db, tenant, endpoint, 100));
+      }
+    };
+    let rounds = 0;
+
+    // Round n: a takeover with n subscribed endpoints (n deliveries to insert and to claim), an
+    // append of n entries, and a page of one endpoint's deliveries (one more each round) whose
+    // attempts are looked up by their ids.
+    const round = async (n: number) => {
+      await subscribe(n);
+      rounds++;
+      const env = `env-${n}`;
+      await fenceEnvironment(db, tenant, env, { deployGeneration: 1, holder: 'a', maxEnvironments: 100 });
+      const { token } = await fenceEnvironment(db, tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 });
+      await confirmToken(db, tenant, env, token);
+      await findKeyOwner(db, key);
+      const entries = Array.from({ length: n }, (_, i) => JSON.stringify(i));
+      await appendEntries(db, tenant, env, { token, expectedUpper: 0, entries, maxEntries: 1000 });
+      expect((await readEntries(db, tenant, env, { from: 0, limit: 100 })).upper).toBe(n);
+      expect(await claimDueDeliveries(db, 100, 60_000)).toHaveLength(n);
+      expect((await listDeliveries(db, tenant, endpoints[0]!.id, { limit: 100, beforeId: null })).items).toHaveLength(rounds);
+    };
+
+    await round(1);
+    const afterFirstRound = await preparedStatements();
+    expect(afterFirstRound.find((s) => s.includes('unnest') && s.includes('"log_entries"'))).toBeDefined();
+    expect(afterFirstRound.find((s) => s.includes('"api_keys"') && s.includes('"key_hash" ='))).toBeDefined();
+
+    for (const n of [2, 3, 7]) await round(n);
+    expect(await preparedStatements()).toEqual(afterFirstRound);
+  });
+});
