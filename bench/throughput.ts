@@ -7,10 +7,12 @@
  * tokens and uppers, so appends succeed). Then it runs the service's own storage functions for the
  * same operations in this process, straight on postgres.js at the same concurrency, and prints the
  * ratio: what HTTP, authentication, validation and the rest of the service cost on top of the SQL.
- * Finally it prints the service's peak resident memory.
+ * Finally it prints the service's peak resident memory. The service runs as `npm start` runs it,
+ * compiled (`npm run build` first).
  *
  *   DATABASE_URL=postgres://… npm run bench -- [--seconds 5] [--environments 1000] [--concurrency 1,8,32]
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -87,15 +89,20 @@ function ownedBy(states: EnvState[], workers: number, worker: number): () => Env
 async function main(): Promise<void> {
   const scratch = await createScratchPostgres();
   const adminToken = randomBytes(16).toString('hex');
-  const service = await startService({
-    DATABASE_URL: scratch.url,
-    PALISADE_ADMIN_TOKEN: adminToken,
-    // The production default: one JSON log line per request.
-    LOG_LEVEL: 'info',
-    PALISADE_RATE_LIMIT: '10000000',
-    PALISADE_MAX_IN_FLIGHT: '100000',
-    PALISADE_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS),
-  });
+  // The service as `npm start` runs it: compiled JavaScript, not the sources compiled in the process by tsx.
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const service = await startService(
+    {
+      DATABASE_URL: scratch.url,
+      PALISADE_ADMIN_TOKEN: adminToken,
+      // The production default: one JSON log line per request.
+      LOG_LEVEL: 'info',
+      PALISADE_RATE_LIMIT: '10000000',
+      PALISADE_MAX_IN_FLIGHT: '100000',
+      PALISADE_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS),
+    },
+    { compiled: true },
+  );
   const pool = new Pool(service.url, { connections: Math.max(...CONCURRENCY), pipelining: 1 });
   const database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: Math.max(...CONCURRENCY) });
   try {

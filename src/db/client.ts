@@ -23,6 +23,11 @@ export type PoolUsage = {
   waiting: number;
 };
 
+/** The rows of `db.execute`: postgres.js answers an array, PGlite an object holding one. */
+export function rowsOf<Row>(result: unknown): Row[] {
+  return Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
+}
+
 export type DatabaseHandle = {
   db: Database;
   kind: 'postgres' | 'pglite';
@@ -52,11 +57,8 @@ function migrationCount(): number {
 }
 
 async function appliedMigrationCount(db: Database): Promise<number> {
-  const rows = (await db.execute(
-    sql`select count(*)::int as applied from drizzle.__drizzle_migrations`,
-  )) as unknown as { applied: number }[] | { rows: { applied: number }[] };
-  const list = Array.isArray(rows) ? rows : rows.rows;
-  return list[0]?.applied ?? 0;
+  const rows = rowsOf<{ applied: number }>(await db.execute(sql`select count(*)::int as applied from drizzle.__drizzle_migrations`));
+  return rows[0]?.applied ?? 0;
 }
 
 /**

@@ -72,7 +72,7 @@ function byName(tenant: string, name: string) {
   return and(eq(environments.tenant, tenant), eq(environments.name, name));
 }
 
-function environmentMissing(name: string) {
+export function environmentMissing(name: string) {
   return notFound(`Environment '${name}' does not exist.`);
 }
 

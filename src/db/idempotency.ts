@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Database, Transaction } from './client.js';
+import { type Database, rowsOf, type Transaction } from './client.js';
 import { idempotencyKeys } from './schema.js';
 
 /** How long a key's response is kept and replayed. */
@@ -12,10 +12,9 @@ export type StoredResponse = { fingerprint: string; status: number; contentType:
  * same key is still running.
  */
 export async function tryLockKey(tx: Transaction, scope: string, key: string): Promise<boolean> {
-  const result = (await tx.execute(
-    sql`select pg_try_advisory_xact_lock(3, hashtext(${`${scope}\n${key}`})) as locked`,
-  )) as unknown as { locked: boolean }[] | { rows: { locked: boolean }[] };
-  const rows = Array.isArray(result) ? result : result.rows;
+  const rows = rowsOf<{ locked: boolean }>(
+    await tx.execute(sql`select pg_try_advisory_xact_lock(3, hashtext(${`${scope}\n${key}`})) as locked`),
+  );
   return rows[0]?.locked === true;
 }
 

@@ -2,15 +2,18 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { ApiError } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
 import { assertCurrentToken, type Token } from '../fencing.js';
-import type { Database } from './client.js';
-import { findEnvironment, lockEnvironment, tokenState } from './environments.js';
+import { type Database, rowsOf } from './client.js';
+import { environmentMissing, findEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
 
 export type LogEntry = { offset: number; data: string; token: Token; appendedAt: Date };
 
 /**
- * Appends `entries` (JSON texts) at the environment's upper, under its row lock. The token is
- * checked before the upper, so a stale writer always learns it was fenced.
+ * Appends `entries` (JSON texts) at the environment's upper, in one statement: it locks the
+ * environment's row, writes the entries and the new upper only if the token is current, the
+ * `expected_upper` (if any) matches and the log stays within its limit, and returns the row as it
+ * was. On a refusal the row says why; the token is judged before the upper, so a stale writer always
+ * learns it was fenced. One round trip, with the row lock held only while the statement runs.
  */
 export async function appendEntries(
   db: Database,
@@ -18,37 +21,71 @@ export async function appendEntries(
   name: string,
   request: { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number },
 ): Promise<{ offset: number; upper: number }> {
-  return db.transaction(async (tx) => {
-    const row = await lockEnvironment(tx, tenant, name);
-    assertCurrentToken(tokenState(row), request.token);
-    if (row.upper + request.entries.length > request.maxEntries) {
-      throw resourceExhausted(
-        'log_entries',
-        request.maxEntries,
-        `The log holds ${row.upper} entries; ${request.entries.length} more would pass its limit of ${request.maxEntries}.`,
-      );
-    }
-    if (request.expectedUpper !== null && request.expectedUpper !== row.upper) {
-      throw new ApiError(
-        'upper_mismatch',
-        `The log's upper is ${row.upper}, not the expected ${request.expectedUpper}.`,
-        { expected_upper: request.expectedUpper, current_upper: row.upper },
-      );
-    }
-    const offset = row.upper;
-    const upper = offset + request.entries.length;
-    // The entries and the new upper in one statement (a data-modifying WITH runs unread). The
-    // entries travel as one array parameter, so every append, whatever its size, is the same
-    // statement text: one prepared statement per connection, not one per batch size.
-    await tx.execute(sql`
-      with raise_upper as (update ${environments} set upper = ${upper} where id = ${row.id})
+  const { token, expectedUpper, entries, maxEntries } = request;
+  // The entries travel as one array parameter, so every append, whatever its size, is the same
+  // statement text: one prepared statement per connection, not one per batch size.
+  const result = await db.execute(sql`
+    with target as (
+      select id, deploy_generation, epoch, upper, fenced_at, deleted_at
+      from ${environments}
+      where tenant = ${tenant} and name = ${name}
+      for update
+    ),
+    accepted as (
+      select id, upper from target
+      where deleted_at is null and fenced_at is not null
+        and deploy_generation = ${token.deploy_generation}::bigint and epoch = ${token.epoch}::bigint
+        and upper + ${entries.length}::bigint <= ${maxEntries}::bigint
+        and (${expectedUpper}::bigint is null or upper = ${expectedUpper}::bigint)
+    ),
+    raised as (
+      update ${environments} set upper = accepted.upper + ${entries.length}::bigint
+      from accepted where ${environments.id} = accepted.id
+      returning accepted.upper as first_offset
+    ),
+    written as (
       insert into ${logEntries} (environment_id, "offset", data, deploy_generation, epoch)
-      select ${row.id}::uuid, ${offset}::bigint + entry.position - 1, entry.data,
-             ${request.token.deploy_generation}::bigint, ${request.token.epoch}::bigint
-      from unnest(${sql.param(request.entries)}::text[]) with ordinality as entry(data, position)`);
-    return { offset, upper };
+      select accepted.id, accepted.upper + entry.position - 1, entry.data,
+             ${token.deploy_generation}::bigint, ${token.epoch}::bigint
+      from accepted, unnest(${sql.param(entries)}::text[]) with ordinality as entry(data, position)
+    )
+    select target.deploy_generation::text, target.epoch::text, target.upper::text,
+           target.fenced_at is not null as fenced, target.deleted_at is not null as deleted,
+           (select first_offset::text from raised) as first_offset
+    from target`);
+  const [row] = rowsOf<AppendOutcome>(result);
+  if (!row || row.deleted) throw environmentMissing(name);
+  if (row.first_offset !== null) {
+    const offset = Number(row.first_offset);
+    return { offset, upper: offset + entries.length };
+  }
+  const upper = Number(row.upper);
+  const lastIssued = row.deploy_generation === null ? null : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
+  assertCurrentToken({ current: row.fenced ? lastIssued : null, lastIssued }, token);
+  if (upper + entries.length > maxEntries) {
+    throw resourceExhausted(
+      'log_entries',
+      maxEntries,
+      `The log holds ${upper} entries; ${entries.length} more would pass its limit of ${maxEntries}.`,
+    );
+  }
+  if (expectedUpper === null) throw new Error('an append was refused for no reason its row shows');
+  throw new ApiError('upper_mismatch', `The log's upper is ${upper}, not the expected ${expectedUpper}.`, {
+    expected_upper: expectedUpper,
+    current_upper: upper,
   });
 }
+
+/** The row of an append: bigints as text, since neither driver maps them to numbers in a raw query. */
+type AppendOutcome = {
+  deploy_generation: string | null;
+  epoch: string;
+  upper: string;
+  fenced: boolean;
+  deleted: boolean;
+  /** Where the entries went; null when the append was refused. */
+  first_offset: string | null;
+};
 
 /**
  * Reads entries from `range.from`, with the upper, from one snapshot: entries and upper always

@@ -85,12 +85,13 @@ async function awaitExit(child: ChildProcess, exited: Promise<Exit>, timeoutMs: 
  */
 export async function startService(
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; /** Run `dist/index.js`, as `npm start` does, instead of the sources under tsx. */ compiled?: boolean } = {},
 ): Promise<ServiceProcess> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLE.test(name)),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/index.ts'], {
+  const entry = options.compiled ? ['dist/index.js'] : ['--import', 'tsx', 'src/index.ts'];
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...entry], {
     cwd: REPO_ROOT,
     env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
