@@ -51,7 +51,8 @@ export function assertTransition(
   to: DeploymentState,
   options: { skipCatchup?: boolean } = {},
 ): void {
-  const allowed = to === 'promoting' && options.skipCatchup ? [...BEFORE_PROMOTION, ...ENTERED_FROM.promoting] : ENTERED_FROM[to];
+  const allowed: (DeploymentState | null)[] =
+    to === 'promoting' && options.skipCatchup ? [...BEFORE_PROMOTION, 'promoting', 'is_leader'] : ENTERED_FROM[to];
   if (allowed.includes(from)) return;
   const notReadyYet = to === 'promoting' && from !== null && BEFORE_PROMOTION.includes(from);
   throw new ApiError(

@@ -8,6 +8,7 @@ import {
   putDeployment,
 } from '../db/deployments.js';
 import { DEPLOYMENT_STATES, type DeploymentState, REPORTED_STATES } from '../deployments.js';
+import { Wakeup } from '../notify/watchHub.js';
 import type { App, AppDeps } from './app.js';
 import { countFence } from './fencing.js';
 import {
@@ -213,45 +214,30 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
 
   /** The deployment once its state is not `seen`, or as it is when `waitMs` has passed. */
   async function waitForChange(
+    tenant: string,
+    env: string,
     read: () => Promise<DeploymentRecord>,
-    subscribe: (wake: () => void) => () => void,
     seen: DeploymentState | undefined,
     waitMs: number,
     aborted: AbortSignal,
   ): Promise<DeploymentRecord> {
-    let wake: (() => void) | null = null;
-    let pending = false;
-    const signal = () => {
-      pending = true;
-      wake?.();
-    };
     // Subscribed before the first read, so a change committed in between still wakes us.
-    const unsubscribe = subscribe(signal);
-    aborted.addEventListener('abort', signal);
+    const wakeup = new Wakeup(watchHub, tenant, env);
+    const onAbort = () => wakeup.signal();
+    aborted.addEventListener('abort', onAbort);
     const deadline = Date.now() + waitMs;
     try {
       let deployment = await read();
       const from = seen ?? deployment.state;
       while (deployment.state === from && !aborted.aborted && !watchHub.closed && !lifecycle.draining) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        await new Promise<void>((resolve) => {
-          if (pending) return resolve();
-          const timer = setTimeout(resolve, remaining);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-        if (!pending) break;
-        pending = false;
+        if (remaining <= 0 || !(await wakeup.wait(remaining))) break;
         deployment = await read();
       }
       return deployment;
     } finally {
-      aborted.removeEventListener('abort', signal);
-      unsubscribe();
+      aborted.removeEventListener('abort', onAbort);
+      wakeup.close();
     }
   }
 
@@ -275,7 +261,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
     const deployment =
       wait === undefined || wait === 0
         ? await read()
-        : await waitForChange(read, (wake) => watchHub.subscribe(tenant, env, wake), state, wait, c.req.raw.signal);
+        : await waitForChange(tenant, env, read, state, wait, c.req.raw.signal);
     return c.json(toDeployment(deployment), 200);
   });
 

@@ -6,9 +6,9 @@ import {
   findEnvironmentOrTombstone,
   lastIssuedToken,
   toState,
-  type WatchTopic,
 } from '../db/environments.js';
 import { deploymentEventsSince } from '../db/deployments.js';
+import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './app.js';
 import { EnvironmentParams, errorResponses, tenantSecurity } from './schemas.js';
@@ -64,23 +64,13 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
     await findEnvironment(db, tenant, env);
 
     return streamSSE(c, async (stream) => {
-      let wake: (() => void) | null = null;
-      let pending = false;
-      let deploymentsChanged = false;
-      const signal = (topic: WatchTopic = 'token') => {
-        pending = true;
-        if (topic === 'deployments') deploymentsChanged = true;
-        wake?.();
-      };
-      const unsubscribe = watchHub.subscribe(tenant, env, signal);
-      stream.onAbort(() => signal());
+      const wakeup = new Wakeup(watchHub, tenant, env);
+      stream.onAbort(() => wakeup.signal());
 
       // Deployment events are read from the outbox. Clocks of replicas differ, so the window opens a
       // little before the stream did, and the events already in it when the stream opened are skipped.
       const deploymentEventsFrom = new Date(Date.now() - CLOCK_SKEW_MARGIN_MS);
-      const sentDeploymentEvents = new Set(
-        (await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)).map((event) => event.id),
-      );
+      const sentDeploymentEvents = new Set<string>();
 
       let sentEpoch = resumeFrom === undefined ? null : Number(resumeFrom);
       let sentDeleted = false;
@@ -123,31 +113,20 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
       };
 
       try {
+        for (const event of await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)) sentDeploymentEvents.add(event.id);
         await sendChanges(true);
         while (!stream.aborted && !stream.closed && !watchHub.closed && !deps.lifecycle.draining) {
-          const woken = await new Promise<boolean>((resolve) => {
-            if (pending) return resolve(true);
-            const timer = setTimeout(() => resolve(false), heartbeatMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve(true);
-            };
-          });
-          wake = null;
+          const woken = await wakeup.wait(heartbeatMs);
           if (stream.aborted || watchHub.closed) break;
-          pending = false;
-          if (woken) {
-            await sendChanges(false);
-            if (deploymentsChanged) {
-              deploymentsChanged = false;
-              await sendDeploymentEvents();
-            }
-          } else {
+          if (!woken) {
             await stream.write(': heartbeat\n\n');
+            continue;
           }
+          await sendChanges(false);
+          if (wakeup.changed('deployments')) await sendDeploymentEvents();
         }
       } finally {
-        unsubscribe();
+        wakeup.close();
       }
     });
   });

@@ -43,3 +43,49 @@ export class WatchHub {
     await this.unlisten?.().catch(() => {});
   }
 }
+
+/**
+ * One waiter's view of an environment's changes: `wait` resolves at the next change, or at once if
+ * one came while the waiter was busy, so none is missed between two waits.
+ */
+export class Wakeup {
+  private pending = false;
+  private readonly topics = new Set<WatchTopic>();
+  private wake: (() => void) | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(hub: WatchHub, tenant: string, name: string) {
+    this.unsubscribe = hub.subscribe(tenant, name, (topic) => this.signal(topic));
+  }
+
+  /** Ends the current or next wait as a change would (for a closed connection, say). */
+  signal(topic?: WatchTopic): void {
+    this.pending = true;
+    if (topic) this.topics.add(topic);
+    this.wake?.();
+  }
+
+  /** True once a change has come (since the last wait), false when `timeoutMs` passed without one. */
+  async wait(timeoutMs: number): Promise<boolean> {
+    const woken = await new Promise<boolean>((resolve) => {
+      if (this.pending) return resolve(true);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    this.wake = null;
+    this.pending = false;
+    return woken;
+  }
+
+  /** Whether `topic` changed since the last call that asked about it. */
+  changed(topic: WatchTopic): boolean {
+    return this.topics.delete(topic);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
