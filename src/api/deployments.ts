@@ -14,7 +14,7 @@ import { countFence } from './fencing.js';
 import {
   Cursor,
   decodeCursor,
-  encodeCursor,
+  listPage,
   EnvironmentName,
   errorResponses,
   FencedProblem,
@@ -272,14 +272,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
       limit,
       beforeGeneration: decodeCursor(cursor, 'number'),
     });
-    const last = page.items.at(-1);
-    return c.json(
-      {
-        items: page.items.map(toDeployment),
-        next_cursor: page.hasMore && last ? encodeCursor(last.deployGeneration) : null,
-      },
-      200,
-    );
+    return c.json(listPage(page, toDeployment, (deployment) => deployment.deployGeneration), 200);
   });
 
   app.openapi(readyRoute, async (c) => {

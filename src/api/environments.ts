@@ -10,7 +10,7 @@ import type { App, AppDeps } from './app.js';
 import {
   Cursor,
   decodeCursor,
-  encodeCursor,
+  listPage,
   EnvironmentName,
   EnvironmentParams,
   errorResponses,
@@ -129,14 +129,7 @@ export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
       limit,
       afterName: decodeCursor(cursor, 'string'),
     });
-    const last = page.items.at(-1);
-    return c.json(
-      {
-        items: page.items.map(toEnvironment),
-        next_cursor: page.hasMore && last ? encodeCursor(last.name) : null,
-      },
-      200,
-    );
+    return c.json(listPage(page, toEnvironment, (environment) => environment.name), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { confirmToken, fenceEnvironment, fenceHistory, type FenceOutcome } from '../db/environments.js';
+import { confirmToken, fenceEnvironment, fenceHistory, type FenceOutcome, type FenceRecord } from '../db/environments.js';
 import type { Metrics } from '../metrics.js';
 import type { App, AppDeps } from './app.js';
 import {
   Cursor,
   decodeCursor,
   DeployGeneration,
-  encodeCursor,
+  listPage,
   EnvironmentParams,
   errorResponses,
   FencedProblem,
@@ -144,18 +144,12 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
       limit,
       beforeEpoch: decodeCursor(cursor, 'number'),
     });
-    const last = page.items.at(-1);
-    return c.json(
-      {
-        items: page.items.map((item) => ({
-          token: item.token,
-          holder: item.holder,
-          upper: item.upper,
-          fenced_at: item.fencedAt.toISOString(),
-        })),
-        next_cursor: page.hasMore && last ? encodeCursor(last.token.epoch) : null,
-      },
-      200,
-    );
+    const toItem = (item: FenceRecord) => ({
+      token: item.token,
+      holder: item.holder,
+      upper: item.upper,
+      fenced_at: item.fencedAt.toISOString(),
+    });
+    return c.json(listPage(page, toItem, (item) => item.token.epoch), 200);
   });
 }

@@ -105,6 +105,16 @@ export function encodeCursor(value: string | number): string {
   return Buffer.from(JSON.stringify({ v: value })).toString('base64url');
 }
 
+/** A list's answer: the page's items, and the cursor after its last item while more follow. */
+export function listPage<Row, Item>(
+  page: { items: Row[]; hasMore: boolean },
+  toItem: (row: Row) => Item,
+  cursorOf: (row: Row) => string | number,
+): { items: Item[]; next_cursor: string | null } {
+  const last = page.items.at(-1);
+  return { items: page.items.map(toItem), next_cursor: page.hasMore && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
 /** Decodes a cursor made by `encodeCursor`; anything else is a 400. */
 export function decodeCursor<T extends 'string' | 'number'>(
   cursor: string | undefined,

@@ -17,7 +17,7 @@ import type { App, AppDeps } from './app.js';
 import {
   Cursor,
   decodeCursor,
-  encodeCursor,
+  listPage,
   EnvironmentName,
   errorResponses,
   IdempotencyHeaders,
@@ -305,8 +305,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
   app.openapi(listWebhooksRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const page = await listEndpoints(c.get('db'), c.get('tenant'), { limit, afterId: decodeCursor(cursor, 'string') });
-    const last = page.items.at(-1);
-    return c.json({ items: page.items.map(toEndpoint), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
+    return c.json(listPage(page, toEndpoint, (endpoint) => endpoint.id), 200);
   });
 
   app.openapi(getWebhookRoute, async (c) => {
@@ -342,8 +341,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
     const page = await listDeliveries(c.get('db'), c.get('tenant'), id, { limit, beforeId: decodeCursor(cursor, 'string') });
-    const last = page.items.at(-1);
-    return c.json({ items: page.items.map(toDelivery), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null }, 200);
+    return c.json(listPage(page, toDelivery, (delivery) => delivery.id), 200);
   });
 
   app.openapi(redeliverRoute, async (c) => {
