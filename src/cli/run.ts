@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { constants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   classify,
   type Deployment,
@@ -11,6 +12,7 @@ import {
   type Token,
   type WatchEvent,
 } from '../client/index.js';
+import { isPromoted } from '../deployments.js';
 import {
   duration,
   EXIT,
@@ -194,18 +196,6 @@ async function fenceOrStandDown(client: PalisadeClient, env: string, generation:
   }
 }
 
-const isPromoted = (deployment: Deployment) => deployment.state === 'promoting' || deployment.state === 'is_leader';
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
-
 type Handover = { kind: 'promoted'; token: Token } | { kind: 'fenced'; reason: string };
 
 /**
@@ -227,13 +217,13 @@ async function awaitPromotion(
     const markReady = async () => {
       while (!existsSync(readyFile)) {
         if (signal.aborted) return;
-        await sleep(READY_FILE_POLL_MS, signal);
+        await delay(READY_FILE_POLL_MS, undefined, { signal }).catch(() => {});
       }
       await client.markDeploymentReady(env, generation, { signal });
       log(`${readyFile} appeared: generation ${generation} is ready_to_promote; waiting for its promotion`);
     };
     const waitForPromotion = async (): Promise<Handover> => {
-      while (!isPromoted(deployment)) {
+      while (!isPromoted(deployment.state)) {
         if (deployment.state === 'fenced') return fenced(deployment);
         deployment = await client.getDeployment(env, generation, { wait: LONG_POLL, state: deployment.state }, { signal });
       }
@@ -295,7 +285,7 @@ export async function run(args: string[]): Promise<number> {
       }
       throw error;
     }
-    if (isPromoted(deployment)) {
+    if (isPromoted(deployment.state)) {
       log(`generation ${generation} already leads ${env}: fencing again as a restart`);
     } else {
       const readyFile = values['ready-file'] ?? join(tmpdir(), `palisade-${env}-${generation}-${process.pid}.ready`);

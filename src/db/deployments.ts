@@ -64,6 +64,25 @@ async function findDeploymentRow(db: Database | Transaction, env: EnvironmentRow
   return row;
 }
 
+/**
+ * Locks the environment (every change of its deployments takes that lock) and finds the deployment,
+ * refused once a newer generation has been issued a token, or when it cannot enter `to` from its state.
+ */
+async function lockForTransition(
+  tx: Transaction,
+  tenant: string,
+  name: string,
+  generation: number,
+  to: DeploymentState,
+  options: { skipCatchup?: boolean } = {},
+): Promise<{ env: EnvironmentRow; existing: DeploymentRow }> {
+  const env = await lockEnvironment(tx, tenant, name);
+  const existing = await findDeploymentRow(tx, env, generation);
+  assertGenerationCurrent(env, generation);
+  assertTransition(generation, existing.state, to, options);
+  return { env, existing };
+}
+
 /** Writes the deployment's new columns and tells the watchers, on commit, in the same statement. */
 async function updateDeployment(
   tx: Transaction,
@@ -123,10 +142,7 @@ export async function putDeployment(
 /** The candidate is caught up: `ready_to_promote`, announced by `deployment.ready_to_promote`. */
 export async function markDeploymentReady(db: Database, tenant: string, name: string, generation: number): Promise<Deployment> {
   return db.transaction(async (tx) => {
-    const env = await lockEnvironment(tx, tenant, name);
-    const existing = await findDeploymentRow(tx, env, generation);
-    assertGenerationCurrent(env, generation);
-    assertTransition(generation, existing.state, 'ready_to_promote');
+    const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'ready_to_promote');
     if (existing.state === 'ready_to_promote') return toDeployment(name, existing);
     const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` });
     await recordEvent(tx, {
@@ -157,10 +173,7 @@ export async function promoteDeployment(
   options: { skipCatchup: boolean },
 ): Promise<{ deployment: Deployment; fence: FenceOutcome | null }> {
   return db.transaction(async (tx) => {
-    const env = await lockEnvironment(tx, tenant, name);
-    const existing = await findDeploymentRow(tx, env, generation);
-    assertGenerationCurrent(env, generation);
-    assertTransition(generation, existing.state, 'promoting', options);
+    const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'promoting', options);
     if (isPromoted(existing.state)) return { deployment: toDeployment(name, existing), fence: null };
     const fence = await issueToken(tx, tenant, env, { deployGeneration: generation, holder: existing.holder });
     const updated = await updateDeployment(tx, tenant, env, generation, {
