@@ -14,6 +14,26 @@ describe('webhook destinations are checked again at every send', () => {
     }
   });
 
+  // Each IPv6 form that carries an IPv4 address is judged by that address, as the URL parser
+  // writes it (`[::127.0.0.1]` becomes `::7f00:1`).
+  it.each([
+    ['IPv4-compatible ::/96', '::a9fe:a9fe', '::5db8:d70e'],
+    ['IPv4-compatible, dotted', '::10.0.0.1', '::93.184.215.14'],
+    ['IPv4-mapped ::ffff:0:0/96', '::ffff:7f00:1', '::ffff:5db8:d70e'],
+    ['IPv4-translated ::ffff:0:0:0/96', '::ffff:0:a00:1', '::ffff:0:5db8:d70e'],
+    ['NAT64 64:ff9b::/96', '64:ff9b::a9fe:a9fe', '64:ff9b::5db8:d70e'],
+    ['6to4 2002::/16', '2002:c0a8:101::1', '2002:5db8:d70e::1'],
+    ['Teredo 2001::/32, private server', '2001:0:a00:1::5db8:d70e', null],
+    ['Teredo 2001::/32, private client (stored inverted)', '2001:0:5db8:d70e::f5ff:fffe', '2001:0:5db8:d70e::a247:28f1'],
+  ])('judges %s by the embedded IPv4 address', (_form, embedsPrivate, embedsPublic) => {
+    expect(isPublicAddress(embedsPrivate), embedsPrivate).toBe(false);
+    if (embedsPublic) expect(isPublicAddress(embedsPublic), embedsPublic).toBe(true);
+  });
+
+  it('refuses the local-use NAT64 prefix 64:ff9b:1::/48, whose embedding depends on a local prefix length', () => {
+    expect(isPublicAddress('64:ff9b:1::5db8:d70e')).toBe(false);
+  });
+
   it('refuses to send to a loopback address or a name that resolves to one, and sends when private is allowed', async () => {
     const receiver = await WebhookReceiver.start();
     const guarded = new WebhookSender({ timeoutMs: 1_000, allowPrivate: false });
@@ -24,6 +44,8 @@ describe('webhook destinations are checked again at every send', () => {
       const byName = await guarded.send(receiver.url.replace('127.0.0.1', 'localhost'), '{}', {});
       expect(byName.statusCode).toBeNull();
       expect(byName.error).toMatch(/request failed/);
+      const byCompatible = await guarded.send(receiver.url.replace('127.0.0.1', '[::127.0.0.1]'), '{}', {});
+      expect(byCompatible).toMatchObject({ statusCode: null, error: expect.stringMatching(/not a public address/) });
       expect(receiver.received).toHaveLength(0);
 
       const allowed = await open.send(receiver.url, '{}', {});

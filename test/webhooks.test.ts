@@ -429,6 +429,13 @@ describe('webhooks — destinations are checked (SSRF)', () => {
     'http://[fe80::1]/x',
     'http://[fd00::1]/x',
     'http://[::ffff:127.0.0.1]/x',
+    'http://[::169.254.169.254]/latest/meta-data',
+    'http://[::127.0.0.1]/x',
+    'http://[::10.0.0.1]/x',
+    'http://[::ffff:0:10.0.0.1]/x',
+    'http://[64:ff9b::169.254.169.254]/x',
+    'http://[2002:a9fe:a9fe::1]/x',
+    'http://[2001:0:5db8:d70e::f5ff:fffe]/x',
     'http://user:pass@93.184.215.14/x',
     'http://203.0.113.10/x',
   ])('refuses %s at registration', async (url) => {
@@ -448,7 +455,13 @@ describe('webhooks — destinations are checked (SSRF)', () => {
     });
     expect(created.status).toBe(201);
     const { id } = await json(created);
-    const res = await h.request('PATCH', `/v1/webhooks/${id}`, { key: t.key, body: { url: 'http://127.0.0.1/x' } });
-    await expectProblem(res, 400, 'invalid_request');
+    for (const url of ['http://127.0.0.1/x', 'http://[::169.254.169.254]/x', 'http://[64:ff9b::10.0.0.1]/x', 'http://[2002:7f00:1::1]/x']) {
+      const res = await h.request('PATCH', `/v1/webhooks/${id}`, { key: t.key, body: { url } });
+      await expectProblem(res, 400, 'invalid_request');
+    }
+    const unchanged = await json(await h.request('GET', `/v1/webhooks/${id}`, { key: t.key }));
+    expect(unchanged.url).toBe('https://93.184.215.14/hooks');
+    const moved = await h.request('PATCH', `/v1/webhooks/${id}`, { key: t.key, body: { url: 'https://[64:ff9b::5db8:d70e]/hooks' } });
+    expect(moved.status).toBe(200);
   });
 });
