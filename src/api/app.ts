@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
-import type { Context } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -136,6 +137,39 @@ function toApiError(error: unknown): ApiError | null {
   return null;
 }
 
+/**
+ * True when the answer goes out before the request's body was received whole (a 413, an early 401).
+ * Node would have to drain the rest before the connection could carry another request, and gives
+ * up on a slow or large one by closing the socket under a client that expects to reuse it.
+ */
+function requestBodyUnread(c: Context): boolean {
+  // Set by @hono/node-server; absent when the app is called in-process.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming !== undefined && !incoming.complete;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a request body once, as UTF-8 that must be valid: by default it would be decoded with
+ * U+FFFD in place of each bad byte and stored so, altered without a word. Hono serves the body's
+ * later reads (the validator's JSON, the idempotency fingerprint) from the text cached here.
+ */
+const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.raw.body !== null) {
+    const bytes = await c.req.arrayBuffer();
+    let text: string;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      throw invalidRequest('The request body is not valid UTF-8.', [{ path: 'body', message: 'must be valid UTF-8' }]);
+    }
+    // Hono keeps promises in this cache, though its type names the resolved values.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+  }
+  await next();
+};
+
 /** The state-changing POSTs that honour Idempotency-Key (confirm changes nothing, so it is not one). */
 export const IDEMPOTENT_PATHS = [
   '/v1/api-keys',
@@ -201,7 +235,7 @@ export function createApp(deps: AppDeps): App {
   app.use(async (c, next) => {
     await next();
     // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
-    if (deps.lifecycle.draining) c.header('connection', 'close');
+    if (deps.lifecycle.draining || requestBodyUnread(c)) c.header('connection', 'close');
   });
   app.use('/v1/*', async (c, next) => {
     if (isWaitingRequest(c)) return next();
@@ -243,6 +277,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use('/v1/*', authenticate(deps, keys));
+  app.use('/v1/*', utf8Body);
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
     const tenant = c.get('tenant');
