@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/dataDirLock.js';
 import { createLogger } from './logger.js';
 import { type RunningServer, startServer } from './server.js';
 
@@ -38,6 +39,10 @@ process.on('SIGINT', stop);
 try {
   server = await startServer(config, logger);
 } catch (error) {
+  if (error instanceof DataDirInUseError) {
+    process.stderr.write(`palisade: ${error.message}\n`);
+    process.exit(1);
+  }
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'failed to start');
   process.exit(1);
 }

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
+import { lockDataDir } from './dataDirLock.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -175,8 +176,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
   if (options.kind === 'pglite') {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    // Two PGlite instances on one directory each believe they own it and overwrite each other's data.
+    const dataDirLock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
     const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-    await runMigrations(options, client);
+    try {
+      await runMigrations(options, client);
+    } catch (error) {
+      await client.close().catch(() => {});
+      dataDirLock?.release();
+      throw error;
+    }
     const db = drizzlePglite(client, { schema }) as unknown as Database;
     return {
       db,
@@ -189,7 +198,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
         };
       },
       close: async () => {
-        await client.close();
+        try {
+          await client.close();
+        } finally {
+          dataDirLock?.release();
+        }
       },
     };
   }
