@@ -60,13 +60,16 @@ If a newer generation is promoted while G waits, COMMAND is stopped and palisade
 COMMAND exits while it waits, palisade exits with its code. If G already leads (this is a restart
 of the promoted generation), palisade fences as a plain run would.
 
-COMMAND is looked up before anything changes on the service: on PATH unless it contains a slash,
-and it must be a regular file this user may execute. If it is not, nothing is fenced or registered
-and palisade exits 127 (not found) or 126 (a directory, not executable).
+COMMAND is resolved before anything changes on the service: it is looked up on PATH unless it
+contains a slash, and must be a regular file this user may execute. If it cannot start, nothing is
+fenced or registered: palisade says why on one line and exits 127 (not found) or 126 (a directory,
+not executable).
 
-Exit codes of its own: 0 terminate, 1 failure, 2 halt, 126/127 COMMAND cannot start (nothing
-changed), 3 the token was taken but COMMAND never ran (it failed to start after the check: it
-vanished or its interpreter is missing); ENV is then held by no running process. Else COMMAND's code.
+Exit codes: 0 terminate (or not started: a newer generation holds ENV); 1 the service failed or the
+takeover can no longer be watched; 2 halt; 3 ENV's token was taken but COMMAND never ran (it passed
+the check, then failed to start: removed meanwhile, or its interpreter is missing), so ENV is held
+by no running process; 126, 127 COMMAND cannot start and nothing changed; 64 usage error; else
+COMMAND's own code.
 
 COMMAND inherits the environment, plus:
   PALISADE_MODE          leader, or read_only while it awaits promotion
