@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,69 @@ describe('palisade run', () => {
     expect(own.stderr).toContain('exited with code 7');
     expect(late.code, late.stderr).toBe(0);
     expect(late.stderr).toContain('does not start');
+  });
+});
+
+describe('palisade run with a command that cannot start', () => {
+  it('fences nothing and registers nothing: the holder keeps the token, run exits 127 or 126 with one line', { timeout: 60_000 }, async () => {
+    const env = uniqueName();
+    const { supervisor, marker } = await supervise(env, 1);
+    const missing = join(work, 'servr');
+    const notExecutable = join(work, 'not-executable');
+    writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const directory = join(work, 'a-directory');
+    mkdirSync(directory);
+    const commands = [
+      { command: 'palisade-no-such-command', code: 127, problem: 'not found on PATH' },
+      { command: missing, code: 127, problem: 'no such file' },
+      { command: notExecutable, code: 126, problem: 'not executable' },
+      { command: directory, code: 126, problem: 'is a directory' },
+    ];
+    const attempts = commands.flatMap((expected) => [
+      { ...expected, args: ['run', '--env', env, '--generation', '2', '--', expected.command, 'arg'] },
+      { ...expected, args: ['run', '--await-promotion', '--env', env, '--generation', '3', '--', expected.command] },
+    ]);
+    const results: Awaited<ReturnType<typeof cli>>[] = [];
+    for (let i = 0; i < attempts.length; i += 4) {
+      results.push(...(await Promise.all(attempts.slice(i, i + 4).map(({ args }) => cli(args, clientEnv())))));
+    }
+    attempts.forEach(({ args, code, command, problem }, i) => {
+      const result = results[i]!;
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(code);
+      expect(result.stderr).toBe(`palisade run: cannot start ${command}: ${problem}\n`);
+    });
+
+    expect((await client.getEnvironment(env)).token).toEqual({ deploy_generation: 1, epoch: 1 });
+    expect((await client.history(env)).items.map((item) => item.token)).toEqual([{ deploy_generation: 1, epoch: 1 }]);
+    expect((await client.listDeployments(env)).items).toEqual([]);
+    expect(supervisor.child.exitCode).toBeNull();
+    expect(existsSync(marker)).toBe(false);
+
+    supervisor.child.kill('SIGTERM');
+    expect((await supervisor.done).code).toBe(0);
+  });
+
+  it('a command that passes the check but fails to spawn after the fence: run says the token was taken and exits 3', async () => {
+    const env = uniqueName();
+    const { supervisor: first, marker } = await supervise(env, 1);
+    // Executable, so the check before the fence passes; its interpreter is missing, which only
+    // execve finds out: the spawn fails after the fence, as it would if the file vanished meanwhile.
+    const noInterpreter = join(work, 'no-interpreter');
+    writeFileSync(noInterpreter, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+
+    const second = await cli(['run', '--env', env, '--generation', '2', '--holder', 'gen-2', '--', noInterpreter], clientEnv());
+
+    expect(second.code, second.stderr).toBe(3);
+    expect(second.stderr).toContain(
+      `palisade run: took ${env}'s token (generation 2, epoch 2, holder gen-2) but ${noInterpreter} never ran:`,
+    );
+    expect(second.stderr).toContain('ENOENT');
+    expect(second.stderr).toContain('exiting 3');
+    // The token was taken: the healthy generation stood down, and the environment has no running holder.
+    expect(await client.getEnvironment(env)).toMatchObject({ token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2' });
+    const firstExit = await first.done;
+    expect(firstExit.code, firstExit.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
   });
 });
 

@@ -210,6 +210,37 @@ describe('palisade run --await-promotion', () => {
     expect((await restarted.supervisor.done).code).toBe(0);
   });
 
+  it('promoted, but the command is gone when it restarts as the leader: run says the token was taken and exits 3', { timeout: 30_000 }, async () => {
+    const env = `handover-${randomBytes(4).toString('hex')}`;
+    // Read-only, the command deletes its own file, then says it has caught up: the check before
+    // registering passed, and the restart as the leader, after the promotion, cannot spawn it.
+    const vanishing = join(work, `vanishing-${env}`);
+    writeFileSync(
+      vanishing,
+      [
+        '#!/bin/sh',
+        'rm -- "$0"',
+        ': > "$PALISADE_READY_FILE"',
+        'while kill -0 "$PPID" 2>/dev/null; do sleep 0.1; done',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const supervisor = startCli(
+      ['run', '--await-promotion', '--env', env, '--generation', '6', '--holder', 'gen-6', '--grace', '5s', '--', vanishing],
+      { PALISADE_URL: service.url, PALISADE_API_KEY: apiKey },
+    );
+    await waitForState(env, 6, 'ready_to_promote');
+    await client.promoteDeployment(env, 6);
+
+    const exit = await supervisor.done;
+    expect(exit.code, exit.stderr).toBe(3);
+    expect(exit.stderr).toContain(`palisade run: took ${env}'s token (generation 6, epoch 1, holder gen-6) but ${vanishing} never ran:`);
+    expect(exit.stderr).toContain('exiting 3');
+    expect((await client.getEnvironment(env)).token).toEqual({ deploy_generation: 6, epoch: 1 });
+    // No process leads, so none is reported as the leader.
+    expect((await client.getDeployment(env, 6)).state).toBe('promoting');
+  });
+
   it('a child that exits before promotion ends the supervisor with its code', { timeout: 30_000 }, async () => {
     const env = `handover-${randomBytes(4).toString('hex')}`;
     const supervisor = startCli(

@@ -3,7 +3,7 @@ import { createPalisadeClient, type PalisadeClient } from '../client/index.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
 
-/** Exit codes shared by the commands (`run` adds 0/2 for terminate/halt and passes the child's on). */
+/** Exit codes shared by the commands (`run` has its own beside them, and passes the child's on). */
 export const EXIT = { ok: 0, failure: 1, fenced: 3, usage: 64 } as const;
 
 /** Ends the command with a message on stderr and an exit code. */

@@ -21,7 +21,8 @@ Client commands read the service from $PALISADE_URL (or --url, default http://lo
 the key from $PALISADE_API_KEY (or --key); keys commands read $PALISADE_ADMIN_TOKEN (or --admin-token).
 
 Exit codes: 0 success; 1 failure (an error answer, the service unreachable); 3 fenced (env fence,
-env confirm); 64 usage error. \`run\` exits 0 on a takeover, 2 on an epoch fence, else COMMAND's code.
+env confirm); 64 usage error. \`run\` exits 0 on a takeover, 2 on an epoch fence, 127/126 when CMD
+cannot start (nothing fenced), 3 when its token was taken but CMD never ran, else CMD's code.
 
 Run \`palisade <command> --help\` for a command's options.
 `;

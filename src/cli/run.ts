@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { constants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import which from 'which';
 import {
   classify,
   type Deployment,
@@ -58,6 +60,17 @@ If a newer generation is promoted while G waits, COMMAND is stopped and palisade
 COMMAND exits while it waits, palisade exits with its code. If G already leads (this is a restart
 of the promoted generation), palisade fences as a plain run would.
 
+COMMAND is resolved before anything changes on the service: it is looked up on PATH unless it
+contains a slash, and must be a regular file this user may execute. If it cannot start, nothing is
+fenced or registered: palisade says why on one line and exits 127 (not found) or 126 (a directory,
+not executable).
+
+Exit codes: 0 terminate (or not started: a newer generation holds ENV); 1 the service failed or the
+takeover can no longer be watched; 2 halt; 3 ENV's token was taken but COMMAND never ran (it passed
+the check, then failed to start: removed meanwhile, or its interpreter is missing), so ENV is held
+by no running process; 126, 127 COMMAND cannot start and nothing changed; 64 usage error; else
+COMMAND's own code.
+
 COMMAND inherits the environment, plus:
   PALISADE_MODE          leader, or read_only while it awaits promotion
   PALISADE_TOKEN         the token as JSON, e.g. {"deploy_generation":2,"epoch":7} (leader only)
@@ -79,6 +92,9 @@ Options:
 ${SERVER_HELP}
   -h, --help             show this help
 `;
+
+/** `run`'s exit codes beside EXIT's; otherwise it exits with COMMAND's code. */
+const RUN_EXIT = { halt: 2, tokenTakenCommandNeverRan: 3, cannotExecute: 126, notFound: 127 } as const;
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
@@ -137,7 +153,6 @@ async function watchForTakeover(client: PalisadeClient, env: string, ours: Token
 }
 
 type ChildExit = { code: number | null; signal: NodeJS.Signals | null };
-type ChildOutcome = ChildExit | { error: Error };
 
 function exitCodeOf(exit: ChildExit): number {
   if (exit.code !== null) return exit.code;
@@ -146,18 +161,45 @@ function exitCodeOf(exit: ChildExit): number {
 }
 
 type Child = {
-  exited: Promise<ChildOutcome>;
+  exited: Promise<ChildExit>;
   /** Sends `signal`, then SIGKILL once the grace period is over; resolves with the child's exit. */
-  stop(signal: NodeJS.Signals): Promise<ChildOutcome>;
+  stop(signal: NodeJS.Signals): Promise<ChildExit>;
 };
 
-function startChild(command: string[], env: Record<string, string>, graceMs: number): Child {
-  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
-  const exited = new Promise<ChildOutcome>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (error) => resolve({ error }));
+type Resolution = { executable: string } | { problem: string; exitCode: number };
+
+/**
+ * Finds COMMAND as a shell would (on PATH unless its name has a slash) and checks that this user
+ * may execute it: a command that cannot start is refused before anything changes on the service.
+ */
+async function resolveCommand(name: string): Promise<Resolution> {
+  const executable = await which(name, { nothrow: true });
+  if (executable !== null) return { executable };
+  if (!name.includes('/')) return { problem: 'not found on PATH', exitCode: RUN_EXIT.notFound };
+  const found = await stat(name).catch((error: NodeJS.ErrnoException) => error);
+  if (found instanceof Error) {
+    return found.code === 'ENOENT' || found.code === 'ENOTDIR'
+      ? { problem: 'no such file', exitCode: RUN_EXIT.notFound }
+      : { problem: `cannot be read (${found.code ?? found.message})`, exitCode: RUN_EXIT.cannotExecute };
+  }
+  if (found.isDirectory()) return { problem: 'is a directory', exitCode: RUN_EXIT.cannotExecute };
+  return { problem: found.isFile() ? 'not executable' : 'not a regular file', exitCode: RUN_EXIT.cannotExecute };
+}
+
+/**
+ * Starts COMMAND from its resolved `executable`; resolves once it runs, or rejects with the error of
+ * the spawn (the file vanished since it was resolved, its interpreter is missing).
+ */
+function startChild(executable: string, command: string[], env: Record<string, string>, graceMs: number): Promise<Child> {
+  const child: ChildProcess = spawn(executable, command.slice(1), {
+    argv0: command[0],
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
   });
-  return {
+  const exited = new Promise<ChildExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const running: Child = {
     exited,
     stop: async (signal) => {
       child.kill(signal);
@@ -170,16 +212,20 @@ function startChild(command: string[], env: Record<string, string>, graceMs: num
       return result;
     },
   };
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.off('error', reject);
+      child.on('error', (error) => log(`${command[0]}: ${error.message}`));
+      resolve(running);
+    });
+  });
 }
 
-/** The exit code for a child that ended by itself (or could not start). */
-function childEnded(command: string[], outcome: ChildOutcome, when = ''): number {
-  if ('error' in outcome) {
-    log(`cannot start ${command[0]}: ${outcome.error.message}`);
-    return (outcome.error as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126;
-  }
-  log(`${command[0]} exited with ${outcome.signal ? `signal ${outcome.signal}` : `code ${outcome.code}`}${when}`);
-  return exitCodeOf(outcome);
+/** The exit code for a child that ended by itself. */
+function childEnded(command: string[], exit: ChildExit, when = ''): number {
+  log(`${command[0]} exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}${when}`);
+  return exitCodeOf(exit);
 }
 
 /** Fences ENV as generation G; null (after saying why) when a newer generation already holds it. */
@@ -267,6 +313,12 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError('--ready-file goes with --await-promotion', 'run');
   }
   const { client, url } = tenantClient('run', values);
+  const resolution = await resolveCommand(command[0]!);
+  if ('problem' in resolution) {
+    log(`cannot start ${command[0]}: ${resolution.problem}`);
+    return resolution.exitCode;
+  }
+  const { executable } = resolution;
   const childEnv = { PALISADE_ENV: env, PALISADE_GENERATION: String(generation), PALISADE_URL: url, PALISADE_HOLDER: holder };
 
   const forwarded = new Promise<NodeJS.Signals>((resolve) => {
@@ -291,7 +343,13 @@ export async function run(args: string[]): Promise<number> {
       const readyFile = values['ready-file'] ?? join(tmpdir(), `palisade-${env}-${generation}-${process.pid}.ready`);
       rmSync(readyFile, { force: true });
       log(`registered generation ${generation} as a candidate for ${env}; starting ${command.join(' ')} read-only`);
-      const readOnly = startChild(command, { ...childEnv, PALISADE_MODE: 'read_only', PALISADE_READY_FILE: readyFile }, graceMs);
+      let readOnly: Child;
+      try {
+        readOnly = await startChild(executable, command, { ...childEnv, PALISADE_MODE: 'read_only', PALISADE_READY_FILE: readyFile }, graceMs);
+      } catch (error) {
+        log(`cannot start ${command[0]}: ${(error as Error).message}; nothing was fenced, generation ${generation} stays registered as a candidate for ${env}`);
+        return (error as NodeJS.ErrnoException).code === 'ENOENT' ? RUN_EXIT.notFound : RUN_EXIT.cannotExecute;
+      }
       const waiting = new AbortController();
       try {
         const first = await Promise.race([
@@ -305,8 +363,7 @@ export async function run(args: string[]): Promise<number> {
         if (first.kind === 'exited') return childEnded(command, first.exit, ' before promotion');
         if (first.kind === 'signal') {
           log(`received ${first.signal}; passing it on to ${command[0]}`);
-          const exit = await readOnly.stop(first.signal);
-          return 'error' in exit ? EXIT.failure : exitCodeOf(exit);
+          return exitCodeOf(await readOnly.stop(first.signal));
         }
         if (first.kind === 'failed') {
           log(`cannot await the promotion: ${first.error instanceof Error ? first.error.message : String(first.error)}; stopping ${command[0]}`);
@@ -332,7 +389,16 @@ export async function run(args: string[]): Promise<number> {
   token ??= await fenceOrStandDown(client, env, generation, holder);
   if (token === null) return EXIT.ok;
   log(`${values['await-promotion'] ? 'leading' : 'fenced'} ${env} as ${showToken(token)}, holder ${holder}; starting ${command.join(' ')}`);
-  const leader = startChild(command, { ...childEnv, PALISADE_MODE: 'leader', PALISADE_TOKEN: JSON.stringify(token) }, graceMs);
+  let leader: Child;
+  try {
+    leader = await startChild(executable, command, { ...childEnv, PALISADE_MODE: 'leader', PALISADE_TOKEN: JSON.stringify(token) }, graceMs);
+  } catch (error) {
+    log(
+      `took ${env}'s token (${showToken(token)}, holder ${holder}) but ${command[0]} never ran: ${(error as Error).message}; ` +
+        `${env} is held by no running process; exiting ${RUN_EXIT.tokenTakenCommandNeverRan}`,
+    );
+    return RUN_EXIT.tokenTakenCommandNeverRan;
+  }
   if (values['await-promotion']) {
     // A newer generation may be promoted meanwhile; the watch below sees it, so a refusal here is no failure.
     client.registerDeployment(env, generation, { holder, state: 'is_leader' }).then(
@@ -356,8 +422,7 @@ export async function run(args: string[]): Promise<number> {
   if (first.kind === 'signal') {
     watching.abort();
     log(`received ${first.signal}; passing it on to ${command[0]}`);
-    const exit = await leader.stop(first.signal);
-    return 'error' in exit ? EXIT.failure : exitCodeOf(exit);
+    return exitCodeOf(await leader.stop(first.signal));
   }
 
   const { verdict } = first;
@@ -369,8 +434,8 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (verdict.outcome === 'halt') {
-    log('exiting 2 (halt: this generation was fenced again; restart it)');
-    return 2;
+    log(`exiting ${RUN_EXIT.halt} (halt: this generation was fenced again; restart it)`);
+    return RUN_EXIT.halt;
   }
   log('exiting 1 (the takeover can no longer be watched)');
   return EXIT.failure;
