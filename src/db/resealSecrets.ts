@@ -129,17 +129,20 @@ async function resealResponses(db: Database, keyring: Keyring) {
         .orderBy(asc(idempotencyKeys.scope), asc(idempotencyKeys.key))
         .limit(BATCH_SIZE)
         .for('update');
-      for (const row of rows) {
-        if (!keyring.canOpen(row.body)) {
-          unreadable++;
-          continue;
-        }
-        const binding = responseBinding(row.scope, row.fingerprint);
-        await tx
-          .update(idempotencyKeys)
-          .set({ body: keyring.sealResponse(row.key, binding, keyring.openResponse(row.key, binding, row.body)) })
-          .where(and(eq(idempotencyKeys.scope, row.scope), eq(idempotencyKeys.key, row.key)));
-        resealed++;
+      const readable = rows.filter((row) => keyring.canOpen(row.body));
+      unreadable += rows.length - readable.length;
+      if (readable.length > 0) {
+        const bodies = readable.map((row) => {
+          const binding = responseBinding(row.scope, row.fingerprint);
+          return keyring.sealResponse(row.key, binding, keyring.openResponse(row.key, binding, row.body));
+        });
+        // One statement for the batch, its rows as arrays: one round trip, one statement text.
+        await tx.execute(sql`
+          update ${idempotencyKeys} set body = resealed.body
+          from unnest(${sql.param(readable.map((row) => row.scope))}::text[], ${sql.param(readable.map((row) => row.key))}::text[],
+                      ${sql.param(bodies)}::text[]) as resealed(scope, key, body)
+          where ${idempotencyKeys.scope} = resealed.scope and ${idempotencyKeys.key} = resealed.key`);
+        resealed += readable.length;
       }
       return rows;
     });
