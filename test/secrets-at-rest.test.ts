@@ -2,13 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Database, type DatabaseHandle, openDatabase, rowsOf } from '../src/db/client.js';
 import { idempotencyKeys, webhookEndpoints } from '../src/db/schema.js';
 import { newSecret } from '../src/db/webhooks.js';
-import { KEY_FILE_NAME, keyId } from '../src/secrets.js';
+import { KEY_FILE_NAME, Keyring, keyId } from '../src/secrets.js';
 import { type Backend, createScratchPostgres, storageBackends } from './support/database.js';
 import { type Harness, json, type Tenant, useHarness } from './support/harness.js';
 import { ServiceExitedError, type ServiceProcess, startService, stopAllServices } from './support/processes.js';
@@ -159,6 +159,39 @@ describe.each(storageBackends)('no secret at rest in clear (%s)', (backend) => {
     const control = await findInEveryColumn(h.scratch.handle.db, [tenant]);
     expect(control.map((f) => f.table)).toEqual(expect.arrayContaining(['public.api_keys', 'public.webhook_endpoints']));
     expect(await findInEveryColumn(h.scratch.handle.db, needles)).toEqual([]);
+  });
+
+  it('a secret sealed under another key, or moved from another endpoint, is never sent: the attempt fails and says why', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    const receiver = await startReceiver();
+    const register = async () => {
+      const res = await h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } });
+      expect(res.status).toBe(201);
+      return json(res);
+    };
+    const [foreign, moved, source] = [await register(), await register(), await register()];
+    const [sourceRow] = await h.scratch.handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, source.id));
+    await h.scratch.handle.db
+      .update(webhookEndpoints)
+      .set({ secret: new Keyring(randomBytes(32)).sealWebhookSecret(foreign.id, foreign.secret) })
+      .where(eq(webhookEndpoints.id, foreign.id));
+    await h.scratch.handle.db.update(webhookEndpoints).set({ secret: sourceRow!.secret }).where(eq(webhookEndpoints.id, moved.id));
+
+    for (const [endpoint, reason] of [
+      [foreign, /^not sent: the signing secret is sealed under key id [0-9a-f]{8}, which is neither PALISADE_SECRET_KEY/],
+      [moved, /^not sent: the signing secret does not open with its key/],
+    ] as const) {
+      expect((await h.request('POST', `/v1/webhooks/${endpoint.id}/test`, { key: t.key })).status).toBe(202);
+      let attempts: { error: string | null }[] = [];
+      for (let tries = 0; attempts.length === 0 && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const page = await json(await h.request('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key: t.key }));
+        attempts = page.items[0]?.attempts ?? [];
+      }
+      expect(attempts[0]?.error).toMatch(reason);
+    }
+    expect(receiver.received).toEqual([]);
   });
 });
 
