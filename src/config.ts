@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSecretKey } from './secrets.js';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -21,6 +22,20 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
 
+const secretKey = z.string().transform((text, ctx) => {
+  const key = parseSecretKey(text);
+  if (typeof key === 'string') {
+    ctx.addIssue({ code: 'custom', message: key });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const secretKeyList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+  .pipe(z.array(secretKey));
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -34,6 +49,8 @@ const envSchema = z.object({
     .string()
     .min(16, 'must be at least 16 characters')
     .optional(),
+  PALISADE_SECRET_KEY: secretKey.optional(),
+  PALISADE_SECRET_KEY_PREVIOUS: secretKeyList.default([]),
   PALISADE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_MAX_ENTRY_BYTES: z.coerce.number().int().min(16).default(64 * 1024),
   PALISADE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -60,6 +77,10 @@ export type Config = {
   databasePoolSize: number;
   dataDir: string;
   adminToken: string | undefined;
+  /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
+  secretKey: Buffer | undefined;
+  /** Older keys, accepted to open what they sealed until it is sealed again under `secretKey`. */
+  previousSecretKeys: Buffer[];
   maxBodyBytes: number;
   maxEntryBytes: number;
   shutdownGraceMs: number;
@@ -110,6 +131,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const v = parsed.data;
+  if (v.DATABASE_URL !== undefined && v.PALISADE_SECRET_KEY === undefined) {
+    throw new ConfigError([
+      'PALISADE_SECRET_KEY: must be set with DATABASE_URL (32 random bytes, base64: openssl rand -base64 32); ' +
+        'it seals webhook secrets at rest, so it is kept apart from the database, the same on every replica',
+    ]);
+  }
   return {
     port: v.PORT,
     host: v.HOST,
@@ -117,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: v.DATABASE_POOL_SIZE,
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
+    secretKey: v.PALISADE_SECRET_KEY,
+    previousSecretKeys: v.PALISADE_SECRET_KEY_PREVIOUS,
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,

@@ -5,10 +5,12 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
+import { resealAtStartUp } from './db/resealSecrets.js';
 import { oldestDueDeliveryAge } from './db/webhooks.js';
 import { Metrics } from './metrics.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
 import { WatchHub } from './notify/watchHub.js';
+import { keyringFor } from './secrets.js';
 
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 
@@ -19,17 +21,22 @@ export type RunningServer = { port: number; shutdown(): Promise<void> };
  * `shutdown` drains requests, finishes the deliveries in flight and closes.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const keyring = keyringFor(config);
   const database = await openDatabase(
     config.databaseUrl
       ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
       : { kind: 'pglite', dataDir: config.dataDir },
   );
+  await resealAtStartUp(database.db, keyring, logger).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   const lifecycle = { draining: false };
   const watchHub = new WatchHub(database);
   await watchHub.start();
   const metrics = new Metrics(() => oldestDueDeliveryAge(database.db), database.poolUsage);
-  const app = createApp({ database, config, logger, lifecycle, watchHub, metrics });
-  const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics);
+  const app = createApp({ database, config, logger, lifecycle, watchHub, metrics, keyring });
+  const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics, keyring);
   await dispatcher.start();
   const sweeper = setInterval(() => {
     sweepExpiredKeys(database.db).then(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPalisadeClient, type PalisadeClient } from '../src/client/index.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import { cli, killAllClis, startCli, waitFor } from './support/cli.js';
-import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
+import { type ServiceProcess, startService, stopAllServices, TEST_SECRET_KEY } from './support/processes.js';
 
 let service: ServiceProcess;
 let dropDatabase: (() => Promise<void>) | undefined;
@@ -25,7 +25,7 @@ async function databaseEnv(): Promise<Record<string, string>> {
       await previous?.();
       await scratch.drop();
     };
-    return { DATABASE_URL: scratch.url };
+    return { DATABASE_URL: scratch.url, PALISADE_SECRET_KEY: TEST_SECRET_KEY };
   }
   return { PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')) };
 }

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createLogger } from '../src/logger.js';
 import { WatchHub } from '../src/notify/watchHub.js';
 import { Metrics } from '../src/metrics.js';
+import { Keyring } from '../src/secrets.js';
 import { createScratchDatabase, httpBackend } from './support/database.js';
 import { testLimits } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -23,6 +25,7 @@ async function appOnScratch(draining = false) {
     logger: createLogger('silent'),
     lifecycle,
     watchHub: new WatchHub(scratch.handle),
+    keyring: new Keyring(randomBytes(32)),
     metrics: new Metrics(async () => 0),
   });
   return { app, scratch, lifecycle };

@@ -50,9 +50,12 @@ async function setup(h: Harness): Promise<Fixture> {
   return { owner, id: endpoint.id, secret: endpoint.secret, deliveryId, eventId };
 }
 
+/** The endpoint's row, its sealed secrets opened. */
 async function endpointRow(h: Harness, id: string) {
   const [row] = await h.scratch.handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
-  return row;
+  if (!row) return row;
+  const open = (sealed: string) => h.keyring.openWebhookSecret(id, sealed);
+  return { ...row, secret: open(row.secret), previousSecret: row.previousSecret === null ? null : open(row.previousSecret) };
 }
 
 /** The owner, with its own key, still sees its endpoint exactly as `setup` left it, and its secret is unchanged. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, findKeyOwner } from '../src/db/apiKeys.js';
@@ -5,6 +6,7 @@ import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
 import { appendEntries, readEntries } from '../src/db/log.js';
 import { claimDueDeliveries, createEndpoint, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
+import { Keyring } from '../src/secrets.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 
 /**
@@ -36,12 +38,13 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
   it('the hot path runs prepared statements, one per call site whatever the number of values', async () => {
     const db = database.db;
     const tenant = 'statements';
+    const keyring = new Keyring(randomBytes(32));
     const { key } = await createApiKey(db, tenant, 'test');
     const endpoints: EndpointRow[] = [];
     const subscribe = async (count: number) => {
       while (endpoints.length < count) {
         const endpoint = { url: 'https://example.com/hook', events: ['generation.fenced' as const], environments: null, description: '' };
-        endpoints.push(await createEndpoint(db, tenant, endpoint, 100));
+        endpoints.push((await createEndpoint(db, keyring, tenant, endpoint, 100)).endpoint);
       }
     };
     let rounds = 0;

@@ -13,6 +13,7 @@ import type { Database, DatabaseHandle } from '../db/client.js';
 import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
+import type { Keyring } from '../secrets.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
@@ -38,6 +39,8 @@ export type AppDeps = {
   /** Wakes watch streams on changes committed by any replica. */
   watchHub: WatchHub;
   metrics: Metrics;
+  /** Seals webhook signing secrets and idempotent responses at rest. */
+  keyring: Keyring;
 };
 
 export type AppEnv = {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { findResponse, storeResponse, tryLockKey } from '../db/idempotency.js';
+import { findResponse, responseBinding, storeResponse, tryLockKey } from '../db/idempotency.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import type { AppDeps, AppEnv } from './app.js';
 
@@ -21,6 +21,9 @@ const isReplayable = (status: number) => status < 400 || status === 404 || statu
  * stores its response, so a retry with the same key and body gets that response replayed without
  * the work being done again, and a request that failed leaves nothing behind. The same
  * key with another body (or route) is 422; a key whose first request still runs is 409.
+ * Every stored body is sealed under the Idempotency-Key and the server's key: some carry a
+ * secret shown once (a new API key, a webhook signing secret), and a replay shows it again only
+ * to whoever holds the Idempotency-Key.
  */
 export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -54,7 +57,7 @@ export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
               'This Idempotency-Key was used with another request; use a new key for a new request.',
             );
           }
-          replay = new Response(stored.body, {
+          replay = new Response(deps.keyring.openResponse(key, responseBinding(scope, fingerprint), stored.body), {
             status: stored.status,
             headers: { ...(stored.contentType ? { 'content-type': stored.contentType } : {}), 'idempotent-replayed': 'true' },
           });
@@ -67,7 +70,7 @@ export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
           fingerprint,
           status: c.res.status,
           contentType: c.res.headers.get('content-type'),
-          body: await c.res.clone().text(),
+          body: deps.keyring.sealResponse(key, responseBinding(scope, fingerprint), await c.res.clone().text()),
         });
       });
     } catch (error) {

@@ -252,7 +252,7 @@ export const IdempotencyHeaders = z.object({
     .openapi({
       param: { name: 'Idempotency-Key', in: 'header' },
       description:
-        'Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again.',
+        'Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server\'s secret key, so only a holder of this key gets it back. Use a random value, such as a UUID.',
       example: '6b1f2c1e-7c3a-4d7e-9f1a-2b3c4d5e6f70',
     }),
 });

@@ -293,13 +293,13 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
   app.openapi(createWebhookRoute, async (c) => {
     const body = c.req.valid('json');
     await assertRegistrableUrl(body.url, allowPrivate);
-    const row = await createEndpoint(c.get('db'), c.get('tenant'), {
+    const { endpoint, secret } = await createEndpoint(c.get('db'), deps.keyring, c.get('tenant'), {
       url: body.url,
       events: body.events,
       environments: body.environments ?? null,
       description: body.description ?? '',
     }, c.get('limits').webhooks);
-    return c.json({ ...toEndpoint(row), secret: row.secret }, 201);
+    return c.json({ ...toEndpoint(endpoint), secret }, 201);
   });
 
   app.openapi(listWebhooksRoute, async (c) => {
@@ -328,8 +328,8 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(rotateSecretRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const row = await rotateSecret(c.get('db'), c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
-    return c.json({ ...toEndpoint(row), secret: row.secret }, 200);
+    const { endpoint, secret } = await rotateSecret(c.get('db'), deps.keyring, c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
+    return c.json({ ...toEndpoint(endpoint), secret }, 200);
   });
 
   app.openapi(testWebhookRoute, async (c) => {

@@ -1193,7 +1193,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1938,7 +1938,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2357,7 +2357,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2787,7 +2787,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2904,7 +2904,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3113,7 +3113,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3505,7 +3505,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3620,7 +3620,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3834,7 +3834,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. */
+                /** @description Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID. */
                 "Idempotency-Key"?: string;
             };
             path: {

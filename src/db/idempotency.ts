@@ -5,7 +5,13 @@ import { idempotencyKeys } from './schema.js';
 /** How long a key's response is kept and replayed. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 
+/** `body` is sealed (src/secrets.ts) under the Idempotency-Key, bound to `responseBinding`. */
 export type StoredResponse = { fingerprint: string; status: number; contentType: string | null; body: string };
+
+/** What a stored response is sealed to: its scope and request, so it opens in no other row. */
+export function responseBinding(scope: string, fingerprint: string): string {
+  return `${scope}\n${fingerprint}`;
+}
 
 /**
  * Takes the key for this transaction without waiting: false when another request holding the

@@ -126,9 +126,12 @@ export const webhookEndpoints = pgTable(
     description: text('description').notNull().default(''),
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
-    /** The signing secret (`whsec_…`); kept, not hashed, because every delivery is signed with it. */
+    /**
+     * The signing secret (`whsec_…`), encrypted (src/secrets.ts) with this row's id as associated
+     * data: not hashed, because every delivery is signed with it.
+     */
     secret: text('secret').notNull(),
-    /** The secret before the last rotation, which still signs until `previousSecretExpiresAt`. */
+    /** The secret before the last rotation, encrypted alike, which still signs until `previousSecretExpiresAt`. */
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamptz('previous_secret_expires_at'),
     /** Start of the current run of failed attempts; null while the endpoint is healthy. */
@@ -231,6 +234,7 @@ export const idempotencyKeys = pgTable(
     fingerprint: text('fingerprint').notNull(),
     status: integer('status').notNull(),
     contentType: text('content_type'),
+    /** Encrypted under the Idempotency-Key and the server's key: it may hold a secret shown once. */
     body: text('body').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, arrayContains, asc, count, desc, eq, gt, isNull, lte, or, sql, type Column } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
+import type { Keyring } from '../secrets.js';
 import type { Database, Transaction } from './client.js';
 import { lockTenantQuota } from './limits.js';
 import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
@@ -57,12 +58,16 @@ export type EndpointInput = {
   description: string;
 };
 
+/** An endpoint as stored, with its new signing secret in clear: shown once, stored only sealed. */
+export type EndpointWithSecret = { endpoint: EndpointRow; secret: string };
+
 export async function createEndpoint(
   db: Database,
+  keyring: Keyring,
   tenant: string,
   input: EndpointInput,
   maxWebhooks: number,
-): Promise<EndpointRow> {
+): Promise<EndpointWithSecret> {
   return db.transaction(async (tx) => {
     await lockTenantQuota(tx, 'webhooks', tenant);
     const [existing] = await tx
@@ -76,11 +81,13 @@ export async function createEndpoint(
         `This tenant has ${existing!.count} webhook endpoints, its limit; delete one or ask for a higher limit.`,
       );
     }
+    const id = newId('wh');
+    const secret = newSecret();
     const [row] = await tx
       .insert(webhookEndpoints)
-      .values({ id: newId('wh'), tenant, secret: newSecret(), ...input })
+      .values({ id, tenant, secret: keyring.sealWebhookSecret(id, secret), ...input })
       .returning();
-    return row!;
+    return { endpoint: row!, secret };
   });
 }
 
@@ -149,20 +156,30 @@ export async function deleteEndpoint(db: Database, tenant: string, id: string): 
   if (rows.length === 0) throw endpointMissing(id);
 }
 
-/** Issues a new secret; the old one keeps signing, beside it, for `overlapMs`. */
-export async function rotateSecret(db: Database, tenant: string, id: string, overlapMs: number): Promise<EndpointRow> {
+/**
+ * Issues a new secret; the old one keeps signing, beside it, for `overlapMs`. It moves to the other
+ * column still sealed: both are sealed with the endpoint's id as associated data.
+ */
+export async function rotateSecret(
+  db: Database,
+  keyring: Keyring,
+  tenant: string,
+  id: string,
+  overlapMs: number,
+): Promise<EndpointWithSecret> {
+  const secret = newSecret();
   const [row] = await db
     .update(webhookEndpoints)
     .set({
       previousSecret: webhookEndpoints.secret,
       previousSecretExpiresAt: sql`now() + ${`${overlapMs} milliseconds`}::interval`,
-      secret: newSecret(),
+      secret: keyring.sealWebhookSecret(id, secret),
       updatedAt: sql`now()`,
     })
     .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
     .returning();
   if (!row) throw endpointMissing(id);
-  return row;
+  return { endpoint: row, secret };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
+import { type Keyring, UnknownKeyError } from '../secrets.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
@@ -10,7 +11,7 @@ import {
   nextDueAt,
   recordAttempt,
 } from '../db/webhooks.js';
-import { WebhookSender } from './sender.js';
+import { type SendResult, WebhookSender } from './sender.js';
 import { signedHeaders } from './signature.js';
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
@@ -43,6 +44,7 @@ export class WebhookDispatcher {
     private readonly config: WebhookConfig,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly keyring: Keyring,
   ) {
     this.sender = new WebhookSender({ timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate });
     // Longer than any attempt can take, so a live process never loses its claim mid-send.
@@ -121,15 +123,15 @@ export class WebhookDispatcher {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const attemptedAt = new Date();
     const { endpoint } = delivery;
-    const secrets = [endpoint.secret];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > attemptedAt) {
-      secrets.push(endpoint.previousSecret);
-    }
-    const result = await this.sender.send(
-      endpoint.url,
-      delivery.payload,
-      signedHeaders(secrets, delivery.eventId, delivery.payload, attemptedAt),
-    );
+    const secrets = this.signingSecrets(endpoint, attemptedAt);
+    const result: SendResult =
+      typeof secrets === 'string'
+        ? { statusCode: null, durationMs: 0, responseBody: null, retryAfterMs: null, error: `not sent: ${secrets}` }
+        : await this.sender.send(
+            endpoint.url,
+            delivery.payload,
+            signedHeaders(secrets, delivery.eventId, delivery.payload, attemptedAt),
+          );
     const succeeded = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
 
     let outcome: AttemptOutcome = { kind: 'succeeded' };
@@ -188,5 +190,24 @@ export class WebhookDispatcher {
       },
       'webhook attempt',
     );
+  }
+
+  /**
+   * The live secrets in clear, opened only now, to sign; or why they cannot be. A secret sealed
+   * under a key this process lacks (a replica configured with another key) or altered is not sent
+   * unsigned: the attempt fails and is retried.
+   */
+  private signingSecrets(endpoint: ClaimedDelivery['endpoint'], at: Date): string[] | string {
+    try {
+      const secrets = [this.keyring.openWebhookSecret(endpoint.id, endpoint.secret)];
+      if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at) {
+        secrets.push(this.keyring.openWebhookSecret(endpoint.id, endpoint.previousSecret));
+      }
+      return secrets;
+    } catch (error) {
+      return error instanceof UnknownKeyError
+        ? `the signing secret is ${error.message}`
+        : 'the signing secret does not open with its key (altered, or moved from another endpoint)';
+    }
   }
 }

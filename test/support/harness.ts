@@ -7,6 +7,7 @@ import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
 import { WatchHub } from '../../src/notify/watchHub.js';
 import { Metrics } from '../../src/metrics.js';
 import { oldestDueDeliveryAge } from '../../src/db/webhooks.js';
+import { Keyring } from '../../src/secrets.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
 
 export type Tenant = { tenant: string; key: string; keyId: string };
@@ -24,6 +25,8 @@ export type RequestOptions = {
 export type Harness = {
   app: App;
   scratch: ScratchDatabase;
+  /** The app's keys for secrets at rest (a random one per harness). */
+  keyring: Keyring;
   adminToken: string;
   maxBodyBytes: number;
   maxEntryBytes: number;
@@ -70,6 +73,7 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
   const maxEntryBytes = 64 * 1024;
+  const keyring = new Keyring(randomBytes(32));
   const app = createApp({
     database: scratch.handle,
     config: {
@@ -84,9 +88,10 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
     lifecycle: { draining: false },
     watchHub,
     metrics,
+    keyring,
   });
   const dispatcher = options.dispatcher
-    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'), metrics)
+    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'), metrics, keyring)
     : null;
   await dispatcher?.start();
 
@@ -129,7 +134,7 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
     await scratch.drop();
   };
 
-  return { app, scratch, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, fence, close };
+  return { app, scratch, keyring, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, fence, close };
 }
 
 /** One scratch database per test file, dropped after it; each test seeds its own tenant. */

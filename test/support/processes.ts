@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,6 +14,12 @@ const SERVICE_VARIABLE = /^(PORT|HOST|LOG_LEVEL|DATABASE_URL|DATABASE_POOL_SIZE|
 const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
   "process.stdin.on('end', () => process.exit(1)); process.stdin.on('error', () => process.exit(1)); process.stdin.resume();",
 )}`;
+
+/**
+ * The PALISADE_SECRET_KEY of every service on PostgreSQL this process starts without one of its
+ * own: one key for all, so processes sharing a database open each other's secrets.
+ */
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_STOP_TIMEOUT_MS = 20_000;
@@ -93,7 +100,14 @@ export async function startService(
   const entry = options.compiled ? ['dist/index.js'] : ['--import', 'tsx', 'src/index.ts'];
   const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...entry], {
     cwd: REPO_ROOT,
-    env: { ...inherited, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...inherited,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...(env.DATABASE_URL !== undefined && env.PALISADE_SECRET_KEY === undefined ? { PALISADE_SECRET_KEY: TEST_SECRET_KEY } : {}),
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 
