@@ -156,7 +156,15 @@ export async function prepareEtcd(options: { seconds: number; environments: numb
                 .then(client.put(env.tokenKey).value(JSON.stringify(next)))
                 .else(client.get(env.tokenKey))
                 .commit();
-              if (!result.succeeded) return 'token changed';
+              if (!result.succeeded) {
+                // Someone else fenced: learn their token, as a hand-rolled client would before trying again.
+                const [current] = result.responses[0]?.response_range?.kvs ?? [];
+                if (current) {
+                  env.token = JSON.parse(current.value.toString()) as Token;
+                  env.modRevision = Number(current.mod_revision);
+                }
+                return 'token changed';
+              }
               env.token = next;
               env.modRevision = Number(result.header.revision);
               return 'ok';

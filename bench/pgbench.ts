@@ -227,7 +227,7 @@ export async function preparePgbench(pgbench: string, options: { seconds: number
       const committed = latenciesMs.length;
       // A committed statement whose guard did not hold wrote nothing: it is not a success.
       if (written < committed) failures.set('guard refused', committed - written);
-      const seconds = committed / tps;
+      const seconds = committed > 0 ? committed / tps : options.seconds;
       return measurement(latenciesMs, seconds, Math.min(written, committed), failures);
     },
     async close() {

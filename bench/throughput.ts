@@ -86,8 +86,8 @@ function table(cells: Cell[]): string {
   return rows.join('\n');
 }
 
-function verdict(met: boolean | undefined): string {
-  return met === undefined ? 'not measured' : met ? 'met' : 'not met';
+function verdict(value: number | undefined, unit: string, met: (value: number) => boolean): string {
+  return value === undefined ? 'not measured' : `${value.toFixed(2)}${unit} ${met(value) ? 'met' : 'not met'}`;
 }
 
 function targets(cells: Cell[]): string {
@@ -97,16 +97,16 @@ function targets(cells: Cell[]): string {
     const cell = at(op);
     const share = ratio(cell?.service, cell?.pgbench);
     const wanted = TARGET_SHARE_OF_PGBENCH[op];
-    lines.push(`  ${op} ≥ ${wanted.toFixed(2)}× pgbench ${LIMIT_OF[op]}: ${fixed(share, 2)}× ${verdict(share === undefined ? undefined : share >= wanted)}`);
+    lines.push(`  ${op} ≥ ${wanted.toFixed(2)}× pgbench ${LIMIT_OF[op]}: ${verdict(share, '×', (value) => value >= wanted)}`);
   }
   for (const op of operations) {
     const p99 = at(op)?.service?.p99Ms;
-    lines.push(`  ${op} p99 ≤ ${TARGET_P99_MS} ms: ${fixed(p99, 2)} ms ${verdict(p99 === undefined ? undefined : p99 <= TARGET_P99_MS)}`);
+    lines.push(`  ${op} p99 ≤ ${TARGET_P99_MS} ms: ${verdict(p99, ' ms', (value) => value <= TARGET_P99_MS)}`);
   }
   for (const op of operations) {
     const cell = at(op);
     const times = ratio(cell?.service, cell?.etcd);
-    lines.push(`  ${op} ≥ ${TARGET_TIMES_ETCD}× etcd ${LIMIT_OF[op]}: ${fixed(times, 2)}× ${verdict(times === undefined ? undefined : times >= TARGET_TIMES_ETCD)}`);
+    lines.push(`  ${op} ≥ ${TARGET_TIMES_ETCD}× etcd ${LIMIT_OF[op]}: ${verdict(times, '×', (value) => value >= TARGET_TIMES_ETCD)}`);
   }
   return lines.join('\n');
 }
