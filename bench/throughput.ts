@@ -1,205 +1,215 @@
 /**
- * Throughput and latency of the hot path, beside what the database itself does for the same work.
+ * Throughput and latency of the hot path against its limits, measured in the same run on the same
+ * machine:
  *
- * Starts one service process on a scratch PostgreSQL database, pre-creates the environments, and
- * runs closed-loop HTTP load (undici keep-alive, one connection per worker) at each concurrency for
- * `fence`, `confirm` and guarded `append` (each worker owns its environments and tracks their
- * tokens and uppers, so appends succeed). Then it runs the service's own storage functions for the
- * same operations in this process, straight on postgres.js at the same concurrency, and prints the
- * ratio: what HTTP, authentication, validation and the rest of the service cost on top of the SQL.
- * Finally it prints the service's peak resident memory. The service runs as `npm start` runs it,
- * compiled (`npm run build` first).
+ * - the service (compiled, as `npm start` runs it) under closed-loop HTTP load: fence, confirm and
+ *   guarded append (bench/service.ts);
+ * - pgbench running the same work as one prepared statement per operation on the service's own
+ *   tables: what the database can do at best (bench/pgbench.ts);
+ * - a throwaway single-node etcd running the same two operations as Txns: the peer a user would
+ *   hand-roll fencing on (bench/etcd.ts), when `etcd` is installed.
  *
- *   DATABASE_URL=postgres://… npm run bench -- [--seconds 5] [--environments 1000] [--concurrency 1,8,32]
+ * Confirm is a read; like the targets, it is compared with the limits' append.
+ *
+ *   DATABASE_URL=postgres://… npm run bench -- [--seconds 10] [--concurrency 1,8,32]
+ *     [--only fence,append,confirm] [--skip-etcd] [--skip-service] [--environments 1000]
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
-import { appendEntries } from '../src/db/log.js';
-import type { Token } from '../src/fencing.js';
-import { createScratchPostgres } from '../test/support/database.js';
-import { startService, stopAllServices } from '../test/support/processes.js';
+import { prepareEtcd, etcdInstalled, type EtcdPeer } from './etcd.js';
+import type { Measurement } from './load.js';
+import { findPgbench, preparePgbench, type LimitOperation, type PgbenchLimit } from './pgbench.js';
+import { prepareService, type ServiceOperation, type ServiceUnderLoad } from './service.js';
 
-type Operation = 'fence' | 'confirm' | 'append';
-type EnvState = { name: string; token: Token; upper: number };
-type Result = { requests: number; seconds: number; latenciesMs: number[]; statuses: Map<string, number> };
+const OPERATIONS: ServiceOperation[] = ['fence', 'append', 'confirm'];
+/** Confirm writes nothing; its reference is the limits' append, as in the targets. */
+const LIMIT_OF: Record<ServiceOperation, LimitOperation> = { fence: 'fence', append: 'append', confirm: 'append' };
+const TARGET_CONCURRENCY = 32;
+const TARGET_SHARE_OF_PGBENCH: Record<ServiceOperation, number> = { fence: 0.25, append: 0.3, confirm: 0.4 };
+const TARGET_P99_MS = 20;
+const TARGET_TIMES_ETCD = 1.5;
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '10' },
     environments: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '1,8,32' },
+    only: { type: 'string', default: OPERATIONS.join(',') },
+    'skip-etcd': { type: 'boolean', default: false },
+    'skip-service': { type: 'boolean', default: false },
   },
 });
-const SECONDS = Number(values.seconds);
-const ENVIRONMENTS = Number(values.environments);
-const CONCURRENCY = values.concurrency!.split(',').map(Number);
-const OPERATIONS: Operation[] = ['fence', 'confirm', 'append'];
-const TENANT = 'bench';
-const MAX_ENVIRONMENTS = 1_000_000;
 
-if (!process.env.DATABASE_URL) {
-  process.stderr.write('bench: set DATABASE_URL to a PostgreSQL server where databases may be created\n');
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
   process.exit(2);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+const SECONDS = Number(values.seconds);
+const ENVIRONMENTS = Number(values.environments);
+const CONCURRENCY = values.concurrency.split(',').map(Number);
+const ONLY = values.only.split(',').map((op) => op.trim());
+if (!(SECONDS > 0)) fail('--seconds must be a positive number');
+if (!Number.isInteger(ENVIRONMENTS) || ENVIRONMENTS < 1) fail('--environments must be a positive integer');
+if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1 || c > ENVIRONMENTS)) fail(`--concurrency takes integers from 1 to --environments (${ENVIRONMENTS})`);
+const unknown = ONLY.filter((op) => !OPERATIONS.includes(op as ServiceOperation));
+if (unknown.length > 0) fail(`--only takes ${OPERATIONS.join(', ')}; not ${unknown.join(', ')}`);
+if (!process.env.DATABASE_URL) fail('set DATABASE_URL to a PostgreSQL server where databases may be created');
+const pgbenchPath = findPgbench();
+if (!pgbenchPath) fail('pgbench not found (it comes with the PostgreSQL client: apt-get install postgresql-client)');
 
-function describe(label: string, result: Result): string {
-  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
-  const rate = result.requests / result.seconds;
-  const statuses = [...result.statuses].map(([status, count]) => `${status}×${count}`).join(' ');
-  return `${label.padEnd(28)} ${rate.toFixed(0).padStart(7)} req/s  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted.at(-1)?.toFixed(2)} ms  [${statuses}]`;
-}
+const operations = OPERATIONS.filter((op) => ONLY.includes(op));
+const limitOperations = [...new Set(operations.map((op) => LIMIT_OF[op]))];
 
-/** Runs `workers` closed loops for SECONDS; each loop calls `step(worker)` and records its outcome. */
-async function closedLoop(workers: number, step: (worker: number) => Promise<string>): Promise<Result> {
-  const result: Result = { requests: 0, seconds: SECONDS, latenciesMs: [], statuses: new Map() };
-  const deadline = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const status = await step(worker);
-        result.latenciesMs.push(performance.now() - t0);
-        result.requests++;
-        result.statuses.set(status, (result.statuses.get(status) ?? 0) + 1);
-      }
-    }),
+type Side = 'service' | 'pgbench' | 'etcd';
+type Cell = { operation: ServiceOperation; workers: number; service?: Measurement; pgbench?: Measurement; etcd?: Measurement };
+
+const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const ratio = (a: Measurement | undefined, b: Measurement | undefined) => (a && b && b.rate > 0 ? a.rate / b.rate : undefined);
+
+function progress(side: Side, operation: string, workers: number, m: Measurement): void {
+  const failed = [...m.failures].map(([outcome, count]) => `${outcome}×${count}`).join(' ');
+  process.stderr.write(
+    `${`${side} ${operation} C=${workers}`.padEnd(24)} ${m.rate.toFixed(0).padStart(7)}/s  p50 ${fixed(m.p50Ms, 2)} ms  p99 ${fixed(m.p99Ms, 2)} ms  max ${fixed(m.maxMs, 1)} ms${failed ? `  failed: ${failed}` : ''}\n`,
   );
-  result.seconds = (performance.now() - started) / 1000;
-  return result;
 }
 
-/** Worker w owns environments w, w + C, w + 2C, … and cycles through them. */
-function ownedBy(states: EnvState[], workers: number, worker: number): () => EnvState {
-  const mine = states.filter((_, i) => i % workers === worker);
-  let next = 0;
-  return () => mine[next++ % mine.length]!;
+function table(cells: Cell[]): string {
+  const rows = [
+    '| operation | C | service ops/s | p50 ms | p99 ms | pgbench ops/s | p50 ms | p99 ms | etcd ops/s | p50 ms | p99 ms | service ÷ pgbench | service ÷ etcd |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const { operation, workers, service, pgbench, etcd } of cells) {
+    const label = LIMIT_OF[operation] === operation ? operation : `${operation} (limits: ${LIMIT_OF[operation]})`;
+    const sides = [service, pgbench, etcd].flatMap((m) => [fixed(m?.rate, 0), fixed(m?.p50Ms, 2), fixed(m?.p99Ms, 2)]);
+    rows.push(`| ${[label, workers, ...sides, fixed(ratio(service, pgbench), 2), fixed(ratio(service, etcd), 2)].join(' | ')} |`);
+  }
+  return rows.join('\n');
+}
+
+function verdict(value: number | undefined, unit: string, met: (value: number) => boolean): string {
+  return value === undefined ? 'not measured' : `${value.toFixed(2)}${unit} ${met(value) ? 'met' : 'not met'}`;
+}
+
+function targets(cells: Cell[]): string {
+  const at = (op: ServiceOperation) => cells.find((cell) => cell.operation === op && cell.workers === TARGET_CONCURRENCY);
+  const lines = [`targets at C=${TARGET_CONCURRENCY}:`];
+  for (const op of operations) {
+    const cell = at(op);
+    const share = ratio(cell?.service, cell?.pgbench);
+    const wanted = TARGET_SHARE_OF_PGBENCH[op];
+    lines.push(`  ${op} ≥ ${wanted.toFixed(2)}× pgbench ${LIMIT_OF[op]}: ${verdict(share, '×', (value) => value >= wanted)}`);
+  }
+  for (const op of operations) {
+    const p99 = at(op)?.service?.p99Ms;
+    lines.push(`  ${op} p99 ≤ ${TARGET_P99_MS} ms: ${verdict(p99, ' ms', (value) => value <= TARGET_P99_MS)}`);
+  }
+  for (const op of operations) {
+    const cell = at(op);
+    const times = ratio(cell?.service, cell?.etcd);
+    lines.push(`  ${op} ≥ ${TARGET_TIMES_ETCD}× etcd ${LIMIT_OF[op]}: ${verdict(times, '×', (value) => value >= TARGET_TIMES_ETCD)}`);
+  }
+  return lines.join('\n');
+}
+
+function failures(cells: Cell[]): string {
+  const lines: string[] = [];
+  for (const cell of cells) {
+    for (const side of ['service', 'pgbench', 'etcd'] as const) {
+      const failed = cell[side]?.failures;
+      if (failed && failed.size > 0) {
+        lines.push(`  ${side} ${cell.operation} C=${cell.workers}: ${[...failed].map(([outcome, count]) => `${outcome}×${count}`).join(', ')}`);
+      }
+    }
+  }
+  return lines.length === 0 ? 'every operation on every side succeeded' : `operations that failed (not counted in ops/s):\n${lines.join('\n')}`;
+}
+
+/** Closed in reverse order of opening, once, on the way out or on SIGINT/SIGTERM. */
+const closers: (() => Promise<void>)[] = [];
+let closing: Promise<void> | undefined;
+function closeAll(): Promise<void> {
+  closing ??= (async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        process.stderr.write(`bench: cleanup failed: ${(error as Error).message}\n`);
+      }
+    }
+  })();
+  return closing;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping what it started\n`);
+    void closeAll().finally(() => process.exit(130));
+  });
 }
 
 async function main(): Promise<void> {
-  const scratch = await createScratchPostgres();
-  const adminToken = randomBytes(16).toString('hex');
-  // The service as `npm start` runs it: compiled JavaScript, not the sources compiled in the process by tsx.
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  const service = await startService(
-    {
-      DATABASE_URL: scratch.url,
-      PALISADE_ADMIN_TOKEN: adminToken,
-      // The production default: one JSON log line per request.
-      LOG_LEVEL: 'info',
-      PALISADE_RATE_LIMIT: '10000000',
-      PALISADE_MAX_IN_FLIGHT: '100000',
-      PALISADE_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS),
-    },
-    { compiled: true },
-  );
-  const pool = new Pool(service.url, { connections: Math.max(...CONCURRENCY), pipelining: 1 });
-  const database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: Math.max(...CONCURRENCY) });
-  try {
-    const call = async (method: 'GET' | 'POST' | 'PUT', path: string, key: string, body?: unknown) => {
-      const response = await pool.request({
-        method,
-        path,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.statusCode, body: (await response.body.json()) as any };
-    };
-    const created = await call('POST', '/v1/api-keys', adminToken, { tenant: TENANT, name: 'bench' });
-    const key = created.body.key as string;
+  const options = { seconds: SECONDS, environments: ENVIRONMENTS };
+  let service: ServiceUnderLoad | undefined;
+  let etcd: EtcdPeer | undefined;
+  const pgbench: PgbenchLimit = await preparePgbench(pgbenchPath!, options);
+  closers.push(() => pgbench.close());
 
-    const httpStates: EnvState[] = [];
-    for (let i = 0; i < ENVIRONMENTS; i++) {
-      const name = `env-${i}`;
-      const fenced = await call('POST', `/v1/environments/${name}/fence`, key, { deploy_generation: 1, holder: 'bench' });
-      httpStates.push({ name, token: fenced.body.token, upper: 0 });
+  let etcdNote = 'skipped (--skip-etcd)';
+  if (!values['skip-etcd']) {
+    if (await etcdInstalled()) {
+      // Long enough for the whole run (every measurement of every side), with room for setup and slow starts.
+      const measurements = CONCURRENCY.length * (operations.length + 2 * limitOperations.length);
+      const lifetimeSeconds = Math.ceil(measurements * (SECONDS + 30) + 300);
+      etcd = await prepareEtcd({ ...options, lifetimeSeconds });
+      closers.push(() => etcd!.close());
+      etcdNote = 'single node on loopback, default durability (WAL fsync before acknowledging)';
+    } else {
+      etcdNote = 'not installed (Debian: apt-get install etcd-server), skipped';
+      process.stderr.write(`bench: etcd ${etcdNote}\n`);
     }
-    const directStates: EnvState[] = [];
-    for (let i = 0; i < ENVIRONMENTS; i++) {
-      const name = `direct-${i}`;
-      const fenced = await fenceEnvironment(database.db, TENANT, name, { deployGeneration: 1, holder: 'bench', maxEnvironments: MAX_ENVIRONMENTS });
-      directStates.push({ name, token: fenced.token, upper: 0 });
-    }
-
-    const viaHttp = (op: Operation, workers: number) => {
-      const pick = Array.from({ length: workers }, (_, w) => ownedBy(httpStates, workers, w));
-      return closedLoop(workers, async (worker) => {
-        const env = pick[worker]!();
-        if (op === 'fence') {
-          const r = await call('POST', `/v1/environments/${env.name}/fence`, key, { deploy_generation: env.token.deploy_generation + 1, holder: `w${worker}` });
-          if (r.status === 200) env.token = r.body.token;
-          return String(r.status);
-        }
-        if (op === 'confirm') return String((await call('POST', `/v1/environments/${env.name}/confirm`, key, { token: env.token })).status);
-        const r = await call('POST', `/v1/environments/${env.name}/log`, key, { token: env.token, expected_upper: env.upper, entries: [{ worker, at: env.upper }] });
-        if (r.status === 201) env.upper = r.body.upper;
-        return String(r.status);
-      });
-    };
-
-    const direct = (op: Operation, workers: number, db: Database) => {
-      const pick = Array.from({ length: workers }, (_, w) => ownedBy(directStates, workers, w));
-      return closedLoop(workers, async (worker) => {
-        const env = pick[worker]!();
-        try {
-          if (op === 'fence') {
-            const outcome = await fenceEnvironment(db, TENANT, env.name, {
-              deployGeneration: env.token.deploy_generation + 1,
-              holder: `w${worker}`,
-              maxEnvironments: MAX_ENVIRONMENTS,
-            });
-            env.token = outcome.token;
-          } else if (op === 'confirm') {
-            await confirmToken(db, TENANT, env.name, env.token);
-          } else {
-            const appended = await appendEntries(db, TENANT, env.name, {
-              token: env.token,
-              expectedUpper: env.upper,
-              entries: [JSON.stringify({ worker, at: env.upper })],
-              maxEntries: Number.MAX_SAFE_INTEGER,
-            });
-            env.upper = appended.upper;
-          }
-          return 'ok';
-        } catch (error) {
-          return (error as { code?: string }).code ?? 'error';
-        }
-      });
-    };
-
-    process.stdout.write(`settings: ${SECONDS} s per run, ${ENVIRONMENTS} environments per side, concurrency ${CONCURRENCY.join(', ')}, ${new Date().toISOString()}\n`);
-    const summary: string[] = [];
-    for (const op of OPERATIONS) {
-      for (const workers of CONCURRENCY) {
-        const http = await viaHttp(op, workers);
-        const sql = await direct(op, workers, database.db);
-        process.stdout.write(`${describe(`service ${op} C=${workers}`, http)}\n`);
-        process.stdout.write(`${describe(`direct SQL ${op} C=${workers}`, sql)}\n`);
-        const ratio = http.requests / http.seconds / (sql.requests / sql.seconds);
-        summary.push(`${op} C=${workers}: service/direct = ${(ratio * 100).toFixed(0)}%`);
-      }
-    }
-    process.stdout.write(`${summary.join('\n')}\n`);
-    const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
-    const peak = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    process.stdout.write(`service peak RSS: ${peak ? (Number(peak) / 1024).toFixed(0) : '?'} MB\n`);
-  } finally {
-    await pool.close();
-    await database.close();
-    await service.stop();
-    await stopAllServices();
-    await scratch.drop();
   }
+  if (!values['skip-service']) {
+    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY) });
+    closers.push(() => service!.close());
+  }
+
+  process.stdout.write(
+    `settings: ${SECONDS} s per run, ${ENVIRONMENTS} environments per side, concurrency ${CONCURRENCY.join(', ')}, ${new Date().toISOString()}\n` +
+      `pgbench: ${pgbenchPath}, one prepared statement per operation\netcd: ${etcdNote}\n`,
+  );
+
+  const limits = new Map<string, { pgbench?: Measurement; etcd?: Measurement }>();
+  const cells: Cell[] = [];
+  for (const operation of operations) {
+    for (const workers of CONCURRENCY) {
+      const cell: Cell = { operation, workers };
+      if (service) {
+        cell.service = await service.run(operation, workers);
+        progress('service', operation, workers, cell.service);
+      }
+      // Each limit is measured once per concurrency, right after the first service run that needs it.
+      const limitOperation = LIMIT_OF[operation];
+      const key = `${limitOperation} ${workers}`;
+      if (!limits.has(key)) {
+        const measured: { pgbench?: Measurement; etcd?: Measurement } = {};
+        measured.pgbench = await pgbench.run(limitOperation, workers);
+        progress('pgbench', limitOperation, workers, measured.pgbench);
+        if (etcd) {
+          measured.etcd = await etcd.run(limitOperation, workers);
+          progress('etcd', limitOperation, workers, measured.etcd);
+        }
+        limits.set(key, measured);
+      }
+      Object.assign(cell, limits.get(key));
+      cells.push(cell);
+    }
+  }
+
+  process.stdout.write(`\n${table(cells)}\n\n${targets(cells)}\n\n${failures(cells)}\n`);
+  if (service) process.stdout.write(`service peak RSS: ${fixed(service.peakRssMb() ?? undefined, 0)} MB\n`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await closeAll();
+}
