@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { events as eventTable } from '../src/db/schema.js';
 import { httpBackend } from './support/database.js';
-import { fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { feedShowing, fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 import { SseReader } from './support/sse.js';
 
@@ -64,17 +64,6 @@ async function feed(h: Harness, t: Tenant): Promise<{ type: string; data: Record
     .where(eq(eventTable.tenant, t.tenant))
     .orderBy(asc(eventTable.txid), asc(eventTable.id));
   return rows.map((row) => JSON.parse(row.payload) as { type: string; data: Record<string, any> });
-}
-
-/** The feed's page once it shows at least `count` events. */
-async function feedPage(h: Harness, t: Tenant, count: number): Promise<{ type: string; data: Record<string, any> }[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await h.request('GET', '/v1/events?limit=1000', { key: t.key });
-    const { items } = await json<{ items: { type: string; data: Record<string, any> }[] }>(res);
-    if (items.length >= count || Date.now() > deadline) return items;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function environment(h: Harness, t: Tenant, env: string) {
@@ -147,7 +136,7 @@ describe('deployments — the handover', () => {
       by: { token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2-pod' },
     });
     // The event feed carries the same events, in the same order.
-    const page = await feedPage(h, t, events.length);
+    const page = await feedShowing(h, t, events.length);
     expect(page.map((event) => event.data)).toEqual(events.map((event) => event.data));
   });
 

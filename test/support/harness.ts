@@ -160,3 +160,20 @@ export async function fenceToken(h: Harness, t: Tenant, env: string, deployGener
 export async function json<T = Record<string, any>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+export type FeedItem = { id: string; type: string; data: Record<string, any> };
+
+/**
+ * The tenant's event feed once it shows at least `count` events (or after 10 s, for the caller's
+ * assertion to fail on). The feed shows an event only once every transaction older than it has
+ * ended, anywhere on the PostgreSQL server, so a busy server can hold a fresh event back briefly.
+ */
+export async function feedShowing(h: Harness, t: Tenant, count: number): Promise<FeedItem[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await h.request('GET', '/v1/events?limit=1000', { key: t.key });
+    const { items } = await json<{ items: FeedItem[] }>(res);
+    if (items.length >= count || Date.now() > deadline) return items;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
