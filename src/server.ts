@@ -21,7 +21,15 @@ export type RunningServer = { port: number; shutdown(): Promise<void> };
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const database = await openDatabase(
     config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
+      ? {
+          kind: 'postgres',
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          onListenerChange: (change) =>
+            change.state === 'lost'
+              ? logger.warn('database listener lost; notifications are missed until it is back')
+              : logger.info({ down_ms: change.downMs }, 'database listener back'),
+        }
       : { kind: 'pglite', dataDir: config.dataDir },
   );
   const lifecycle = { draining: false };
