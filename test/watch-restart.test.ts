@@ -68,7 +68,8 @@ describe('watchers across a database restart', () => {
     await sleep(300);
 
     try {
-      await cluster.restart();
+      // Down long enough for reconnect attempts to fail and back off, as in a real restart.
+      await cluster.restart(2_000);
 
       let token: { deploy_generation: number; epoch: number } | undefined;
       const deadline = performance.now() + 15_000;

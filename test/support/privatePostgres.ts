@@ -11,8 +11,8 @@ const BIN = '/usr/lib/postgresql/15/bin';
 export type PrivatePostgres = {
   /** A postgres:// URL of the `postgres` database on this cluster. */
   url: string;
-  /** Stops the server (fast: sessions are terminated) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /** Stops the server (fast: sessions are terminated) and starts it again on the same port, `downMs` later. */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server and deletes its files. */
   stop(): Promise<void>;
 };
@@ -57,8 +57,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: async () => {
+    restart: async (downMs = 0) => {
       await halt();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       await start();
     },
     stop: async () => {
