@@ -124,7 +124,10 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
             await sendChanges(false);
             if (!woken || wakeup.changed('deployments')) await sendDeploymentEvents();
           } catch (error) {
-            deps.logger.warn({ environment: env, error: error instanceof Error ? error.message : String(error) }, 'watch stream could not re-read; retrying');
+            // The query builder's message carries the statement and its parameters; log the database's own.
+            const cause = (error as { cause?: { message?: unknown } }).cause;
+            const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
+            deps.logger.warn({ environment: env, error: message }, 'watch stream could not re-read; retrying');
             continue;
           }
           if (!woken) await stream.write(': heartbeat\n\n');
