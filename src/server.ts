@@ -24,7 +24,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const keyring = keyringFor(config);
   const database = await openDatabase(
     config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl, poolSize: config.databasePoolSize }
+      ? {
+          kind: 'postgres',
+          url: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          onListenerChange: (change) =>
+            change.state === 'lost'
+              ? logger.warn('database listener lost; notifications are missed until it is back')
+              : logger.info({ down_ms: change.downMs }, 'database listener back'),
+        }
       : { kind: 'pglite', dataDir: config.dataDir },
   );
   await resealAtStartUp(database.db, keyring, logger).catch(async (error: unknown) => {

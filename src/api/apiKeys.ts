@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
 import { notFound } from '../errors.js';
 import type { App } from './app.js';
-import type { KeyLookup } from './auth.js';
+import type { WatchHub } from '../notify/watchHub.js';
 import {
   adminSecurity,
   errorResponses,
@@ -73,7 +73,7 @@ const revokeRoute = createRoute({
   },
 });
 
-export function registerApiKeyRoutes(app: App, keys: KeyLookup): void {
+export function registerApiKeyRoutes(app: App, watchHub: WatchHub): void {
 
   app.openapi(createRouteDef, async (c) => {
     const { tenant, name } = c.req.valid('json');
@@ -93,7 +93,7 @@ export function registerApiKeyRoutes(app: App, keys: KeyLookup): void {
   app.openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (!(await revokeApiKey(c.get('db'), id))) throw notFound(`API key '${id}' does not exist.`);
-    keys.forget(id);
+    await watchHub.revoked(id);
     return c.body(null, 204);
   });
 }

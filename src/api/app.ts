@@ -197,6 +197,7 @@ function isWaitingRequest(c: Context): boolean {
 export function createApp(deps: AppDeps): App {
   const limits = new Limits(deps.config.limits, deps.database.db);
   const keys = new KeyLookup(deps.database.db);
+  deps.watchHub.onRevocation((keyId) => (keyId === null ? keys.forgetAll() : keys.forget(keyId)));
   const { metrics } = deps;
   metrics.readInFlightFrom(() => limits.inFlight);
   const app: App = new OpenAPIHono<AppEnv>({
@@ -309,7 +310,7 @@ export function createApp(deps: AppDeps): App {
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, metrics);
-  registerApiKeyRoutes(app, keys);
+  registerApiKeyRoutes(app, deps.watchHub);
   registerTenantLimitRoutes(app, limits);
   registerEnvironmentRoutes(app, deps);
   registerFencingRoutes(app, deps);

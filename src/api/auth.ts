@@ -8,8 +8,8 @@ import type { AppDeps, AppEnv } from './app.js';
 const ADMIN_PREFIXES = ['/v1/api-keys', '/v1/tenants'];
 
 /**
- * How long a key's owner is remembered. A revocation takes effect at once on the process that
- * took it, and within this long on the other replicas.
+ * How long a key's owner is remembered. A revocation takes effect at once on every replica that
+ * hears of it (see WatchHub), and within this long on one that missed the notification.
  */
 export const KEY_CACHE_TTL_MS = 2_000;
 
@@ -36,9 +36,13 @@ export class KeyLookup {
   forget(keyId: string): void {
     for (const [key, entry] of this.known) if (entry.owner.keyId === keyId) this.known.delete(key);
   }
+
+  forgetAll(): void {
+    this.known.clear();
+  }
 }
 
-function unauthorized(detail: string): ApiError {
+export function unauthorized(detail: string): ApiError {
   return new ApiError('unauthorized', detail, {}, {
     'www-authenticate': 'Bearer realm="palisade"',
   });

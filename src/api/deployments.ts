@@ -10,6 +10,7 @@ import {
 import { DEPLOYMENT_STATES, type DeploymentState, REPORTED_STATES } from '../deployments.js';
 import { Wakeup } from '../notify/watchHub.js';
 import type { App, AppDeps } from './app.js';
+import { unauthorized } from './auth.js';
 import { countFence } from './fencing.js';
 import {
   Cursor,
@@ -211,6 +212,7 @@ const promoteRoute = createRoute({
 
 export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
   const { watchHub, lifecycle } = deps;
+  const heartbeatMs = deps.config.watchHeartbeatMs;
 
   /** The deployment once its state is not `seen`, or as it is when `waitMs` has passed. */
   async function waitForChange(
@@ -220,21 +222,33 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
     seen: DeploymentState | undefined,
     waitMs: number,
     aborted: AbortSignal,
+    keyId: string,
   ): Promise<DeploymentRecord> {
     // Subscribed before the first read, so a change committed in between still wakes us.
-    const wakeup = new Wakeup(watchHub, tenant, env);
+    const wakeup = new Wakeup(watchHub, tenant, env, keyId);
     const onAbort = () => wakeup.signal();
     aborted.addEventListener('abort', onAbort);
     const deadline = Date.now() + waitMs;
     try {
       let deployment = await read();
+      let readFailed = false;
       const from = seen ?? deployment.state;
       while (deployment.state === from && !aborted.aborted && !watchHub.closed && !lifecycle.draining) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0 || !(await wakeup.wait(remaining))) break;
-        deployment = await read();
+        if (remaining <= 0) break;
+        // A wake-up is only a hint and may be lost, so the state is re-read at least once per heartbeat.
+        await wakeup.wait(Math.min(remaining, heartbeatMs));
+        if (wakeup.revoked) throw unauthorized('The API key was revoked.');
+        try {
+          deployment = await read();
+          readFailed = false;
+        } catch (error) {
+          // The database may be back before the wait runs out; past it, the failure is the answer.
+          if (Date.now() >= deadline) throw error;
+          readFailed = true;
+        }
       }
-      return deployment;
+      return readFailed ? await read() : deployment;
     } finally {
       aborted.removeEventListener('abort', onAbort);
       wakeup.close();
@@ -261,7 +275,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
     const deployment =
       wait === undefined || wait === 0
         ? await read()
-        : await waitForChange(tenant, env, read, state, wait, c.req.raw.signal);
+        : await waitForChange(tenant, env, read, state, wait, c.req.raw.signal, c.get('keyId'));
     return c.json(toDeployment(deployment), 200);
   });
 

@@ -64,7 +64,7 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
     await findEnvironment(db, tenant, env);
 
     return streamSSE(c, async (stream) => {
-      const wakeup = new Wakeup(watchHub, tenant, env);
+      const wakeup = new Wakeup(watchHub, tenant, env, c.get('keyId'));
       stream.onAbort(() => wakeup.signal());
 
       // Deployment events are read from the outbox. Clocks of replicas differ, so the window opens a
@@ -117,13 +117,20 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
         await sendChanges(true);
         while (!stream.aborted && !stream.closed && !watchHub.closed && !deps.lifecycle.draining) {
           const woken = await wakeup.wait(heartbeatMs);
-          if (stream.aborted || watchHub.closed) break;
-          if (!woken) {
-            await stream.write(': heartbeat\n\n');
+          if (stream.aborted || watchHub.closed || wakeup.revoked) break;
+          // A wake-up is only a hint and may be lost, so the state is re-read at least once per
+          // heartbeat; a heartbeat is sent only after a re-read that succeeded.
+          try {
+            await sendChanges(false);
+            if (!woken || wakeup.changed('deployments')) await sendDeploymentEvents();
+          } catch (error) {
+            // The query builder's message carries the statement and its parameters; log the database's own.
+            const cause = (error as { cause?: { message?: unknown } }).cause;
+            const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
+            deps.logger.warn({ environment: env, error: message }, 'watch stream could not re-read; retrying');
             continue;
           }
-          await sendChanges(false);
-          if (wakeup.changed('deployments')) await sendDeploymentEvents();
+          if (!woken) await stream.write(': heartbeat\n\n');
         }
       } finally {
         wakeup.close();

@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { apiKeys } from './schema.js';
 
 export type ApiKeyRecord = { id: string; tenant: string; name: string; createdAt: Date };
 
 const KEY_PREFIX = 'pal_';
+
+/** Carries the id of each revoked key to every replica, which drop it from their caches and close its watch streams. */
+export const API_KEYS_CHANNEL = 'palisade_api_keys';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -51,4 +54,21 @@ export async function findKeyOwner(
     .where(and(eq(apiKeys.keyHash, hashKey(key)), isNull(apiKeys.revokedAt)))
     .limit(1);
   return row ?? null;
+}
+
+/**
+ * Tells every replica listening that `keyId` was revoked. Sent on its own after the revocation
+ * committed: a notification is only a hint, and one lost is made up for by the replicas' checks.
+ */
+export async function announceRevocation(db: Database, keyId: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${API_KEYS_CHANNEL}, ${keyId})`);
+}
+
+/** Which of `ids` are revoked keys. */
+export async function revokedAmong(db: Database, ids: string[]): Promise<string[]> {
+  const rows = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(sql`${apiKeys.id} = any(${sql.param(ids)}::text[])`, isNotNull(apiKeys.revokedAt)));
+  return rows.map((row) => row.id);
 }

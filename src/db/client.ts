@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { lockDataDir } from './dataDirLock.js';
+import { type ListenerChange, NotificationListener, reconnectDelaySeconds } from './listener.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -36,13 +37,17 @@ export type DatabaseHandle = {
   poolUsage?: () => PoolUsage;
   /** True once the database answers and every migration in `drizzle/` has been applied. */
   ready(): Promise<boolean>;
-  /** Calls `onNotify` for every NOTIFY on `channel` (from any process sharing the database); resolves to an unsubscribe. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` (from any process sharing the database), and
+   * `onReconnect` when the listening connection is back after a loss, during which notifications
+   * were missed; resolves to an unsubscribe.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; onListenerChange?: (change: ListenerChange) => void }
   | { kind: 'pglite'; dataDir?: string };
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -211,8 +216,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const client = postgres(options.url, {
     max: options.poolSize ?? 10,
     onnotice: () => {},
+    backoff: reconnectDelaySeconds,
     connection: { application_name: 'palisade' },
   });
+  const listener = new NotificationListener(options.url, options.onListenerChange);
   const pool = instrumentedPool(client);
   const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
   return {
@@ -220,11 +227,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     kind: 'postgres',
     poolUsage: pool.usage,
     ready: readiness(db),
-    listen: async (channel, onNotify) => {
-      const subscription = await client.listen(channel, onNotify);
-      return () => subscription.unlisten();
-    },
+    listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
     close: async () => {
+      await listener.close();
       await client.end({ timeout: 5 });
     },
   };

@@ -52,7 +52,8 @@ export class WebhookDispatcher {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(DELIVERIES_CHANNEL, () => this.wake());
+    // Deliveries committed while the listener was down were not announced: look for them once it is back.
+    this.unlisten = await this.database.listen(DELIVERIES_CHANNEL, () => this.wake(), () => this.wake());
     this.loopDone = this.loop();
   }
 

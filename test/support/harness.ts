@@ -50,6 +50,8 @@ export type HarnessOptions = {
   limits?: Partial<LimitsConfig>;
   /** How often an idle watch stream sends a heartbeat (default 15 s). */
   watchHeartbeatMs?: number;
+  /** Whether the app hears notifications (default true); without them, watchers rely on re-reading alone. */
+  listen?: boolean;
 };
 
 /** Webhook settings for tests: loopback receivers allowed, retries and timeouts in milliseconds. */
@@ -69,7 +71,7 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   const scratch = await createScratchDatabase(backend);
   const watchHub = new WatchHub(scratch.handle);
   const metrics = new Metrics(() => oldestDueDeliveryAge(scratch.handle.db), scratch.handle.poolUsage);
-  await watchHub.start();
+  if (options.listen ?? true) await watchHub.start();
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
   const maxEntryBytes = 64 * 1024;
