@@ -7,6 +7,7 @@ import { openDatabase } from '../src/db/client.js';
 import {
   type ServiceProcess,
   ServiceExitedError,
+  startExpectingExit,
   startService,
   stopAllServices,
 } from './support/processes.js';
@@ -60,19 +61,6 @@ async function fence(service: ServiceProcess, key: string, holder: string): Prom
   return post(service, '/v1/environments/orders-db/fence', key, { deploy_generation: 1, holder });
 }
 
-/** Starts a service expected to refuse to start, and returns how it exited. */
-async function startExpectingRefusal(env: Record<string, string>): Promise<ServiceExitedError> {
-  const outcome = await startService(env).then(
-    (service) => service,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof ServiceExitedError)) {
-    const description = outcome instanceof Error ? outcome.message : `it listened at ${(outcome as ServiceProcess).url}`;
-    throw new Error(`expected the service to refuse the data directory, but ${description}`);
-  }
-  return outcome;
-}
-
 function expectLockRefusal(refusal: ServiceExitedError, dataDir: string, holderPid: number): void {
   expect(refusal.exitCode, refusal.message).toBe(1);
   const lines = refusal.stderr.trim().split('\n');
@@ -90,7 +78,7 @@ describe('one process per embedded data directory', () => {
     const key = await createTenantKey(first, adminToken);
     expect((await fence(first, key, 'coordinator-1')).token).toEqual({ deploy_generation: 1, epoch: 1 });
 
-    const refusal = await startExpectingRefusal(embeddedEnv(dataDir, adminToken));
+    const refusal = await startExpectingExit(embeddedEnv(dataDir, adminToken));
     expectLockRefusal(refusal, dataDir, first.child.pid!);
 
     await createTenantKey(first, adminToken);
@@ -110,7 +98,7 @@ describe('one process per embedded data directory', () => {
     const adminToken = newAdminToken();
     const first = await startService(embeddedEnv(dataDir, adminToken));
 
-    const refusal = await startExpectingRefusal({ ...embeddedEnv(dataDir, adminToken), PORT: String(first.port) });
+    const refusal = await startExpectingExit({ ...embeddedEnv(dataDir, adminToken), PORT: String(first.port) });
     expectLockRefusal(refusal, dataDir, first.child.pid!);
 
     const key = await createTenantKey(first, adminToken);

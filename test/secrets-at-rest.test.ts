@@ -11,7 +11,7 @@ import { newSecret } from '../src/db/webhooks.js';
 import { KEY_FILE_NAME, Keyring, keyId } from '../src/secrets.js';
 import { type Backend, createScratchPostgres, storageBackends } from './support/database.js';
 import { type Harness, json, type Tenant, useHarness } from './support/harness.js';
-import { ServiceExitedError, type ServiceProcess, startService, stopAllServices } from './support/processes.js';
+import { type ServiceProcess, startExpectingExit, startService, stopAllServices } from './support/processes.js';
 import { type Received, WebhookReceiver } from './support/receiver.js';
 
 const receivers: WebhookReceiver[] = [];
@@ -288,9 +288,7 @@ describe.each(storageBackends)('PALISADE_SECRET_KEY rotation and the upgrade fro
       });
 
       // B alone cannot open what A sealed, and says which key is missing instead of signing garbage.
-      const refused = await startService({ ...env, PALISADE_SECRET_KEY: keyB }).catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(ServiceExitedError);
-      const refusal = refused as ServiceExitedError;
+      const refusal = await startExpectingExit({ ...env, PALISADE_SECRET_KEY: keyB });
       expect(refusal.exitCode).toBe(1);
       expect(refusal.stdout + refusal.stderr).toContain(keyIdA);
       expect(refusal.stdout + refusal.stderr).toContain('PALISADE_SECRET_KEY_PREVIOUS');
@@ -375,18 +373,14 @@ describe('the secret key\'s configuration', () => {
 
   it('DATABASE_URL without PALISADE_SECRET_KEY, or a key of the wrong length, stops the process with a message naming it', async () => {
     const database = await processDatabase('pglite');
-    const missing = (await startService({ DATABASE_URL: 'postgres://127.0.0.1:1/none', PALISADE_SECRET_KEY: '' }).catch(
-      (error: unknown) => error,
-    )) as ServiceExitedError;
-    expect(missing).toBeInstanceOf(ServiceExitedError);
+    const missing = await startExpectingExit({ DATABASE_URL: 'postgres://127.0.0.1:1/none', PALISADE_SECRET_KEY: '' });
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('PALISADE_SECRET_KEY: must be set with DATABASE_URL');
     expect(missing.stderr).toContain('openssl rand -base64 32');
 
     const short = randomBytes(16).toString('base64');
     for (const variable of ['PALISADE_SECRET_KEY', 'PALISADE_SECRET_KEY_PREVIOUS']) {
-      const wrong = (await startService({ ...database.env, [variable]: short }).catch((error: unknown) => error)) as ServiceExitedError;
-      expect(wrong).toBeInstanceOf(ServiceExitedError);
+      const wrong = await startExpectingExit({ ...database.env, [variable]: short });
       expect(wrong.exitCode).toBe(1);
       expect(wrong.stderr).toContain(variable);
       expect(wrong.stderr).toContain('must be 32 bytes, base64 (16 given');

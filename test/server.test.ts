@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import {
   type ServiceProcess,
-  ServiceExitedError,
+  startExpectingExit,
   startService,
   stopAllServices,
 } from './support/processes.js';
@@ -68,19 +68,6 @@ async function createTenantKey(service: ServiceProcess, adminToken: string): Pro
     201,
   );
   return created.key as string;
-}
-
-/** Starts a service expected to refuse its configuration, and returns how it exited. */
-async function startExpectingExit(env: Record<string, string>): Promise<ServiceExitedError> {
-  const outcome = await startService(env).then(
-    (service) => service,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof ServiceExitedError)) {
-    const description = outcome instanceof Error ? outcome.message : `it listened at ${(outcome as ServiceProcess).url}`;
-    throw new Error(`expected the service to exit on its configuration, but ${description}`);
-  }
-  return outcome;
 }
 
 describe('bad configuration stops the process with a message naming the variable', () => {

@@ -192,6 +192,19 @@ function parseListeningPort(line: string): number | null {
   }
 }
 
+/** Starts a service that is expected to exit before it listens, and returns how it exited. */
+export async function startExpectingExit(env: Record<string, string>): Promise<ServiceExitedError> {
+  const outcome = await startService(env).then(
+    (service) => service,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof ServiceExitedError)) {
+    const description = outcome instanceof Error ? outcome.message : `it listened at ${(outcome as ServiceProcess).url}`;
+    throw new Error(`expected the service to exit before listening, but ${description}`);
+  }
+  return outcome;
+}
+
 /** Kills every service process still running and waits until each is gone; for afterAll. */
 export async function stopAllServices(): Promise<void> {
   await Promise.all(
