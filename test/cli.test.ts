@@ -44,11 +44,13 @@ beforeAll(async () => {
   writeFileSync(
     childScript,
     [
-      "import { writeFileSync } from 'node:fs';",
+      "import { renameSync, writeFileSync } from 'node:fs';",
       'const [started, marker] = process.argv.slice(2);',
       'const parent = process.ppid;',
       "process.on('SIGTERM', () => { writeFileSync(marker, 'SIGTERM'); process.exit(0); });",
-      'writeFileSync(started, JSON.stringify({ token: process.env.PALISADE_TOKEN, env: process.env.PALISADE_ENV, url: process.env.PALISADE_URL }));',
+      // Written whole, then renamed into place: the test reads it as soon as the name exists.
+      "writeFileSync(`${started}.tmp`, JSON.stringify({ token: process.env.PALISADE_TOKEN, env: process.env.PALISADE_ENV, url: process.env.PALISADE_URL }));",
+      'renameSync(`${started}.tmp`, started);',
       'setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(1); } }, 200);',
     ].join('\n'),
   );
