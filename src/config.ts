@@ -154,7 +154,8 @@ const CLIENT_VARIABLES = [
   'PALISADE_TEST_REPORT',
 ];
 
-const SERVICE_VARIABLES = Object.keys(envSchema.shape);
+/** Every variable the service reads. */
+export const SERVICE_VARIABLES = Object.keys(envSchema.shape);
 const KNOWN_PALISADE_VARIABLES = [...SERVICE_VARIABLES.filter((name) => name.startsWith('PALISADE_')), ...CLIENT_VARIABLES];
 
 /** A misspelt PALISADE_ variable would be ignored, and its default used in silence: refuse it instead. */
