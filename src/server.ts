@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -5,6 +6,7 @@ import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { type Config, databaseLocation } from './config.js';
 import { openDatabase } from './db/client.js';
+import { lockDataDir } from './db/dataDirLock.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { resealAtStartUp } from './db/resealSecrets.js';
 import { oldestDueDeliveryAge } from './db/webhooks.js';
@@ -26,16 +28,21 @@ export class PortInUseError extends Error {
 
 /** Binds the port, so that a busy one is known before the database is opened or migrated. */
 async function listen(server: Server, config: Config): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(config.port, config.host) : error);
-    };
-    server.once('error', onError);
-    server.listen(config.port, config.host, () => {
-      server.off('error', onError);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    // A second start of the same embedded service is the likelier story: its directory's lock names
+    // the process holding both (throwing DataDirInUseError); the store itself is not opened.
+    if (!config.databaseUrl && existsSync(config.dataDir)) (await lockDataDir(config.dataDir)).release();
+    throw new PortInUseError(config.port, config.host);
+  }
 }
 
 /** The answer before the app is built: /readyz says not ready, anything else is 503 unavailable. */
