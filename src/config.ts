@@ -1,22 +1,38 @@
 import { z } from 'zod';
+import { closest, distance } from 'fastest-levenshtein';
+import { parseDuration } from './duration.js';
 import { parseSecretKey } from './secrets.js';
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** "250ms", "5s", "5m", "2h", "1d", or a bare number of milliseconds. */
-const duration = z
-  .string()
-  .trim()
-  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration such as 250ms, 5s, 5m, 2h or 1d')
-  .transform((text) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
-    return Number(amount) * UNIT_MS[(unit ?? 'ms') as keyof typeof UNIT_MS];
-  });
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
 
 const durationList = z
   .string()
   .transform((text) => text.split(',').map((part) => part.trim()))
   .pipe(z.array(duration).min(1, 'must list at least one duration'));
+
+/**
+ * Where a postgres:// URL points: its host (or its `host` parameter, a socket directory), port and
+ * database; never its password.
+ */
+export function databaseLocation(url: string): { host: string; port: number; database: string } {
+  const [, authority = '', path = '', query = ''] = /^[a-z]+:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/i.exec(url) ?? [];
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const [, host = '', port = ''] = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostAndPort) ?? [];
+  const user = authority.includes('@') ? decodeURIComponent(authority.slice(0, authority.lastIndexOf('@')).split(':')[0]!) : '';
+  const parameters = new URLSearchParams(query);
+  return {
+    host: decodeURIComponent(host) || parameters.get('host')?.trim() || '',
+    port: Number(port || parameters.get('port') || 5432),
+    database: decodeURIComponent(path.replace(/^\//, '')) || parameters.get('dbname') || user,
+  };
+}
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -42,6 +58,7 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((url) => databaseLocation(url).host !== '', 'must name a host, e.g. postgres://user:password@db.example:5432/palisade')
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PALISADE_DATA_DIR: z.string().min(1).default('./data'),
@@ -53,7 +70,7 @@ const envSchema = z.object({
   PALISADE_SECRET_KEY_PREVIOUS: secretKeyList.default([]),
   PALISADE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_MAX_ENTRY_BYTES: z.coerce.number().int().min(16).default(64 * 1024),
-  PALISADE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  PALISADE_SHUTDOWN_GRACE: duration.default(10_000),
   PALISADE_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
   PALISADE_WEBHOOK_TIMEOUT: duration.default(10_000),
   PALISADE_WEBHOOK_RETRY_SCHEDULE: durationList.default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
@@ -121,14 +138,64 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * PALISADE_ variables of the CLI, of `palisade run`'s commands and of the test runner: known, so a
+ * service started from such a shell or command is not refused.
+ */
+const CLIENT_VARIABLES = [
+  'PALISADE_URL',
+  'PALISADE_API_KEY',
+  'PALISADE_TOKEN',
+  'PALISADE_MODE',
+  'PALISADE_READY_FILE',
+  'PALISADE_ENV',
+  'PALISADE_GENERATION',
+  'PALISADE_HOLDER',
+  'PALISADE_TEST_REPORT',
+];
+
+/** Every variable the service reads. */
+export const SERVICE_VARIABLES = Object.keys(envSchema.shape);
+const KNOWN_PALISADE_VARIABLES = [...SERVICE_VARIABLES.filter((name) => name.startsWith('PALISADE_')), ...CLIENT_VARIABLES];
+
+/** A misspelt PALISADE_ variable would be ignored, and its default used in silence: refuse it instead. */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PALISADE_') && !KNOWN_PALISADE_VARIABLES.includes(name))
+    .sort()
+    .map((name) => `${name}: unknown variable; did you mean ${closest(name, KNOWN_PALISADE_VARIABLES)}?`);
+}
+
+/** Names people give a database URL; set without DATABASE_URL they mean the embedded store is used by mistake. */
+const DATABASE_URL_LOOK_ALIKE = /^(DATABASE|DB|PG|POSTGRES|POSTGRESQL)_?(URL|URI|DSN|CONNECTION|CONNECTION_STRING)$/;
+
+/** What the operator should hear at start-up about a configuration that works but is likely not meant. */
+export function startUpWarnings(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  const warnings: string[] = [];
+  if (config.databaseUrl === undefined) {
+    for (const name of Object.keys(env).sort()) {
+      if (name === 'DATABASE_URL' || !env[name]) continue;
+      if (DATABASE_URL_LOOK_ALIKE.test(name) || distance(name, 'DATABASE_URL') <= 2) {
+        warnings.push(`${name} is set but DATABASE_URL is not: the service uses the embedded database; did you mean DATABASE_URL?`);
+      }
+    }
+  }
+  if (config.adminToken === undefined) {
+    warnings.push('PALISADE_ADMIN_TOKEN is not set: no API key can be created (POST /v1/api-keys answers 401)');
+  }
+  return warnings;
+}
+
 /** Reads the configuration once from the environment; empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const unknown = unknownVariables(present);
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
+  if (!parsed.success || unknown.length > 0) {
+    throw new ConfigError([
+      ...unknown,
+      ...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    ]);
   }
   const v = parsed.data;
   if (v.DATABASE_URL !== undefined && v.PALISADE_SECRET_KEY === undefined) {
@@ -148,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     previousSecretKeys: v.PALISADE_SECRET_KEY_PREVIOUS,
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
-    shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,
+    shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE,
     watchHeartbeatMs: v.PALISADE_WATCH_HEARTBEAT,
     limits: {
       requestRate: v.PALISADE_RATE_LIMIT,

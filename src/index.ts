@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, startUpWarnings } from './config.js';
 import { DataDirInUseError } from './db/dataDirLock.js';
 import { createLogger } from './logger.js';
-import { type RunningServer, startServer } from './server.js';
+import { PortInUseError, type RunningServer, startServer } from './server.js';
 
 let config;
 try {
@@ -15,6 +15,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+for (const warning of startUpWarnings(config)) logger.warn(warning);
 let server: RunningServer | undefined;
 let stopping = false;
 
@@ -39,7 +40,7 @@ process.on('SIGINT', stop);
 try {
   server = await startServer(config, logger);
 } catch (error) {
-  if (error instanceof DataDirInUseError) {
+  if (error instanceof DataDirInUseError || error instanceof PortInUseError) {
     process.stderr.write(`palisade: ${error.message}\n`);
     process.exit(1);
   }

@@ -25,7 +25,8 @@ export function resourceExhausted(
   return new ApiError('resource_exhausted', detail, { resource, limit }, headers);
 }
 
-type Bucket = { tokens: number; refilledAt: number };
+/** A key's bucket, with the limits it was last filled under: clean-up judges it by those. */
+type Bucket = { tokens: number; refilledAt: number; rate: number; burst: number };
 
 const OVERRIDE_TTL_MS = 10_000;
 const PRUNE_EVERY = 10_000;
@@ -56,7 +57,8 @@ export class Limits {
     const o = cached.value;
     return {
       requestRate: o.requestRate ?? this.defaults.requestRate,
-      requestBurst: o.requestBurst ?? o.requestRate ?? this.defaults.requestBurst,
+      // A rate without a burst gets twice the rate, as PALISADE_RATE_LIMIT without PALISADE_RATE_LIMIT_BURST does.
+      requestBurst: o.requestBurst ?? (o.requestRate !== null ? 2 * o.requestRate : this.defaults.requestBurst),
       environments: o.environments ?? this.defaults.environments,
       logEntries: o.logEntries ?? this.defaults.logEntries,
       webhooks: o.webhooks ?? this.defaults.webhooks,
@@ -71,11 +73,13 @@ export class Limits {
   takeRequest(keyId: string, limits: TenantLimits): Record<string, string> {
     const now = performance.now();
     const { requestRate: rate, requestBurst: burst } = limits;
-    const bucket = this.buckets.get(keyId) ?? { tokens: burst, refilledAt: now };
+    const bucket = this.buckets.get(keyId) ?? { tokens: burst, refilledAt: now, rate, burst };
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * rate);
     bucket.refilledAt = now;
+    bucket.rate = rate;
+    bucket.burst = burst;
     this.buckets.set(keyId, bucket);
-    if (++this.takes % PRUNE_EVERY === 0) this.pruneFullBuckets(now, limits);
+    if (++this.takes % PRUNE_EVERY === 0) this.pruneFullBuckets(now);
 
     const windowSeconds = Math.max(1, Math.ceil(burst / rate));
     if (bucket.tokens < 1) {
@@ -93,9 +97,10 @@ export class Limits {
     };
   }
 
-  private pruneFullBuckets(now: number, limits: TenantLimits): void {
+  /** Drops the buckets that have refilled: a new one would start full, the same. */
+  private pruneFullBuckets(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.refilledAt) / 1000) * limits.requestRate >= limits.requestBurst) {
+      if (bucket.tokens + ((now - bucket.refilledAt) / 1000) * bucket.rate >= bucket.burst) {
         this.buckets.delete(key);
       }
     }

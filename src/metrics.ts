@@ -48,7 +48,11 @@ export class Metrics {
   private inFlightSource: () => number = () => 0;
 
   constructor(outboxLagSeconds: () => Promise<number>, poolUsage?: () => PoolUsage) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'palisade_' });
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which promtool rejects; the per-type gauges beside them hold the same counts.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
     new Gauge({
       name: 'palisade_outbox_lag_seconds',
       help: 'How long the oldest due webhook delivery has been waiting (0 when none is due).',

@@ -1,12 +1,16 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
-import type { Config } from './config.js';
+import { type Config, databaseLocation } from './config.js';
 import { openDatabase } from './db/client.js';
+import { lockDataDir } from './db/dataDirLock.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { resealAtStartUp } from './db/resealSecrets.js';
 import { oldestDueDeliveryAge } from './db/webhooks.js';
+import { ApiError, PROBLEM_JSON } from './errors.js';
 import { Metrics } from './metrics.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
 import { WatchHub } from './notify/watchHub.js';
@@ -16,11 +20,75 @@ const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 
 export type RunningServer = { port: number; shutdown(): Promise<void> };
 
+export class PortInUseError extends Error {
+  constructor(port: number, host: string) {
+    super(`port ${port} on ${host} is already in use (PORT, HOST)`);
+  }
+}
+
+/** Binds the port, so that a busy one is known before the database is opened or migrated. */
+async function listen(server: Server, config: Config): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    // A second start of the same embedded service is the likelier story: its directory's lock names
+    // the process holding both (throwing DataDirInUseError); the store itself is not opened.
+    if (!config.databaseUrl && existsSync(config.dataDir)) (await lockDataDir(config.dataDir)).release();
+    throw new PortInUseError(config.port, config.host);
+  }
+}
+
+/** The answer before the app is built: /readyz says not ready, anything else is 503 unavailable. */
+function answerStarting(database: 'postgres' | 'pglite'): RequestListener {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const starting = new ApiError('unavailable', 'The service is starting; retry shortly.');
+    const [status, contentType, body] =
+      request.url === '/readyz'
+        ? [503, 'application/json', { status: 'unavailable', database }]
+        : [starting.status, PROBLEM_JSON, starting.toProblem()];
+    response.writeHead(status, { 'content-type': contentType, 'retry-after': '1', connection: 'close' });
+    response.end(JSON.stringify(body));
+  };
+}
+
 /**
- * Opens the database (migrating it), builds the app, starts the webhook dispatcher and listens;
- * `shutdown` drains requests, finishes the deliveries in flight and closes.
+ * Listens, then opens the database (migrating it), builds the app and starts the webhook
+ * dispatcher; until then every request is answered 503. `shutdown` drains: new requests are
+ * answered 503 (so /readyz tells the balancer at once), those in flight finish, then it closes.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const databaseKind = config.databaseUrl ? 'postgres' : 'pglite';
+  let serve: RequestListener = answerStarting(databaseKind);
+  const openResponses = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    openResponses.add(response);
+    response.once('close', () => openResponses.delete(response));
+    serve(request, response);
+  });
+  await listen(server, config);
+  try {
+    return await startServing(server, config, logger, openResponses, (listener) => (serve = listener));
+  } catch (error) {
+    server.close();
+    server.closeAllConnections();
+    throw error;
+  }
+}
+
+async function startServing(
+  server: Server,
+  config: Config,
+  logger: Logger,
+  openResponses: Set<ServerResponse>,
+  setListener: (listener: RequestListener) => void,
+): Promise<RunningServer> {
   const keyring = keyringFor(config);
   const database = await openDatabase(
     config.databaseUrl
@@ -54,12 +122,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }, IDEMPOTENCY_SWEEP_INTERVAL_MS);
   sweeper.unref();
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
+  setListener(getRequestListener(app.fetch, { hostname: config.host }));
   const port = (server.address() as AddressInfo).port;
+  const where = config.databaseUrl ? databaseLocation(config.databaseUrl) : undefined;
   logger.info(
-    { port, host: config.host, database: database.kind, data_dir: database.kind === 'pglite' ? config.dataDir : undefined },
+    where
+      ? { port, host: config.host, database: database.kind, database_host: where.host, database_port: where.port, database_name: where.database }
+      : { port, host: config.host, database: database.kind, data_dir: config.dataDir },
     'listening',
   );
 
@@ -69,18 +138,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       lifecycle.draining = true;
       // Watch streams would hold the server open; end them (clients reconnect to another replica).
       await watchHub.stop();
-      logger.info('draining: no new connections, finishing in-flight requests');
+      logger.info('draining: new requests are answered 503, those in flight finish');
+      const inFlight = [...openResponses].map((response) => new Promise((resolve) => response.once('close', resolve)));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace over'>((resolve) => {
+        timer = setTimeout(() => resolve('grace over'), config.shutdownGraceMs);
+      });
+      if ((await Promise.race([Promise.all(inFlight), graceOver])) === 'grace over') {
+        logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
+      }
+      clearTimeout(timer);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace period over; closing remaining connections');
-          if ('closeAllConnections' in server) server.closeAllConnections();
-          resolve();
-        }, config.shutdownGraceMs);
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        server.close(() => resolve());
+        server.closeAllConnections();
       });
       clearInterval(sweeper);
       await dispatcher.stop();

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../src/db/schema.js';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { Limits } from '../src/limits.js';
+import { json, testLimits, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 import { WebhookReceiver } from './support/receiver.js';
 
@@ -146,6 +147,41 @@ describe('limits — request rate', () => {
     const after = await h.request('GET', '/v1/environments', { key: t.key });
     expect(after.status).toBe(200);
     expect(await json(after)).toEqual({ items: [], next_cursor: null });
+  });
+});
+
+describe('limits — request rate overrides and buckets', () => {
+  it('a tenant override of the rate alone allows bursts of twice that rate, as the global default does', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    expect((await setLimits(h, t.tenant, { request_rate: 3 })).status).toBe(200);
+    const view = await json(await h.request('GET', `/v1/tenants/${t.tenant}/limits`, { key: h.adminToken }));
+    expect(view.effective).toMatchObject({ request_rate: 3, request_burst: 6 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await h.request('GET', '/v1/environments', { key: t.key })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+  });
+
+  it("clean-up of idle buckets judges each bucket by its own limits, so a half-spent bucket is not refilled by another key's traffic", async () => {
+    const h = harness();
+    const limits = new Limits(testLimits, h.scratch.handle.db);
+    const large = { ...testLimits, requestRate: 1, requestBurst: 100 };
+    const small = { ...testLimits, requestRate: 1, requestBurst: 1 };
+    let admitted = 0;
+    const take = (key: string, keyLimits: typeof large) => {
+      try {
+        limits.takeRequest(key, keyLimits);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 60; i++) if (take('large-key', large)) admitted++;
+    // Enough requests of small-limit keys to run the clean-up, which once used the caller's limits for every bucket.
+    for (let i = 0; i < 20_000; i++) take(`small-key-${i % 100}`, small);
+    for (let i = 0; i < 100; i++) if (take('large-key', large)) admitted++;
+    // 100 of burst, plus one per second of the test's run at most.
+    expect(admitted).toBeLessThanOrEqual(105);
   });
 });
 

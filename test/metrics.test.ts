@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +51,12 @@ describe('/metrics', () => {
       ).toBe(3);
       expect(after).toMatch(/^palisade_outbox_lag_seconds 0$/m);
       expect(after).toMatch(/^palisade_http_requests_in_flight 0$/m);
-      expect(after).toMatch(/^palisade_process_resident_memory_bytes \d+/m);
+      // The process metrics under their standard names, so stock Node.js dashboards work.
+      expect(after).toMatch(/^process_resident_memory_bytes \d+/m);
+      expect(after).toMatch(/^process_cpu_seconds_total [\d.e+-]+$/m);
+      expect(after).toMatch(/^nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
+      expect(after).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+      expect(after).not.toMatch(/^palisade_(process|nodejs)_/m);
       if (httpBackend === 'postgres') {
         expect(after).toMatch(/^palisade_db_pool_max 20$/m);
         expect(after).toMatch(/^palisade_db_pool_connections\{state="busy"\} \d+$/m);
@@ -116,5 +123,90 @@ describe.skipIf(!POSTGRES_URL)('/metrics — the PostgreSQL connection pool', ()
       await database.close();
       await scratch.drop();
     }
+  });
+});
+
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+
+/** Every metric this process can export, as Prometheus names its series (histograms: _bucket, _sum, _count). */
+async function exportedSeriesNames(): Promise<Set<string>> {
+  const metrics = new Metrics(async () => 0, () => ({ busy: 0, max: 1, waiting: 0 }));
+  const names = new Set<string>();
+  for (const metric of await metrics.registry.getMetricsAsJSON()) {
+    names.add(metric.name);
+    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+  }
+  return names;
+}
+
+const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+
+/** The metric names a PromQL expression reads: identifiers outside label matchers, groupings and ranges, and not functions. */
+function metricNames(expression: string): string[] {
+  const stripped = expression
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\$\w+/g, ' ');
+  return [...stripped.matchAll(/(?<![\w.:])([a-zA-Z_:][\w:]*)(?![\w:]|\s*\()/g)]
+    .map((match) => match[1]!)
+    .filter((word) => !PROMQL_WORDS.has(word.toLowerCase()));
+}
+
+describe('the metrics for Prometheus and Grafana', () => {
+  it.skipIf(!promtool)('promtool check metrics passes without a warning on a scrape that has every metric', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 2, holder: 'x' } });
+    await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+    await h.request('PUT', '/v1/environments/other', { key: t.key });
+    const metrics = new Metrics(async () => 0, () => ({ busy: 0, max: 1, waiting: 0 }));
+    metrics.deliveries.inc({ outcome: 'succeeded' });
+    const scrapes = [await (await h.request('GET', '/metrics')).text(), await metrics.registry.metrics()];
+    for (const scrape of scrapes) {
+      const checked = spawnSync('promtool', ['check', 'metrics'], { input: scrape, encoding: 'utf8' });
+      expect({ status: checked.status, output: `${checked.stdout}${checked.stderr}` }).toEqual({ status: 0, output: '' });
+    }
+  });
+
+  it('every query of the Grafana dashboard reads metrics the service exports, and it covers the ones that matter', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../deploy/grafana/palisade.json', import.meta.url), 'utf8')) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    const exported = await exportedSeriesNames();
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+    expect(queries.length).toBeGreaterThan(0);
+    const used = new Set<string>();
+    for (const { panel, expr } of queries) {
+      const names = metricNames(expr);
+      expect(names, `${panel}: ${expr}`).not.toEqual([]);
+      for (const name of names) {
+        expect(exported.has(name), `${panel}: ${expr} reads ${name}, which the service does not export`).toBe(true);
+        used.add(name);
+      }
+    }
+    expect([...used].sort()).toEqual(
+      expect.arrayContaining([
+        'palisade_conflicts_total',
+        'palisade_db_pool_connections',
+        'palisade_db_pool_max',
+        'palisade_fences_total',
+        'palisade_http_request_duration_seconds_bucket',
+        'palisade_outbox_lag_seconds',
+        'palisade_resource_exhausted_total',
+        'palisade_webhook_attempts_total',
+      ]),
+    );
+  });
+
+  it('the query parser of the dashboard test finds metric names and skips functions, labels and groupings', () => {
+    expect(
+      metricNames('histogram_quantile(0.99, sum by (le, route) (rate(palisade_http_request_duration_seconds_bucket{route!="/metrics"}[$__rate_interval])))'),
+    ).toEqual(['palisade_http_request_duration_seconds_bucket']);
+    expect(metricNames('sum(palisade_db_pool_connections{state="busy"}) / sum(palisade_db_pool_max)')).toEqual([
+      'palisade_db_pool_connections',
+      'palisade_db_pool_max',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +69,18 @@ async function createTenantKey(service: ServiceProcess, adminToken: string): Pro
     201,
   );
   return created.key as string;
+}
+
+/** GET on a connection of its own (no pooled keep-alive connection), so it tests the listener. */
+function freshConnectionGet(service: ServiceProcess, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(`${service.url}${path}`, { agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    request.on('error', reject);
+  });
 }
 
 describe('bad configuration stops the process with a message naming the variable', () => {
@@ -174,6 +187,9 @@ describe.skipIf(!POSTGRES_URL)('service processes on PostgreSQL', () => {
     await sleep(300);
     expect(service.child.exitCode, 'the process must wait for the in-flight append').toBeNull();
     expect(appendSettled).toBe(false);
+    // A new connection while draining: the balancer's probe hears 503 rather than a refused connection.
+    expect(await freshConnectionGet(service, '/readyz')).toMatchObject({ status: 503, body: { status: 'unavailable' } });
+    expect(await freshConnectionGet(service, '/v1/environments')).toMatchObject({ status: 503, body: { code: 'unavailable' } });
     releaseRowLock();
     await lockingTransaction;
 

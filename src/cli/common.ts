@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createPalisadeClient, type PalisadeClient } from '../client/index.js';
+import { parseDuration } from '../duration.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
 
@@ -81,15 +82,9 @@ export function required<T>(command: string, name: string, value: T | undefined)
   return value;
 }
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/** "10s", "500ms", "2m", "1h"; a bare number is seconds. */
+/** A duration flag, in the configuration's syntax: a number and a unit (10s, 500ms, 2m). */
 export function duration(command: string, name: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--${name} must be a duration such as 10s, 500ms or 2m, got ${JSON.stringify(text)}`, command);
-  return Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS]);
-}
-
-export function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+  const parsed = parseDuration(text);
+  if ('error' in parsed) throw new UsageError(`--${name}: ${parsed.error}`, command);
+  return parsed.ms;
 }

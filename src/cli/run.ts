@@ -18,7 +18,6 @@ import { isPromoted } from '../deployments.js';
 import {
   duration,
   EXIT,
-  formatMs,
   parse,
   required,
   SERVER_HELP,
@@ -27,6 +26,7 @@ import {
   UsageError,
   wholeNumber,
 } from './common.js';
+import { formatDuration } from '../duration.js';
 
 export const RUN_HELP = `Usage: palisade run --env ENV --generation G [--await-promotion] [--holder H] [--grace 10s] [options] -- COMMAND [ARG…]
 
@@ -84,8 +84,8 @@ Options:
   --env ENV              the environment
   --generation G         this process's deploy generation, a whole number
   --holder H             who holds the token (default: hostname:pid)
-  --grace DURATION       how long COMMAND has between SIGTERM and SIGKILL (default 10s; 500ms, 2m;
-                         a bare number is seconds)
+  --grace DURATION       how long COMMAND has between SIGTERM and SIGKILL (default 10s; 500ms, 2m:
+                         a number and a unit, as in the service's configuration)
   --await-promotion      take over by the handover: start read-only, wait to be promoted
   --ready-file PATH      with --await-promotion: the file COMMAND creates when it has caught up
                          (default: a new file name in the temporary directory)
@@ -204,7 +204,7 @@ function startChild(executable: string, command: string[], env: Record<string, s
     stop: async (signal) => {
       child.kill(signal);
       const timer = setTimeout(() => {
-        log(`${command[0]} did not exit within ${formatMs(graceMs)} of ${signal}; sending SIGKILL`);
+        log(`${command[0]} did not exit within ${formatDuration(graceMs)} of ${signal}; sending SIGKILL`);
         child.kill('SIGKILL');
       }, graceMs);
       const result = await exited;
@@ -427,7 +427,7 @@ export async function run(args: string[]): Promise<number> {
 
   const { verdict } = first;
   watching.abort();
-  log(`${verdict.reason}; stopping ${command[0]} (SIGTERM, grace ${formatMs(graceMs)})`);
+  log(`${verdict.reason}; stopping ${command[0]} (SIGTERM, grace ${formatDuration(graceMs)})`);
   await leader.stop('SIGTERM');
   if (verdict.outcome === 'terminate') {
     log('exiting 0 (terminate: the environment has a new owner)');
