@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -27,6 +26,7 @@ import { registerDeploymentRoutes } from './deployments.js';
 import { registerWatchRoutes } from './watch.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerEventRoutes } from './events.js';
+import { registerDocsRoutes } from './docs.js';
 import { declareResponseHeaders } from './responseHeaders.js';
 
 export type AppDeps = {
@@ -331,7 +331,7 @@ export function createApp(deps: AppDeps): App {
   registerEventRoutes(app);
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Palisade API' }));
+  registerDocsRoutes(app);
 
   app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such route.')));
 
