@@ -33,25 +33,26 @@ export type ErrorAction = z.infer<typeof ErrorAction>;
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 
-const catalog: Record<ErrorCode, { status: ErrorStatus; title: string; action: ErrorAction }> = {
-  fenced: { status: 409, title: 'Fenced by a newer token', action: 'terminate' },
-  upper_mismatch: { status: 409, title: 'Log upper does not match', action: 'retry' },
-  token_from_future: { status: 409, title: 'Token was never issued', action: 'abort' },
-  invalid_transition: { status: 409, title: 'Deployment cannot make this transition', action: 'abort' },
-  resource_exhausted: { status: 429, title: 'Resource exhausted', action: 'backoff' },
-  invalid_request: { status: 400, title: 'Invalid request', action: 'fix_request' },
-  unauthorized: { status: 401, title: 'Unauthorized', action: 'authenticate' },
-  forbidden: { status: 403, title: 'Forbidden', action: 'abort' },
-  not_found: { status: 404, title: 'Not found', action: 'fix_request' },
-  payload_too_large: { status: 413, title: 'Payload too large', action: 'fix_request' },
-  idempotency_in_flight: { status: 409, title: 'Idempotent request in flight', action: 'retry' },
+/** `actions` lists every action a code can carry, its usual one first. */
+const catalog: Record<ErrorCode, { status: ErrorStatus; title: string; actions: readonly [ErrorAction, ...ErrorAction[]] }> = {
+  fenced: { status: 409, title: 'Fenced by a newer token', actions: ['terminate', 'halt'] },
+  upper_mismatch: { status: 409, title: 'Log upper does not match', actions: ['retry'] },
+  token_from_future: { status: 409, title: 'Token was never issued', actions: ['abort'] },
+  invalid_transition: { status: 409, title: 'Deployment cannot make this transition', actions: ['abort', 'retry'] },
+  resource_exhausted: { status: 429, title: 'Resource exhausted', actions: ['backoff'] },
+  invalid_request: { status: 400, title: 'Invalid request', actions: ['fix_request'] },
+  unauthorized: { status: 401, title: 'Unauthorized', actions: ['authenticate'] },
+  forbidden: { status: 403, title: 'Forbidden', actions: ['abort'] },
+  not_found: { status: 404, title: 'Not found', actions: ['fix_request'] },
+  payload_too_large: { status: 413, title: 'Payload too large', actions: ['fix_request'] },
+  idempotency_in_flight: { status: 409, title: 'Idempotent request in flight', actions: ['retry'] },
   idempotency_key_reused: {
     status: 422,
     title: 'Idempotency key reused',
-    action: 'fix_request',
+    actions: ['fix_request'],
   },
-  unavailable: { status: 503, title: 'Service unavailable', action: 'retry' },
-  internal: { status: 500, title: 'Internal error', action: 'retry' },
+  unavailable: { status: 503, title: 'Service unavailable', actions: ['retry'] },
+  internal: { status: 500, title: 'Internal error', actions: ['retry'] },
 };
 
 export const PROBLEM_TYPE_BASE = 'https://palisade.dev/problems/';
@@ -60,6 +61,14 @@ export const PROBLEM_JSON = 'application/problem+json';
 
 export function codeToStatus(code: ErrorCode): ErrorStatus {
   return catalog[code].status;
+}
+
+export function errorTitle(code: ErrorCode): string {
+  return catalog[code].title;
+}
+
+export function errorActions(code: ErrorCode): readonly [ErrorAction, ...ErrorAction[]] {
+  return catalog[code].actions;
 }
 
 export function problemType(code: ErrorCode): string {
@@ -83,13 +92,13 @@ export class ApiError extends Error {
   ) {
     super(detail);
     this.status = codeToStatus(code);
-    this.action = action ?? catalog[code].action;
+    this.action = action ?? catalog[code].actions[0];
   }
 
   toProblem(requestId?: string): Record<string, unknown> {
     return {
       type: problemType(this.code),
-      title: catalog[this.code].title,
+      title: errorTitle(this.code),
       status: this.status,
       detail: this.detail,
       code: this.code,

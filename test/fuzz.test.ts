@@ -11,7 +11,7 @@
  *
  *   - never a 5xx, and the status is one the operation declares;
  *   - a 4xx is application/problem+json with type/title/detail/code/action strings, a numeric status
- *     equal to the HTTP status, a code (and action) from DESIGN.md's error table, and the members
+ *     equal to the HTTP status, a code (and action) from CONTRACT.md's error table, and the members
  *     its declared schema requires;
  *   - a 2xx has the required top-level members of its declared schema (and no body when none is
  *     declared);
@@ -24,7 +24,7 @@
  *
  * A second block sends bad input (400 invalid_request, 413) with a fresh Idempotency-Key to every
  * operation that takes one and asserts that no record of the key is left, so the corrected request
- * can reuse it (invariant 6; Stripe, which DESIGN.md names, saves nothing when validation fails).
+ * can reuse it (invariant 6; Stripe, too, saves nothing when validation fails).
  *
  * Requests are built valid in every part but one or a few ("dimensions": credentials, path,
  * query, headers, body), so the broken part reaches the code behind the others; references to live
@@ -125,7 +125,7 @@ function typesOf(schema: Schema): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The contract's error table (DESIGN.md, "Errors")
+// The contract's error table (CONTRACT.md, "Errors")
 
 const ERRORS: Record<string, { status: number; actions: string[] }> = {
   fenced: { status: 409, actions: ['terminate', 'halt'] },
@@ -141,7 +141,7 @@ const ERRORS: Record<string, { status: number; actions: string[] }> = {
   idempotency_key_reused: { status: 422, actions: ['fix_request'] },
   unavailable: { status: 503, actions: ['retry'] },
   internal: { status: 500, actions: ['retry'] },
-  // Beyond the table, which names no code for it: the deployment handover's refused transitions.
+  // The deployment handover's refused transitions.
   invalid_transition: { status: 409, actions: ['retry', 'abort'] },
 };
 
@@ -1377,7 +1377,7 @@ function checkResponse(op: Operation, gen: RequestGen, sent: Sent, res: Response
     }
     if (problem.status !== status) fail(`problem status ${String(problem.status)} differs from the HTTP status`);
     const entry = ERRORS[problem.code as string];
-    if (!entry) fail(`problem code ${String(problem.code)} is not in DESIGN.md`);
+    if (!entry) fail(`problem code ${String(problem.code)} is not in CONTRACT.md`);
     if (entry!.status !== status) fail(`code ${String(problem.code)} belongs with ${entry!.status}, not ${status}`);
     if (!entry!.actions.includes(problem.action as string)) fail(`action ${String(problem.action)} does not go with ${String(problem.code)}`);
     if (/at .+\.(ts|js):\d+/.test(responseText)) fail('a stack trace in a problem');

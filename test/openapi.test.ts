@@ -27,14 +27,25 @@ describe('openapi.yaml', () => {
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
   }, 60_000);
 
-  it('is served at /openapi.json, and /docs renders a reference page', async () => {
+  it('is served at /openapi.json, and /docs is a reference page whose assets the service serves itself', async () => {
     const h = harness();
     const served = await h.request('GET', '/openapi.json');
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual(spec);
     const docs = await h.request('GET', '/docs');
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/openapi.json');
+    const page = await docs.text();
+    const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    expect(assets.filter((asset) => !asset.startsWith('/docs/assets/'))).toEqual([]);
+    const bodies = await Promise.all(
+      assets.map(async (asset) => {
+        const res = await h.request('GET', asset);
+        expect(res.status, asset).toBe(200);
+        return res.text();
+      }),
+    );
+    expect(bodies.join('\n')).toContain("url: '/openapi.json'");
   });
 
   it('every error response is problem+json, and every route declares 400, 500 and 503', () => {

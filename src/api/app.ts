@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -27,6 +26,8 @@ import { registerDeploymentRoutes } from './deployments.js';
 import { registerWatchRoutes } from './watch.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerEventRoutes } from './events.js';
+import { registerDocsRoutes } from './docs.js';
+import { declareResponseHeaders } from './responseHeaders.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
@@ -66,7 +67,16 @@ export const openApiInfo = {
       'Fencing tokens as a service: monotonic fence tokens per environment, a fenced append-only log that refuses stale writers with typed 409 problems, for zero-downtime takeovers of stateful processes.',
     license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
   },
-  servers: [{ url: '/', description: 'This Palisade service' }],
+  servers: [
+    {
+      url: '{scheme}://{host}',
+      description: 'A Palisade service',
+      variables: {
+        scheme: { default: 'http', enum: ['http', 'https'] },
+        host: { default: 'localhost:8080', description: 'Host and port of the service.' },
+      },
+    },
+  ],
   tags: [
     { name: 'environments', description: 'Environments and their current token.' },
     { name: 'fencing', description: 'Issue and check fence tokens.' },
@@ -321,7 +331,7 @@ export function createApp(deps: AppDeps): App {
   registerEventRoutes(app);
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Palisade API' }));
+  registerDocsRoutes(app);
 
   app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such route.')));
 
@@ -356,5 +366,5 @@ export function createApp(deps: AppDeps): App {
 }
 
 export function openApiDocument(app: App) {
-  return app.getOpenAPI31Document(openApiInfo);
+  return declareResponseHeaders(app.getOpenAPI31Document(openApiInfo), IDEMPOTENT_PATHS);
 }

@@ -1,18 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
-import { EVENT_TYPES } from '../db/webhooks.js';
 import { invalidRequest } from '../errors.js';
 import type { App } from './app.js';
-import { errorResponses, jsonResponse, Limit, tenantSecurity, Timestamp } from './schemas.js';
-
-const FeedEvent = z
-  .object({
-    id: z.string().openapi({ description: 'The event id: the webhook-id of its deliveries.' }),
-    type: z.enum(EVENT_TYPES),
-    timestamp: Timestamp,
-    data: z.record(z.string(), z.unknown()).openapi({ description: 'As in the webhook payload of this type.' }),
-  })
-  .openapi('FeedEvent');
+import { FeedEvent } from './eventSchemas.js';
+import { errorResponses, jsonResponse, Limit, tenantSecurity } from './schemas.js';
 
 const eventsRoute = createRoute({
   method: 'get',

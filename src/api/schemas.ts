@@ -1,6 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { DEPLOYMENT_STATES } from '../deployments.js';
-import { ErrorAction, ErrorCode, type ErrorStatus, invalidRequest, PROBLEM_JSON } from '../errors.js';
+import {
+  codeToStatus,
+  errorActions,
+  errorTitle,
+  type ErrorCode,
+  type ErrorStatus,
+  invalidRequest,
+  PROBLEM_JSON,
+  problemType,
+} from '../errors.js';
 
 /** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
 
@@ -132,84 +141,100 @@ export function decodeCursor<T extends 'string' | 'number'>(
   throw invalidRequest('The cursor is not one this API returned.', [{ path: 'query.cursor', message: 'invalid cursor' }]);
 }
 
-const problemMembers = {
-  type: z.string().openapi({ format: 'uri', example: 'https://palisade.dev/problems/fenced' }),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().openapi({ description: 'What happened to this request, in words.' }),
-  code: z.enum(ErrorCode.options),
-  action: z.enum(ErrorAction.options).openapi({
-    description:
-      'What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.',
-  }),
-  request_id: z.string().optional().openapi({ description: 'Quote it when reporting a problem.' }),
-};
+/**
+ * The problem body of one error code: the RFC 9457 members with the code's type, status, code and
+ * actions fixed, and the members only that code has. One schema per code lets every generated
+ * client narrow an error on `code`.
+ */
+function problemOf<const Code extends ErrorCode, Members extends z.ZodRawShape>(code: Code, members: Members) {
+  return z.object({
+    type: z.literal(problemType(code)).openapi({ format: 'uri' }),
+    title: z.string().openapi({ example: errorTitle(code) }),
+    status: z.literal(codeToStatus(code)).openapi({ type: 'integer' }),
+    detail: z.string().openapi({ description: 'What happened to this request, in words.' }),
+    code: z.literal(code),
+    action: z.enum(errorActions(code)).openapi({
+      description:
+        'What the client should do: terminate (exit 0), halt (exit non-zero, be restarted), retry, backoff, abort (a bug), fix_request, authenticate.',
+    }),
+    request_id: z.string().optional().openapi({ description: 'Quote it when reporting a problem.' }),
+    ...members,
+  });
+}
 
-export const Problem = z.object(problemMembers).openapi('Problem', {
-  description: 'RFC 9457 problem details.',
+export const ValidationProblem = problemOf('invalid_request', {
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+}).openapi('ValidationProblem', { description: 'Malformed JSON or a schema violation: each error names the path and what is wrong.' });
+
+export const UnauthorizedProblem = problemOf('unauthorized', {}).openapi('UnauthorizedProblem', {
+  description: 'Missing, unknown or revoked credential. Sent with WWW-Authenticate: Bearer.',
 });
 
-export const ValidationProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('invalid_request'),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })),
-  })
-  .openapi('ValidationProblem');
+export const ForbiddenProblem = problemOf('forbidden', {}).openapi('ForbiddenProblem', {
+  description: 'A credential that is not good on this route (a tenant key on an admin route, or the reverse).',
+});
 
-export const PayloadTooLargeProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('payload_too_large'),
-    limit: z.number().int().openapi({ description: 'The limit in bytes.' }),
-    entry_index: z.number().int().optional().openapi({ description: 'Which entry was too large.' }),
-  })
-  .openapi('PayloadTooLargeProblem');
+export const NotFoundProblem = problemOf('not_found', {}).openapi('NotFoundProblem', {
+  description: 'No such resource for this tenant.',
+});
 
-export const FencedProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('fenced'),
-    kind: z.enum(['deploy_generation', 'epoch']).openapi({
-      description:
-        'deploy_generation: a newer generation took over (action terminate, exit 0); epoch: the same generation was fenced again (action halt).',
-    }),
-    current_token: NullableToken,
-    your_token: Token.optional(),
-    your_deploy_generation: DeployGeneration.optional(),
-  })
-  .openapi('FencedProblem');
+export const PayloadTooLargeProblem = problemOf('payload_too_large', {
+  limit: z.number().int().openapi({ description: 'The limit in bytes.' }),
+  entry_index: z.number().int().optional().openapi({ description: 'Which entry was too large.' }),
+}).openapi('PayloadTooLargeProblem');
 
-export const UpperMismatchProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('upper_mismatch'),
-    expected_upper: z.number().int(),
-    current_upper: z.number().int(),
-  })
-  .openapi('UpperMismatchProblem');
-
-export const TokenFromFutureProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('token_from_future'),
-    current_token: NullableToken,
-    your_token: Token,
-  })
-  .openapi('TokenFromFutureProblem');
-
-export const InvalidTransitionProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('invalid_transition'),
-    deployment_state: z.enum(DEPLOYMENT_STATES).nullable().openapi({ description: 'The deployment’s state; null if the generation is not registered.' }),
-    requested_state: z.enum(DEPLOYMENT_STATES),
-    allowed_from: z.array(z.enum(DEPLOYMENT_STATES).nullable()).openapi({ description: 'The states the requested one can be entered from.' }),
-  })
-  .openapi('InvalidTransitionProblem', {
+export const FencedProblem = problemOf('fenced', {
+  kind: z.enum(['deploy_generation', 'epoch']).openapi({
     description:
-      'The deployment’s state does not allow the request. action retry: promote before the candidate is ready (wait for ready_to_promote, or promote with skip_catchup); abort: a transition the handover does not have.',
-  });
+      'deploy_generation: a newer generation took over (action terminate, exit 0); epoch: the same generation was fenced again (action halt).',
+  }),
+  current_token: NullableToken,
+  your_token: Token.optional(),
+  your_deploy_generation: DeployGeneration.optional(),
+}).openapi('FencedProblem');
+
+export const UpperMismatchProblem = problemOf('upper_mismatch', {
+  expected_upper: z.number().int(),
+  current_upper: z.number().int(),
+}).openapi('UpperMismatchProblem');
+
+export const TokenFromFutureProblem = problemOf('token_from_future', {
+  current_token: NullableToken,
+  your_token: Token,
+}).openapi('TokenFromFutureProblem');
+
+export const InvalidTransitionProblem = problemOf('invalid_transition', {
+  deployment_state: z.enum(DEPLOYMENT_STATES).nullable().openapi({ description: 'The deployment’s state; null if the generation is not registered.' }),
+  requested_state: z.enum(DEPLOYMENT_STATES),
+  allowed_from: z.array(z.enum(DEPLOYMENT_STATES).nullable()).openapi({ description: 'The states the requested one can be entered from.' }),
+}).openapi('InvalidTransitionProblem', {
+  description:
+    'The deployment’s state does not allow the request. action retry: promote before the candidate is ready (wait for ready_to_promote, or promote with skip_catchup); abort: a transition the handover does not have.',
+});
+
+export const ResourceExhaustedProblem = problemOf('resource_exhausted', {
+  resource: z.enum(['request_rate', 'environments', 'log_entries', 'webhooks', 'in_flight']),
+  limit: z.number().int(),
+}).openapi('ResourceExhaustedProblem', {
+  description:
+    'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not).',
+});
+
+export const IdempotencyInFlightProblem = problemOf('idempotency_in_flight', {}).openapi('IdempotencyInFlightProblem', {
+  description: 'The first request with this Idempotency-Key is still running; retry after Retry-After.',
+});
+
+export const IdempotencyKeyReusedProblem = problemOf('idempotency_key_reused', {}).openapi('IdempotencyKeyReusedProblem', {
+  description: 'The Idempotency-Key was used with another request.',
+});
+
+export const UnavailableProblem = problemOf('unavailable', {}).openapi('UnavailableProblem', {
+  description: 'The database cannot be reached, or the service is draining; retry after Retry-After, perhaps on another replica.',
+});
+
+export const InternalProblem = problemOf('internal', {}).openapi('InternalProblem', {
+  description: 'A bug; logged with the request id.',
+});
 
 const descriptions: Record<ErrorStatus, string> = {
   400: 'Malformed JSON or a schema violation (invalid_request).',
@@ -223,26 +248,6 @@ const descriptions: Record<ErrorStatus, string> = {
   500: 'A bug; logged with the request id (internal).',
   503: 'The database cannot be reached, or the service is draining (unavailable).',
 };
-
-export const ResourceExhaustedProblem = z
-  .object({
-    ...problemMembers,
-    code: z.literal('resource_exhausted'),
-    resource: z.enum(['request_rate', 'environments', 'log_entries', 'webhooks', 'in_flight']),
-    limit: z.number().int(),
-  })
-  .openapi('ResourceExhaustedProblem', {
-    description:
-      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not).',
-  });
-
-export const IdempotencyInFlightProblem = z
-  .object({ ...problemMembers, code: z.literal('idempotency_in_flight') })
-  .openapi('IdempotencyInFlightProblem');
-
-export const IdempotencyKeyReusedProblem = z
-  .object({ ...problemMembers, code: z.literal('idempotency_key_reused') })
-  .openapi('IdempotencyKeyReusedProblem');
 
 export const IdempotencyHeaders = z.object({
   'Idempotency-Key': z
@@ -282,19 +287,19 @@ export function errorResponses(options: {
   const conflictSchema =
     conflicts.length === 1
       ? conflicts[0]!
-      : z.union(conflicts as unknown as [ConflictSchema, ConflictSchema, ...ConflictSchema[]]);
+      : z.discriminatedUnion('code', conflicts as unknown as [ConflictSchema, ConflictSchema, ...ConflictSchema[]]);
   return {
     ...problem(400, ValidationProblem),
-    ...(options.auth === 'none' ? {} : { ...problem(401, Problem), ...problem(403, Problem) }),
-    ...(options.notFound ? problem(404, Problem) : {}),
+    ...(options.auth === 'none' ? {} : { ...problem(401, UnauthorizedProblem), ...problem(403, ForbiddenProblem) }),
+    ...(options.notFound ? problem(404, NotFoundProblem) : {}),
     ...(conflicts.length > 0 ? problem(409, conflictSchema) : {}),
     // The body limit guards every authenticated route, whether or not it reads a body.
     ...(options.auth === 'none' ? {} : problem(413, PayloadTooLargeProblem)),
     ...(options.idempotent ? problem(422, IdempotencyKeyReusedProblem) : {}),
     // Every authenticated route counts against the in-flight limit, tenant routes also the rate.
     ...(options.auth === 'none' ? {} : problem(429, ResourceExhaustedProblem)),
-    ...problem(500, Problem),
-    ...problem(503, Problem),
+    ...problem(500, InternalProblem),
+    ...problem(503, UnavailableProblem),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../db/webhooks.js';
 import { assertRegistrableUrl } from '../notify/destination.js';
 import type { App, AppDeps } from './app.js';
+import { webhookPayloads } from './eventSchemas.js';
 import {
   Cursor,
   decodeCursor,
@@ -287,8 +288,52 @@ const redeliverRoute = route({
   },
 });
 
+/** The Standard Webhooks headers every delivery carries. */
+const DeliveryHeaders = z.object({
+  'webhook-id': z.string().openapi({
+    param: { name: 'webhook-id', in: 'header' },
+    description: 'The event id, the same on every attempt: deduplicate on it.',
+    example: 'evt_0193f0a1b2c3d4e5f6a7b8c9d0e1',
+  }),
+  'webhook-timestamp': z.string().openapi({
+    param: { name: 'webhook-timestamp', in: 'header' },
+    description: 'Unix seconds of this attempt; refuse one too far from your clock to stop replays.',
+    example: '1795055400',
+  }),
+  'webhook-signature': z.string().openapi({
+    param: { name: 'webhook-signature', in: 'header' },
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256>` over `webhook-id.webhook-timestamp.body`, keyed by the base64 part of the endpoint secret (whsec_…); one signature per live secret while a rotation overlaps.',
+    example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+  }),
+});
+
+/** Declares each event type a registered endpoint receives, in the spec's webhooks section. */
+function declareWebhooks(app: App): void {
+  for (const { type, name, summary, payload } of webhookPayloads) {
+    app.openAPIRegistry.registerWebhook({
+      method: 'post',
+      path: type,
+      operationId: `on${name}`,
+      summary,
+      description:
+        'POSTed to every enabled endpoint subscribed to this type (webhook.test: to the tested endpoint alone), signed per Standard Webhooks. At-least-once: retried until a 2xx, so deduplicate on webhook-id.',
+      tags,
+      // The receiver authenticates a delivery by its webhook-signature, not by a credential of this API.
+      security: [],
+      request: { headers: DeliveryHeaders, body: jsonBody(payload) },
+      responses: {
+        200: { description: 'Any 2xx acknowledges the delivery.' },
+        410: { description: 'Gone: the endpoint is disabled and receives nothing more until re-enabled.' },
+        429: { description: 'Retried no sooner than the Retry-After asked for, as is 503; any other answer is retried on the schedule.' },
+      },
+    });
+  }
+}
+
 export function registerWebhookRoutes(app: App, deps: AppDeps): void {
   const { allowPrivate } = deps.config.webhooks;
+  declareWebhooks(app);
 
   app.openapi(createWebhookRoute, async (c) => {
     const body = c.req.valid('json');

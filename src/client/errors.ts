@@ -5,11 +5,14 @@ type Schemas = components['schemas'];
 /** A fence token `{deploy_generation, epoch}`. */
 export type Token = NonNullable<Schemas['Token']>;
 
+/** The problem+json bodies of the spec, one schema per code. */
+type ProblemBody = Schemas[Extract<keyof Schemas, `${string}Problem`>];
+
 /** The `code` of a problem+json answer, as the spec lists them. */
-export type ProblemCode = Schemas['Problem']['code'];
+export type ProblemCode = ProblemBody['code'];
 
 /** The `action` of a problem+json answer: the one thing a client should do. */
-export type ProblemAction = Schemas['Problem']['action'];
+export type ProblemAction = ProblemBody['action'];
 
 /** What a fenced process (or any caller) should do about an error; see `classify`. */
 export type Classification = 'terminate' | 'halt' | 'retry' | 'backoff' | 'abort';
