@@ -31,7 +31,13 @@ export type ServiceUnderLoad = {
  * every fence succeeds (a takeover: generation + 1) and every append is a guarded compare-and-append
  * (current token and `expected_upper`).
  */
-export async function prepareService(options: { seconds: number; environments: number; maxWorkers: number }): Promise<ServiceUnderLoad> {
+export async function prepareService(options: {
+  seconds: number;
+  environments: number;
+  maxWorkers: number;
+  /** Where the service writes a CPU profile (node --cpu-prof) when it stops; none without. */
+  cpuProfileDir?: string;
+}): Promise<ServiceUnderLoad> {
   const scratch = await createScratchPostgres();
   let pool: Pool | undefined;
   let service: ServiceProcess | undefined;
@@ -57,7 +63,10 @@ export async function prepareService(options: { seconds: number; environments: n
         PALISADE_MAX_IN_FLIGHT: '100000',
         PALISADE_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS),
       },
-      { compiled: true },
+      {
+        compiled: true,
+        nodeOptions: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+      },
     );
     const started = service;
     const connections = new Pool(started.url, { connections: options.maxWorkers, pipelining: 1 });

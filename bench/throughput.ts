@@ -13,6 +13,7 @@
  *
  *   DATABASE_URL=postgres://… npm run bench -- [--seconds 10] [--concurrency 1,8,32]
  *     [--only fence,append,confirm] [--skip-etcd] [--skip-service] [--environments 1000]
+ *     [--cpu-prof-dir DIR]   (the service writes a CPU profile there when it stops)
  */
 import { parseArgs } from 'node:util';
 import { prepareEtcd, etcdInstalled, type EtcdPeer } from './etcd.js';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: OPERATIONS.join(',') },
     'skip-etcd': { type: 'boolean', default: false },
     'skip-service': { type: 'boolean', default: false },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
     }
   }
   if (!values['skip-service']) {
-    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY) });
+    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY), cpuProfileDir: values['cpu-prof-dir'] });
     closers.push(() => service!.close());
   }
 

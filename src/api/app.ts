@@ -10,6 +10,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
+import type { Wakeup } from '../db/wakeups.js';
 import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
@@ -53,6 +54,8 @@ export type AppEnv = {
     limits: TenantLimits;
     /** The database, or the transaction of an idempotent request. */
     db: Database;
+    /** Wake-ups of the request's changes, sent once the request's transaction has committed. */
+    wakeups: Wakeup[];
   };
 };
 export type App = OpenAPIHono<AppEnv>;
@@ -282,6 +285,16 @@ export function createApp(deps: AppDeps): App {
   );
   app.use('/v1/*', authenticate(deps, keys));
   app.use('/v1/*', utf8Body);
+  app.use('/v1/*', async (c, next) => {
+    // Sent from outside the idempotency middleware: after its transaction has committed.
+    const wakeups: Wakeup[] = [];
+    c.set('wakeups', wakeups);
+    try {
+      await next();
+    } finally {
+      deps.database.wake(wakeups);
+    }
+  });
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
     const tenant = c.get('tenant');
