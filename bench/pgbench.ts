@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../src/db/client.js';
-import { ENVIRONMENTS_CHANNEL } from '../src/db/environments.js';
 import { createScratchPostgres } from '../test/support/database.js';
 import { measurement, type Measurement } from './load.js';
 
@@ -40,9 +39,10 @@ const PICK_OWN_ENVIRONMENT = String.raw`
 
 /**
  * What the service's fence does on the success path of a takeover (src/db/environments.ts,
- * `fenceEnvironment`: lock the row, raise the token with the watchers' NOTIFY, the history row,
- * the older deployments fenced, the outbox event and the look-up of the endpoints it goes to), as
- * one statement instead of the service's transaction of several.
+ * `issueTokenToLiveEnvironment`: lock the row, raise the token, the history row, the older
+ * deployments fenced, the outbox event and the look-up of the endpoints it goes to) as one
+ * statement. Like the service's, it does not notify: the service wakes watchers after the commit,
+ * with a statement of its own coalescing many writes' wake-ups.
  */
 const FENCE_SCRIPT = String.raw`${PICK_OWN_ENVIRONMENT}
 with target as (
@@ -58,8 +58,7 @@ issued as (
   from target
   where environments.id = target.id
   returning environments.id, environments.name, environments.deploy_generation, environments.epoch,
-            environments.holder, environments.upper, environments.fenced_at,
-            pg_notify('${ENVIRONMENTS_CHANNEL}', '${TENANT}' || E'\n' || environments.name || E'\ntoken') as notified
+            environments.holder, environments.upper, environments.fenced_at
 ),
 history as (
   insert into fences (environment_id, epoch, deploy_generation, holder, upper, fenced_at)
@@ -71,7 +70,7 @@ older_deployments as (
   from issued
   where deployments.environment_id = issued.id
     and deployments.deploy_generation < issued.deploy_generation and deployments.state <> 'fenced'
-  returning pg_notify('${ENVIRONMENTS_CHANNEL}', '${TENANT}' || E'\n' || issued.name || E'\ndeployments')
+  returning 1
 ),
 event as (
   insert into events (id, tenant, type, environment, payload, created_at)

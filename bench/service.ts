@@ -18,8 +18,11 @@ type EnvState = { name: string; token: Token; upper: number };
 const TENANT = 'bench';
 const MAX_ENVIRONMENTS = 1_000_000;
 
+/** A run of the service, with the CPU time its process used per successful operation. */
+export type ServiceMeasurement = Measurement & { cpuMicrosPerOp: number };
+
 export type ServiceUnderLoad = {
-  run(operation: ServiceOperation, workers: number): Promise<Measurement>;
+  run(operation: ServiceOperation, workers: number): Promise<ServiceMeasurement>;
   /** The service process's peak resident memory so far (VmHWM), in MB. */
   peakRssMb(): number | null;
   close(): Promise<void>;
@@ -31,7 +34,13 @@ export type ServiceUnderLoad = {
  * every fence succeeds (a takeover: generation + 1) and every append is a guarded compare-and-append
  * (current token and `expected_upper`).
  */
-export async function prepareService(options: { seconds: number; environments: number; maxWorkers: number }): Promise<ServiceUnderLoad> {
+export async function prepareService(options: {
+  seconds: number;
+  environments: number;
+  maxWorkers: number;
+  /** Where the service writes a CPU profile (node --cpu-prof) when it stops; none without. */
+  cpuProfileDir?: string;
+}): Promise<ServiceUnderLoad> {
   const scratch = await createScratchPostgres();
   let pool: Pool | undefined;
   let service: ServiceProcess | undefined;
@@ -57,7 +66,10 @@ export async function prepareService(options: { seconds: number; environments: n
         PALISADE_MAX_IN_FLIGHT: '100000',
         PALISADE_MAX_ENVIRONMENTS: String(MAX_ENVIRONMENTS),
       },
-      { compiled: true },
+      {
+        compiled: true,
+        nodeOptions: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+      },
     );
     const started = service;
     const connections = new Pool(started.url, { connections: options.maxWorkers, pipelining: 1 });
@@ -84,7 +96,8 @@ export async function prepareService(options: { seconds: number; environments: n
     return {
       async run(operation, workers) {
         const pick = Array.from({ length: workers }, (_, worker) => ownedBy(states, workers, worker));
-        return closedLoop(options.seconds, workers, async (worker) => {
+        const cpuBefore = cpuSeconds(started.child.pid!);
+        const measured = await closedLoop(options.seconds, workers, async (worker) => {
           const env = pick[worker]!();
           if (operation === 'fence') {
             const r = await call('POST', `/v1/environments/${env.name}/fence`, key, { deploy_generation: env.token.deploy_generation + 1, holder: `w${worker}` });
@@ -101,6 +114,8 @@ export async function prepareService(options: { seconds: number; environments: n
           env.upper = r.body.upper;
           return 'ok';
         });
+        const cpuMicrosPerOp = ((cpuSeconds(started.child.pid!) - cpuBefore) * 1e6) / Math.max(1, measured.succeeded);
+        return { ...measured, cpuMicrosPerOp };
       },
       peakRssMb() {
         const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${started.child.pid}/status`, 'utf8'))?.[1];
@@ -113,3 +128,13 @@ export async function prepareService(options: { seconds: number; environments: n
     throw error;
   }
 }
+
+/** User and system CPU time the process has used (Linux), in seconds: the wall time it was not waiting. */
+function cpuSeconds(pid: number): number {
+  // The fields after the command name (which is in parentheses and may hold spaces); utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture the service runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

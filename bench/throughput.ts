@@ -13,12 +13,13 @@
  *
  *   DATABASE_URL=postgres://… npm run bench -- [--seconds 10] [--concurrency 1,8,32]
  *     [--only fence,append,confirm] [--skip-etcd] [--skip-service] [--environments 1000]
+ *     [--cpu-prof-dir DIR]   (the service writes a CPU profile there when it stops)
  */
 import { parseArgs } from 'node:util';
 import { prepareEtcd, etcdInstalled, type EtcdPeer } from './etcd.js';
 import type { Measurement } from './load.js';
 import { findPgbench, preparePgbench, type LimitOperation, type PgbenchLimit } from './pgbench.js';
-import { prepareService, type ServiceOperation, type ServiceUnderLoad } from './service.js';
+import { prepareService, type ServiceMeasurement, type ServiceOperation, type ServiceUnderLoad } from './service.js';
 
 const OPERATIONS: ServiceOperation[] = ['fence', 'append', 'confirm'];
 /** Confirm writes nothing; its reference is the limits' append, as in the targets. */
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: OPERATIONS.join(',') },
     'skip-etcd': { type: 'boolean', default: false },
     'skip-service': { type: 'boolean', default: false },
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 
@@ -61,7 +63,7 @@ const operations = OPERATIONS.filter((op) => ONLY.includes(op));
 const limitOperations = [...new Set(operations.map((op) => LIMIT_OF[op]))];
 
 type Side = 'service' | 'pgbench' | 'etcd';
-type Cell = { operation: ServiceOperation; workers: number; service?: Measurement; pgbench?: Measurement; etcd?: Measurement };
+type Cell = { operation: ServiceOperation; workers: number; service?: ServiceMeasurement; pgbench?: Measurement; etcd?: Measurement };
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
 const ratio = (a: Measurement | undefined, b: Measurement | undefined) => (a && b && b.rate > 0 ? a.rate / b.rate : undefined);
@@ -75,12 +77,13 @@ function progress(side: Side, operation: string, workers: number, m: Measurement
 
 function table(cells: Cell[]): string {
   const rows = [
-    '| operation | C | service ops/s | p50 ms | p99 ms | pgbench ops/s | p50 ms | p99 ms | etcd ops/s | p50 ms | p99 ms | service ÷ pgbench | service ÷ etcd |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | C | service ops/s | p50 ms | p99 ms | service CPU µs/op | pgbench ops/s | p50 ms | p99 ms | etcd ops/s | p50 ms | p99 ms | service ÷ pgbench | service ÷ etcd |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { operation, workers, service, pgbench, etcd } of cells) {
     const label = LIMIT_OF[operation] === operation ? operation : `${operation} (limits: ${LIMIT_OF[operation]})`;
     const sides = [service, pgbench, etcd].flatMap((m) => [fixed(m?.rate, 0), fixed(m?.p50Ms, 2), fixed(m?.p99Ms, 2)]);
+    sides.splice(3, 0, fixed(service?.cpuMicrosPerOp, 0));
     rows.push(`| ${[label, workers, ...sides, fixed(ratio(service, pgbench), 2), fixed(ratio(service, etcd), 2)].join(' | ')} |`);
   }
   return rows.join('\n');
@@ -168,7 +171,7 @@ async function main(): Promise<void> {
     }
   }
   if (!values['skip-service']) {
-    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY) });
+    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY), cpuProfileDir: values['cpu-prof-dir'] });
     closers.push(() => service!.close());
   }
 
@@ -185,6 +188,7 @@ async function main(): Promise<void> {
       if (service) {
         cell.service = await service.run(operation, workers);
         progress('service', operation, workers, cell.service);
+        process.stderr.write(`${''.padEnd(24)} service CPU ${cell.service.cpuMicrosPerOp.toFixed(0)} µs per operation\n`);
       }
       // Each limit is measured once per concurrency, right after the first service run that needs it.
       const limitOperation = LIMIT_OF[operation];

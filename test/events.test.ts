@@ -78,7 +78,7 @@ describe('event feed', () => {
       let written!: () => void;
       const isWritten = new Promise<void>((resolve) => (written = resolve));
       const slow = h.scratch.handle.db.transaction(async (tx) => {
-        await recordEvent(tx, { tenant: t.tenant, type: 'webhook.test', environment: null, data: { slow: true } });
+        await recordEvent(tx, { tenant: t.tenant, type: 'webhook.test', environment: null, data: { slow: true } }, []);
         written();
         await released;
       });

@@ -5,7 +5,8 @@ import { createApiKey, findKeyOwner } from '../src/db/apiKeys.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
 import { appendEntries, readEntries } from '../src/db/log.js';
-import { claimDueDeliveries, createEndpoint, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
+import type { Wakeup } from '../src/db/wakeups.js';
+import { claimDueDeliveries, createEndpoint, DISPATCHERS_WAKEUP, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
 import { Keyring } from '../src/secrets.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 
@@ -56,8 +57,8 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
       await subscribe(n);
       rounds++;
       const env = `env-${n}`;
-      await fenceEnvironment(db, tenant, env, { deployGeneration: 1, holder: 'a', maxEnvironments: 100 });
-      const { token } = await fenceEnvironment(db, tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 });
+      await fenceEnvironment(db, tenant, env, { deployGeneration: 1, holder: 'a', maxEnvironments: 100 }, []);
+      const { token } = await fenceEnvironment(db, tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }, []);
       await confirmToken(db, tenant, env, token);
       await findKeyOwner(db, key);
       const entries = Array.from({ length: n }, (_, i) => JSON.stringify(i));
@@ -74,5 +75,33 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
 
     for (const n of [2, 3, 7]) await round(n);
     expect(await preparedStatements()).toEqual(afterFirstRound);
+  });
+
+  // PostgreSQL serialises the commits of all notifying transactions, cluster-wide, behind one lock
+  // held through the WAL flush: a write that notifies queues every other tenant's writes behind it.
+  it('no statement that writes notifies; the wake-ups go after commit, in a statement of their own', async () => {
+    const db = database.db;
+    const tenant = 'wakeups';
+    const keyring = new Keyring(randomBytes(32));
+    const endpoint = { url: 'https://example.com/hook', events: ['generation.fenced' as const], environments: null, description: '' };
+    await createEndpoint(db, keyring, tenant, endpoint, 100);
+    const wakeups: Wakeup[] = [];
+    await fenceEnvironment(db, tenant, 'env', { deployGeneration: 1, holder: 'a', maxEnvironments: 100 }, wakeups);
+    await fenceEnvironment(db, tenant, 'env', { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }, wakeups);
+    expect(wakeups).toContainEqual(DISPATCHERS_WAKEUP);
+    database.wake(wakeups);
+
+    let statements = await preparedStatements();
+    for (const deadline = Date.now() + 5_000; !statements.some((s) => s.includes('pg_notify')) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      statements = await preparedStatements();
+    }
+    const notifying = statements.filter((s) => /pg_notify/i.test(s));
+    expect(notifying).toHaveLength(1);
+    expect(notifying[0]).not.toMatch(/\b(insert|update|delete)\b/i);
+
+    // The takeover is one statement: the token, its history row, the older deployments, the event and its deliveries.
+    const takeover = statements.filter((s) => s.includes('insert into "fences"'));
+    expect(takeover.some((s) => ['update "environments"', 'update "deployments"', 'insert into "events"', 'insert into "deliveries"'].every((part) => s.includes(part)))).toBe(true);
   });
 });

@@ -25,7 +25,7 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     const env = harness().uniqueName();
     const generations = Array.from({ length: 40 }, (_, i) => Math.floor(i / 4));
     const outcomes = await Promise.allSettled(
-      generations.map((deployGeneration, i) => fenceEnvironment(db(), tenant, env, { deployGeneration, holder: `p${i}`, maxEnvironments: 100 })),
+      generations.map((deployGeneration, i) => fenceEnvironment(db(), tenant, env, { deployGeneration, holder: `p${i}`, maxEnvironments: 100 }, [])),
     );
     const issued = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.token] : []));
     for (const o of outcomes) {
@@ -52,7 +52,7 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
   it('appends racing fences: every entry carries the token current at its offset, offsets dense', async () => {
     const tenant = harness().uniqueName('tenant');
     const env = harness().uniqueName();
-    let token: Token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: 0, holder: 'start', maxEnvironments: 100 })).token;
+    let token: Token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: 0, holder: 'start', maxEnvironments: 100 }, [])).token;
     const accepted: { offset: number; upper: number; token: Token }[] = [];
     const refusals: ApiError[] = [];
 
@@ -75,7 +75,7 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     });
     const fencer = (async () => {
       for (let generation = 1; generation <= 6; generation++) {
-        token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: generation, holder: `g${generation}`, maxEnvironments: 100 })).token;
+        token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: generation, holder: `g${generation}`, maxEnvironments: 100 }, [])).token;
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     })();
@@ -102,13 +102,13 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     const tenant = harness().uniqueName('tenant');
     const env = harness().uniqueName();
     await putEnvironment(db(), tenant, env, 100);
-    const { token } = await fenceEnvironment(db(), tenant, env, { deployGeneration: 3, holder: 'a', maxEnvironments: 100 });
+    const { token } = await fenceEnvironment(db(), tenant, env, { deployGeneration: 3, holder: 'a', maxEnvironments: 100 }, []);
     await appendEntries(db(), tenant, env, { token, expectedUpper: 0, entries: ['1'], maxEntries: 100 });
     await expect(
       appendEntries(db(), tenant, env, { token, expectedUpper: 0, entries: ['2', '3'], maxEntries: 100 }),
     ).rejects.toMatchObject({ code: 'upper_mismatch' });
     await expect(
-      fenceEnvironment(db(), tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }),
+      fenceEnvironment(db(), tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }, []),
     ).rejects.toMatchObject({ code: 'fenced' });
     const log = await readEntries(db(), tenant, env, { from: 0, limit: 10 });
     expect(log.entries.map((e) => e.data)).toEqual(['1']);

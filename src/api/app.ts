@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
+import type { Wakeup } from '../db/wakeups.js';
 import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
@@ -54,6 +55,8 @@ export type AppEnv = {
     limits: TenantLimits;
     /** The database, or the transaction of an idempotent request. */
     db: Database;
+    /** Wake-ups of the request's changes, sent once the request's transaction has committed. */
+    wakeups: Wakeup[];
   };
 };
 export type App = OpenAPIHono<AppEnv>;
@@ -156,9 +159,23 @@ function toApiError(error: unknown): ApiError | null {
  * up on a slow or large one by closing the socket under a client that expects to reuse it.
  */
 function requestBodyUnread(c: Context): boolean {
-  // Set by @hono/node-server; absent when the app is called in-process.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingMessage(c);
   return incoming !== undefined && !incoming.complete;
+}
+
+/** Set by @hono/node-server; absent when the app is called in-process. */
+function incomingMessage(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+/**
+ * Whether the request has a body, without touching `c.req.raw.body`: on @hono/node-server that
+ * builds a whole web Request with a stream over the socket, which cost more CPU than the rest of a
+ * small JSON request's handling. Node gives every request but GET and HEAD a body, maybe empty.
+ */
+function hasBody(c: Context): boolean {
+  if (!incomingMessage(c)) return c.req.raw.body !== null;
+  return c.req.method !== 'GET' && c.req.method !== 'HEAD';
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -169,7 +186,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * later reads (the validator's JSON, the idempotency fingerprint) from the text cached here.
  */
 const utf8Body: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.raw.body !== null) {
+  if (hasBody(c)) {
     const bytes = await c.req.arrayBuffer();
     let text: string;
     try {
@@ -277,21 +294,34 @@ export function createApp(deps: AppDeps): App {
     }
     await next();
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(
-          'payload_too_large',
-          `The request body is over the limit of ${deps.config.maxBodyBytes} bytes.`,
-          { limit: deps.config.maxBodyBytes },
-        );
-      },
-    }),
-  );
+  const bodyTooLarge = () => {
+    throw new ApiError(
+      'payload_too_large',
+      `The request body is over the limit of ${deps.config.maxBodyBytes} bytes.`,
+      { limit: deps.config.maxBodyBytes },
+    );
+  };
+  const countedBodyLimit = bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: bodyTooLarge });
+  app.use('/v1/*', async (c, next) => {
+    // A declared length is judged from the header alone (hono's bodyLimit would first look at the body stream, see hasBody).
+    const length = c.req.header('content-length');
+    if (incomingMessage(c) && length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return Number(length) > deps.config.maxBodyBytes ? bodyTooLarge() : next();
+    }
+    return countedBodyLimit(c, next);
+  });
   app.use('/v1/*', authenticate(deps, keys));
   app.use('/v1/*', utf8Body);
+  app.use('/v1/*', async (c, next) => {
+    // Sent from outside the idempotency middleware: after its transaction has committed.
+    const wakeups: Wakeup[] = [];
+    c.set('wakeups', wakeups);
+    try {
+      await next();
+    } finally {
+      deps.database.wake(wakeups);
+    }
+  });
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
     const tenant = c.get('tenant');
@@ -302,7 +332,8 @@ export function createApp(deps: AppDeps): App {
     await next();
     // A 429 for a quota carries that quota's fields instead.
     if (!c.res.headers.has('ratelimit')) {
-      for (const [name, value] of Object.entries(rateHeaders)) c.header(name, value);
+      // On the response's own headers: `c.header` on a finished response rebuilds it as a web Response.
+      for (const [name, value] of Object.entries(rateHeaders)) c.res.headers.set(name, value);
     }
   });
   for (const path of IDEMPOTENT_PATHS) app.use(path, idempotency(deps));

@@ -54,11 +54,13 @@ function bearerToken(header: string | undefined): string | null {
 }
 
 /** Compares digests, so neither the length nor the content of the admin token leaks through timing. */
-function isAdminToken(presented: string, adminToken: string | undefined): boolean {
-  if (!adminToken) return false;
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(adminToken).digest();
-  return timingSafeEqual(a, b);
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares digests of equal length in constant time; the admin token's is computed once. */
+function adminTokenCheck(adminToken: string | undefined): (presented: string) => boolean {
+  if (!adminToken) return () => false;
+  const expected = sha256(adminToken);
+  return (presented) => timingSafeEqual(sha256(presented), expected);
 }
 
 /**
@@ -66,12 +68,13 @@ function isAdminToken(presented: string, adminToken: string | undefined): boolea
  * sets `tenant` for the handlers. A credential that is valid but on the wrong kind of route is 403.
  */
 export function authenticate(deps: AppDeps, keys: KeyLookup): MiddlewareHandler<AppEnv> {
+  const isAdminToken = adminTokenCheck(deps.config.adminToken);
   return async (c, next) => {
     const presented = bearerToken(c.req.header('authorization'));
     if (!presented) {
       throw unauthorized('Send Authorization: Bearer <key>.');
     }
-    const admin = isAdminToken(presented, deps.config.adminToken);
+    const admin = isAdminToken(presented);
     const adminRoute = ADMIN_PREFIXES.some((prefix) => c.req.path === prefix || c.req.path.startsWith(`${prefix}/`));
 
     if (adminRoute) {

@@ -262,7 +262,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
       holder: body.holder,
       state: body.state,
       maxEnvironments: c.get('limits').environments,
-    });
+    }, c.get('wakeups'));
     return c.json(toDeployment(deployment), created ? 201 : 200);
   });
 
@@ -291,7 +291,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(readyRoute, async (c) => {
     const { env, generation } = c.req.valid('param');
-    return c.json(toDeployment(await markDeploymentReady(c.get('db'), c.get('tenant'), env, generation)), 200);
+    return c.json(toDeployment(await markDeploymentReady(c.get('db'), c.get('tenant'), env, generation, c.get('wakeups'))), 200);
   });
 
   app.openapi(promoteRoute, async (c) => {
@@ -299,7 +299,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
     const body = c.req.valid('json') as z.infer<typeof PromoteRequest> | undefined;
     const { deployment, fence } = await promoteDeployment(c.get('db'), c.get('tenant'), env, generation, {
       skipCatchup: body?.skip_catchup ?? false,
-    });
+    }, c.get('wakeups'));
     if (fence) countFence(deps.metrics, fence);
     return c.json(toDeployment(deployment), 200);
   });

@@ -134,7 +134,7 @@ export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(deleteRoute, async (c) => {
     const { env } = c.req.valid('param');
-    await deleteEnvironment(c.get('db'), c.get('tenant'), env);
+    await deleteEnvironment(c.get('db'), c.get('tenant'), env, c.get('wakeups'));
     return c.body(null, 204);
   });
 }

@@ -126,7 +126,7 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
       deployGeneration: body.deploy_generation,
       holder: body.holder,
       maxEnvironments: c.get('limits').environments,
-    });
+    }, c.get('wakeups'));
     countFence(deps.metrics, outcome);
     return c.json({ token: outcome.token, previous: outcome.previous }, 200);
   });

@@ -7,7 +7,7 @@ import {
   lastIssuedToken,
   toState,
 } from '../db/environments.js';
-import { deploymentEventsSince } from '../db/deployments.js';
+import { type DeploymentEvent, deploymentEventsSince } from '../db/deployments.js';
 import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './app.js';
@@ -103,8 +103,8 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
         sentDeleted = row.deletedAt !== null;
         sentEpoch = reached;
       };
-      const sendDeploymentEvents = async () => {
-        for (const event of await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)) {
+      const sendDeploymentEvents = async (events: DeploymentEvent[]) => {
+        for (const event of events) {
           if (sentDeploymentEvents.has(event.id)) continue;
           sentDeploymentEvents.add(event.id);
           const { data } = JSON.parse(event.payload) as { data: unknown };
@@ -121,8 +121,11 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           // A wake-up is only a hint and may be lost, so the state is re-read at least once per
           // heartbeat; a heartbeat is sent only after a re-read that succeeded.
           try {
+            // Read before the token, so a promotion's fence, committed with its event, is sent first.
+            const deploymentEvents =
+              !woken || wakeup.changed('deployments') ? await deploymentEventsSince(db, tenant, env, deploymentEventsFrom) : [];
             await sendChanges(false);
-            if (!woken || wakeup.changed('deployments')) await sendDeploymentEvents();
+            await sendDeploymentEvents(deploymentEvents);
           } catch (error) {
             // The query builder's message carries the statement and its parameters; log the database's own.
             const cause = (error as { cause?: { message?: unknown } }).cause;

@@ -362,7 +362,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
     if (patch.url !== undefined) await assertRegistrableUrl(patch.url, allowPrivate);
-    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, patch)), 200);
+    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, patch, c.get('wakeups'))), 200);
   });
 
   app.openapi(deleteWebhookRoute, async (c) => {
@@ -379,7 +379,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(testWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json({ event_id: await sendTestEvent(c.get('db'), c.get('tenant'), id) }, 202);
+    return c.json({ event_id: await sendTestEvent(c.get('db'), c.get('tenant'), id, c.get('wakeups')) }, 202);
   });
 
   app.openapi(listDeliveriesRoute, async (c) => {
@@ -391,7 +391,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(redeliverRoute, async (c) => {
     const { id, delivery_id } = c.req.valid('param');
-    await redeliver(c.get('db'), c.get('tenant'), id, delivery_id);
+    await redeliver(c.get('db'), c.get('tenant'), id, delivery_id, c.get('wakeups'));
     return c.body(null, 202);
   });
 }

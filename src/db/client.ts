@@ -1,16 +1,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { lockDataDir } from './dataDirLock.js';
 import { type ListenerChange, NotificationListener, reconnectDelaySeconds } from './listener.js';
 import * as schema from './schema.js';
+import { type Wakeup, WakeupSender } from './wakeups.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -43,6 +42,11 @@ export type DatabaseHandle = {
    * were missed; resolves to an unsubscribe.
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * Wakes the listeners of each wake-up: this process's at once, the other replicas' by a NOTIFY of
+   * its own. Call it once the change it announces has committed.
+   */
+  wake(wakeups: readonly Wakeup[]): void;
   close(): Promise<void>;
 };
 
@@ -75,6 +79,10 @@ async function appliedMigrationCount(db: Database): Promise<number> {
 export async function runMigrations(options: DatabaseOptions, target?: PGlite): Promise<void> {
   if (options.kind === 'pglite') {
     if (!target) throw new Error('runMigrations on PGlite needs the open PGlite instance');
+    const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+      import('drizzle-orm/pglite'),
+      import('drizzle-orm/pglite/migrator'),
+    ]);
     await migratePglite(drizzlePglite(target), { migrationsFolder });
     return;
   }
@@ -183,6 +191,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     // Two PGlite instances on one directory each believe they own it and overwrite each other's data.
     const dataDirLock = options.dataDir ? await lockDataDir(options.dataDir) : undefined;
+    // Loaded only here: the embedded database's module costs tens of megabytes a PostgreSQL deployment never uses.
+    const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('drizzle-orm/pglite'),
+    ]);
     const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
     try {
       await runMigrations(options, client);
@@ -192,16 +205,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       throw error;
     }
     const db = drizzlePglite(client, { schema }) as unknown as Database;
+    // One process owns the embedded database, so its wake-ups need not go through it.
+    const wakeups = new WakeupSender(null);
     return {
       db,
       kind: 'pglite',
       ready: readiness(db),
       listen: async (channel, onNotify) => {
+        const unsubscribeLocal = wakeups.subscribe(channel, onNotify);
         const unsubscribe = await client.listen(channel, onNotify);
         return async () => {
+          unsubscribeLocal();
           if (!client.closed) await unsubscribe();
         };
       },
+      wake: (sent) => wakeups.send(sent),
       close: async () => {
         try {
           await client.close();
@@ -222,12 +240,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const listener = new NotificationListener(options.url, options.onListenerChange);
   const pool = instrumentedPool(client);
   const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
+  const wakeups = new WakeupSender((channels, payloads) =>
+    db.execute(sql`select pg_notify(wakeup.channel, wakeup.payload)
+      from unnest(${sql.param(channels)}::text[], ${sql.param(payloads)}::text[]) as wakeup(channel, payload)`),
+  );
   return {
     db,
     kind: 'postgres',
     poolUsage: pool.usage,
     ready: readiness(db),
-    listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
+    listen: async (channel, onNotify, onReconnect) => {
+      const unsubscribeLocal = wakeups.subscribe(channel, onNotify);
+      const unsubscribe = await listener.listen(channel, onNotify, onReconnect);
+      return async () => {
+        unsubscribeLocal();
+        await unsubscribe();
+      };
+    },
+    wake: (sent) => wakeups.send(sent),
     close: async () => {
       await listener.close();
       await client.end({ timeout: 5 });

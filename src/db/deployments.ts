@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { assertTransition, type DeploymentState, isPromoted, type ReportedState } from '../deployments.js';
 import { notFound } from '../errors.js';
@@ -12,9 +12,10 @@ import {
   issueToken,
   lockEnvironment,
   lockOrCreateEnvironment,
-  notifyWatchers,
+  watchersWakeup,
 } from './environments.js';
 import { deployments, events } from './schema.js';
+import type { Wakeup } from './wakeups.js';
 import { recordEvent } from './webhooks.js';
 
 type DeploymentRow = typeof deployments.$inferSelect;
@@ -83,19 +84,21 @@ async function lockForTransition(
   return { env, existing };
 }
 
-/** Writes the deployment's new columns and tells the watchers, on commit, in the same statement. */
+/** Writes the deployment's new columns; its watchers are woken once the transaction has committed. */
 async function updateDeployment(
   tx: Transaction,
   tenant: string,
   env: EnvironmentRow,
   generation: number,
   changes: PgUpdateSetSource<typeof deployments>,
+  wakeups: Wakeup[],
 ): Promise<DeploymentRow> {
   const [row] = await tx
     .update(deployments)
     .set({ ...changes, updatedAt: sql`now()` })
     .where(byGeneration(env.id, generation))
-    .returning({ ...getTableColumns(deployments), notified: notifyWatchers(tenant, env.name, 'deployments') });
+    .returning();
+  wakeups.push(watchersWakeup(tenant, env.name, 'deployments'));
   return row!;
 }
 
@@ -111,6 +114,7 @@ export async function putDeployment(
   name: string,
   generation: number,
   request: { holder: string; state: ReportedState | undefined; maxEnvironments: number },
+  wakeups: Wakeup[],
 ): Promise<{ deployment: Deployment; created: boolean }> {
   return db.transaction(async (tx) => {
     const { row: env } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
@@ -122,7 +126,8 @@ export async function putDeployment(
       const [inserted] = await tx
         .insert(deployments)
         .values({ environmentId: env.id, deployGeneration: generation, state, holder: request.holder })
-        .returning({ ...getTableColumns(deployments), notified: notifyWatchers(tenant, name, 'deployments') });
+        .returning();
+      wakeups.push(watchersWakeup(tenant, name, 'deployments'));
       return { deployment: toDeployment(name, inserted!), created: true };
     }
     const state = request.state ?? existing.state;
@@ -134,17 +139,23 @@ export async function putDeployment(
       state,
       holder,
       ...(state === 'initializing' || state === 'catching_up' ? { readyAt: null } : {}),
-    });
+    }, wakeups);
     return { deployment: toDeployment(name, updated), created: false };
   });
 }
 
 /** The candidate is caught up: `ready_to_promote`, announced by `deployment.ready_to_promote`. */
-export async function markDeploymentReady(db: Database, tenant: string, name: string, generation: number): Promise<Deployment> {
+export async function markDeploymentReady(
+  db: Database,
+  tenant: string,
+  name: string,
+  generation: number,
+  wakeups: Wakeup[],
+): Promise<Deployment> {
   return db.transaction(async (tx) => {
     const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'ready_to_promote');
     if (existing.state === 'ready_to_promote') return toDeployment(name, existing);
-    const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` });
+    const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` }, wakeups);
     await recordEvent(tx, {
       tenant,
       type: 'deployment.ready_to_promote',
@@ -155,7 +166,7 @@ export async function markDeploymentReady(db: Database, tenant: string, name: st
         holder: updated.holder,
         ready_at: updated.readyAt!.toISOString(),
       },
-    });
+    }, wakeups);
     return toDeployment(name, updated);
   });
 }
@@ -171,16 +182,17 @@ export async function promoteDeployment(
   name: string,
   generation: number,
   options: { skipCatchup: boolean },
+  wakeups: Wakeup[],
 ): Promise<{ deployment: Deployment; fence: FenceOutcome | null }> {
   return db.transaction(async (tx) => {
     const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'promoting', options);
     if (isPromoted(existing.state)) return { deployment: toDeployment(name, existing), fence: null };
-    const fence = await issueToken(tx, tenant, env, { deployGeneration: generation, holder: existing.holder });
+    const fence = await issueToken(tx, tenant, env, { deployGeneration: generation, holder: existing.holder }, wakeups);
     const updated = await updateDeployment(tx, tenant, env, generation, {
       state: 'promoting',
       epoch: fence.token.epoch,
       promotedAt: fence.fencedAt,
-    });
+    }, wakeups);
     await recordEvent(tx, {
       tenant,
       type: 'deployment.promoted',
@@ -194,7 +206,7 @@ export async function promoteDeployment(
         skipped_catchup: existing.state !== 'ready_to_promote',
         promoted_at: fence.fencedAt.toISOString(),
       },
-    });
+    }, wakeups);
     return { deployment: toDeployment(name, updated), fence };
   });
 }

@@ -1,26 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
 import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
 import { resourceExhausted } from '../limits.js';
-import type { Database, Transaction } from './client.js';
+import { type Database, rowsOf, type Transaction } from './client.js';
 import { lockTenantQuota } from './limits.js';
-import { deployments, environments, fences, logEntries } from './schema.js';
-import { recordEvent } from './webhooks.js';
+import { deployments, deliveries, environments, events, fences, logEntries, webhookEndpoints } from './schema.js';
+import type { Wakeup } from './wakeups.js';
+import { DISPATCHERS_WAKEUP, newId, recordEvent } from './webhooks.js';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
 /**
- * The channel told, on commit, of every change watchers follow: the payload is `tenant` LF `name`
+ * The channel told, after commit, of every change watchers follow: the payload is `tenant` LF `name`
  * LF the topic (`token` for fences and deletes, `deployments` for the handover).
  */
 export const ENVIRONMENTS_CHANNEL = 'palisade_environments';
 
 export type WatchTopic = 'token' | 'deployments';
 
-/** Selected in the RETURNING of a change's UPDATE, so telling the watchers costs no round trip. */
-export function notifyWatchers(tenant: string, name: string, topic: WatchTopic = 'token') {
-  return sql`pg_notify(${ENVIRONMENTS_CHANNEL}, ${`${tenant}\n${name}\n${topic}`})`;
+/** The wake-up of the environment's watchers, to send once the change has committed. */
+export function watchersWakeup(tenant: string, name: string, topic: WatchTopic = 'token'): Wakeup {
+  return { channel: ENVIRONMENTS_CHANNEL, payload: `${tenant}\n${name}\n${topic}` };
 }
 
 export type EnvironmentState = {
@@ -206,7 +207,7 @@ export async function listEnvironments(
  * issued, so tokens issued after the name is reused are greater than every token before. Emits
  * `environment.deleted` in the same transaction.
  */
-export async function deleteEnvironment(db: Database, tenant: string, name: string): Promise<void> {
+export async function deleteEnvironment(db: Database, tenant: string, name: string, wakeups: Wakeup[]): Promise<void> {
   await db.transaction(async (tx) => {
     const row = await lockEnvironment(tx, tenant, name);
     await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
@@ -221,7 +222,8 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
         fencedAt: null,
       })
       .where(eq(environments.id, row.id))
-      .returning({ deletedAt: environments.deletedAt, notified: notifyWatchers(tenant, name) });
+      .returning({ deletedAt: environments.deletedAt });
+    wakeups.push(watchersWakeup(tenant, name));
     await recordEvent(tx, {
       tenant,
       type: 'environment.deleted',
@@ -231,7 +233,7 @@ export async function deleteEnvironment(db: Database, tenant: string, name: stri
         last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
         deleted_at: deleted!.deletedAt!.toISOString(),
       },
-    });
+    }, wakeups);
   });
 }
 
@@ -261,6 +263,7 @@ export async function issueToken(
   tenant: string,
   row: EnvironmentRow,
   request: { deployGeneration: number; holder: string },
+  wakeups: Wakeup[],
 ): Promise<FenceOutcome> {
   assertGenerationCurrent(row, request.deployGeneration);
   const previousToken = currentToken(row);
@@ -274,7 +277,8 @@ export async function issueToken(
       fencedAt: sql`now()`,
     })
     .where(eq(environments.id, row.id))
-    .returning({ ...getTableColumns(environments), notified: notifyWatchers(tenant, row.name) });
+    .returning();
+  wakeups.push(watchersWakeup(tenant, row.name));
   const token = currentToken(updated!)!;
   await tx.insert(fences).values({
     environmentId: row.id,
@@ -285,7 +289,7 @@ export async function issueToken(
     fencedAt: updated!.fencedAt!,
   });
   if (floor === null || token.deploy_generation > floor.deploy_generation) {
-    await tx
+    const fenced = await tx
       .update(deployments)
       .set({ state: 'fenced', fencedAt: updated!.fencedAt!, updatedAt: updated!.fencedAt! })
       .where(
@@ -295,7 +299,8 @@ export async function issueToken(
           ne(deployments.state, 'fenced'),
         ),
       )
-      .returning({ notified: notifyWatchers(tenant, row.name, 'deployments') });
+      .returning({ generation: deployments.deployGeneration });
+    if (fenced.length > 0) wakeups.push(watchersWakeup(tenant, row.name, 'deployments'));
   }
   const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
   if (previous) {
@@ -309,25 +314,149 @@ export async function issueToken(
         by: { token, holder: request.holder },
         fenced_at: updated!.fencedAt!.toISOString(),
       },
-    });
+    }, wakeups);
   }
   return { token, holder: request.holder, fencedAt: updated!.fencedAt!, previous };
 }
 
+/** `timestamptz` as JavaScript's `toISOString` writes it, for payloads built in SQL. */
+const isoTime = (column: ReturnType<typeof sql>) =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A takeover of a live environment as one statement: it locks the row, issues the token if the
+ * generation is not lower than the last one issued, and writes the history row, the older
+ * generations' deployments fenced, the outbox event and its deliveries, with what `issueToken`
+ * writes in its several. It returns the row as it was, so a refusal says why; null when the
+ * environment is not live (absent or deleted), which the caller creates within the quota first.
+ */
+async function issueTokenToLiveEnvironment(
+  db: Database,
+  tenant: string,
+  name: string,
+  request: { deployGeneration: number; holder: string },
+  wakeups: Wakeup[],
+): Promise<FenceOutcome | null> {
+  const generation = sql`${request.deployGeneration}::bigint`;
+  const fencedAt = isoTime(sql`issued.fenced_at`);
+  const result = await db.execute(sql`
+    with target as (
+      select id, deploy_generation, epoch, holder, fenced_at
+      from ${environments}
+      where tenant = ${tenant} and name = ${name} and deleted_at is null
+      for update
+    ),
+    issued as (
+      update ${environments}
+      set deploy_generation = ${generation}, epoch = target.epoch + 1, holder = ${request.holder}, fenced_at = now()
+      from target
+      where ${environments.id} = target.id
+        and (target.deploy_generation is null or target.deploy_generation <= ${generation})
+      returning ${environments.id} as id, ${environments.epoch} as epoch, ${environments.upper} as upper,
+                ${environments.fencedAt} as fenced_at
+    ),
+    history as (
+      insert into ${fences} (environment_id, epoch, deploy_generation, holder, upper, fenced_at)
+      select id, epoch, ${generation}, ${request.holder}, upper, fenced_at from issued
+    ),
+    older_deployments as (
+      update ${deployments}
+      set state = 'fenced', fenced_at = issued.fenced_at, updated_at = issued.fenced_at
+      from issued, target
+      where ${deployments.environmentId} = issued.id
+        and ${deployments.deployGeneration} < ${generation}
+        and ${deployments.state} <> 'fenced'
+        and (target.deploy_generation is null or target.deploy_generation < ${generation})
+      returning 1
+    ),
+    event as (
+      insert into ${events} (id, tenant, type, environment, payload, created_at)
+      select ${newId('evt')}, ${tenant}, fenced.type, ${name},
+             json_build_object(
+               'type', fenced.type,
+               'timestamp', ${fencedAt},
+               'data', json_build_object(
+                 'environment', ${name}::text,
+                 'fenced', json_build_object(
+                   'token', json_build_object('deploy_generation', target.deploy_generation, 'epoch', target.epoch),
+                   'holder', target.holder),
+                 'by', json_build_object(
+                   'token', json_build_object('deploy_generation', ${generation}, 'epoch', issued.epoch),
+                   'holder', ${request.holder}::text),
+                 'fenced_at', ${fencedAt}))::text,
+             issued.fenced_at
+      from issued, target,
+           lateral (select case when target.deploy_generation < ${generation} then 'generation.fenced' else 'epoch.fenced' end as type) as fenced
+      where target.fenced_at is not null
+      returning id, type
+    ),
+    delivered as (
+      insert into ${deliveries} (id, event_id, endpoint_id)
+      select 'dlv_' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
+               || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
+             event.id, endpoint.id
+      from event join ${webhookEndpoints} as endpoint
+        on endpoint.tenant = ${tenant} and endpoint.enabled and endpoint.events @> array[event.type]
+       and (endpoint.environments is null or endpoint.environments @> array[${name}::text])
+      returning 1
+    )
+    select target.deploy_generation::text as last_generation, target.epoch::text as last_epoch,
+           target.holder as last_holder, target.fenced_at is not null as held,
+           issued.epoch::text as epoch, ${fencedAt} as fenced_at,
+           (select count(*) from older_deployments)::int as deployments_fenced,
+           (select count(*) from delivered)::int as deliveries
+    from target left join issued on true`);
+  const [row] = rowsOf<TakeoverOutcome>(result);
+  if (!row) return null;
+  const lastIssued =
+    row.last_generation === null ? null : { deploy_generation: Number(row.last_generation), epoch: Number(row.last_epoch) };
+  const current = row.held ? lastIssued : null;
+  if (row.epoch === null) {
+    throw fencedError('deploy_generation', current, { your_deploy_generation: request.deployGeneration });
+  }
+  wakeups.push(watchersWakeup(tenant, name));
+  if (row.deployments_fenced > 0) wakeups.push(watchersWakeup(tenant, name, 'deployments'));
+  if (row.deliveries > 0) wakeups.push(DISPATCHERS_WAKEUP);
+  return {
+    token: { deploy_generation: request.deployGeneration, epoch: Number(row.epoch) },
+    holder: request.holder,
+    fencedAt: new Date(row.fenced_at!),
+    previous: current ? { token: current, holder: row.last_holder! } : null,
+  };
+}
+
+/** The row of a takeover: bigints as text, since neither driver maps them to numbers in a raw query. */
+type TakeoverOutcome = {
+  last_generation: string | null;
+  last_epoch: string;
+  last_holder: string | null;
+  /** Whether the environment held a token (not deleted since its last one). */
+  held: boolean;
+  /** The new token's epoch; null when refused. */
+  epoch: string | null;
+  fenced_at: string | null;
+  deployments_fenced: number;
+  deliveries: number;
+};
+
 /**
  * Issues the next token. Runs under the environment's row lock, so tokens are issued one at a time
  * in commit order across every replica sharing the database; the events go to the outbox in the
- * same transaction.
+ * same transaction. A takeover of a live environment is one statement; creating the environment
+ * (within the tenant's quota) or bringing a deleted one back takes a transaction of several.
  */
 export async function fenceEnvironment(
   db: Database,
   tenant: string,
   name: string,
   request: { deployGeneration: number; holder: string; maxEnvironments: number },
+  wakeups: Wakeup[],
 ): Promise<FenceOutcome> {
+  const taken = await issueTokenToLiveEnvironment(db, tenant, name, request, wakeups);
+  if (taken) return taken;
   return db.transaction(async (tx) => {
     const { row } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
-    return issueToken(tx, tenant, row, request);
+    return issueToken(tx, tenant, row, request, wakeups);
   });
 }
 

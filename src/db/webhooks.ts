@@ -6,6 +6,7 @@ import type { Keyring } from '../secrets.js';
 import type { Database, Transaction } from './client.js';
 import { lockTenantQuota } from './limits.js';
 import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
+import type { Wakeup } from './wakeups.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -14,11 +15,8 @@ export type AttemptRow = typeof deliveryAttempts.$inferSelect;
 /** The channel the outbox notifies after a commit that made deliveries due. */
 export const DELIVERIES_CHANNEL = 'palisade_deliveries';
 
-/**
- * Wakes the dispatchers when the transaction commits. Selected in the RETURNING of the write that
- * makes deliveries due; PostgreSQL sends identical notifications of one transaction only once.
- */
-const notifyDispatchers = sql`pg_notify(${DELIVERIES_CHANNEL}, '')`;
+/** Wakes the dispatchers; sent once the write that made deliveries due has committed. */
+export const DISPATCHERS_WAKEUP: Wakeup = { channel: DELIVERIES_CHANNEL, payload: '' };
 
 export const EVENT_TYPES = [
   'generation.fenced',
@@ -31,7 +29,7 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Ids that sort by creation time (milliseconds, then random), so lists page newest first by id. */
-const newId = (prefix: string) =>
+export const newId = (prefix: string) =>
   `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
@@ -128,6 +126,7 @@ export async function updateEndpoint(
   tenant: string,
   id: string,
   patch: Partial<EndpointInput> & { enabled?: boolean },
+  wakeups: Wakeup[],
 ): Promise<EndpointRow> {
   const reenable = patch.enabled === true ? { disabledReason: null, failingSince: null } : {};
   return db.transaction(async (tx) => {
@@ -138,11 +137,12 @@ export async function updateEndpoint(
       .returning();
     if (!row) throw endpointMissing(id);
     if (patch.enabled === true) {
-      await tx
+      const requeued = await tx
         .update(deliveries)
         .set({ status: 'pending', nextAttemptAt: sql`now()` })
         .where(and(eq(deliveries.endpointId, id), eq(deliveries.status, 'failed')))
-        .returning({ notified: notifyDispatchers });
+        .returning({ id: deliveries.id });
+      if (requeued.length > 0) wakeups.push(DISPATCHERS_WAKEUP);
     }
     return row;
   });
@@ -184,11 +184,12 @@ export async function rotateSecret(
 
 /**
  * Writes an event and one delivery per matching enabled endpoint, inside the caller's transaction
- * (the outbox), and notifies the dispatchers, which PostgreSQL does only if the transaction commits.
+ * (the outbox); adds the dispatchers' wake-up to `wakeups` when it made deliveries due.
  */
 export async function recordEvent(
   tx: Transaction,
   event: { tenant: string; type: EventType; data: unknown; environment: string | null; endpointId?: string },
+  wakeups: Wakeup[],
 ): Promise<string> {
   const id = newId('evt');
   const createdAt = new Date();
@@ -225,8 +226,8 @@ export async function recordEvent(
     await tx.execute(sql`
       insert into ${deliveries} (id, event_id, endpoint_id)
       select delivery.id, ${id}, delivery.endpoint_id
-      from unnest(${sql.param(deliveryIds)}::text[], ${sql.param(endpointIds)}::text[]) as delivery(id, endpoint_id)
-      returning ${notifyDispatchers}`);
+      from unnest(${sql.param(deliveryIds)}::text[], ${sql.param(endpointIds)}::text[]) as delivery(id, endpoint_id)`);
+    wakeups.push(DISPATCHERS_WAKEUP);
   }
   return id;
 }
@@ -335,14 +336,21 @@ export async function recordAttempt(
 }
 
 /** Makes a delivery due now again, whatever its status. */
-export async function redeliver(db: Database, tenant: string, endpointId: string, deliveryId: string): Promise<void> {
+export async function redeliver(
+  db: Database,
+  tenant: string,
+  endpointId: string,
+  deliveryId: string,
+  wakeups: Wakeup[],
+): Promise<void> {
   await getEndpoint(db, tenant, endpointId);
   const rows = await db
     .update(deliveries)
     .set({ status: 'pending', nextAttemptAt: sql`now()` })
     .where(and(eq(deliveries.id, deliveryId), eq(deliveries.endpointId, endpointId)))
-    .returning({ notified: notifyDispatchers });
+    .returning({ id: deliveries.id });
   if (rows.length === 0) throw notFound(`Delivery '${deliveryId}' does not exist for this endpoint.`);
+  wakeups.push(DISPATCHERS_WAKEUP);
 }
 
 export type DeliveryView = DeliveryRow & { eventType: string; attemptList: AttemptRow[] };
@@ -398,7 +406,7 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
 }
 
 /** Emits a `webhook.test` event to this one endpoint, whether or not it subscribes to it. */
-export async function sendTestEvent(db: Database, tenant: string, id: string): Promise<string> {
+export async function sendTestEvent(db: Database, tenant: string, id: string, wakeups: Wakeup[]): Promise<string> {
   const endpoint = await getEndpoint(db, tenant, id);
   return db.transaction((tx) =>
     recordEvent(tx, {
@@ -407,7 +415,7 @@ export async function sendTestEvent(db: Database, tenant: string, id: string): P
       environment: null,
       endpointId: endpoint.id,
       data: { endpoint_id: endpoint.id, message: 'This is a test event from Palisade.' },
-    }),
+    }, wakeups),
   );
 }
 

@@ -92,13 +92,19 @@ async function awaitExit(child: ChildProcess, exited: Promise<Exit>, timeoutMs: 
  */
 export async function startService(
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; /** Run `dist/index.js`, as `npm start` does, instead of the sources under tsx. */ compiled?: boolean } = {},
+  options: {
+    readyTimeoutMs?: number;
+    /** Run `dist/index.js`, as `npm start` does, instead of the sources under tsx. */
+    compiled?: boolean;
+    /** Options for node itself, such as `--cpu-prof` (which NODE_OPTIONS does not take). */
+    nodeOptions?: string[];
+  } = {},
 ): Promise<ServiceProcess> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLE.test(name)),
   );
   const entry = options.compiled ? ['dist/index.js'] : ['--import', 'tsx', 'src/index.ts'];
-  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...entry], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', EXIT_WITH_PARENT, ...entry], {
     cwd: REPO_ROOT,
     env: {
       ...inherited,
