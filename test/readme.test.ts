@@ -115,7 +115,7 @@ async function freshService(): Promise<ServiceProcess> {
     cleanups.push(() => scratch.drop());
     return startService({ DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN });
   }
-  return startService({ PALISADE_DATA_DIR: join(work, 'data'), PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN });
+  return startService({ PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')), PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN });
 }
 
 describe('the README, verbatim', () => {
@@ -165,4 +165,27 @@ describe('the README, verbatim', () => {
     }
     expect(mismatches.join('\n\n')).toBe('');
   }, 120_000);
+
+  it('its watch stream, opened before the takeover, prints the events it documents', async () => {
+    const service = await freshService();
+    const shell = new Shell(work);
+    cleanups.push(() => shell.close());
+    const [watch] = steps(section('Watching instead of polling'));
+    expect(watch?.command).toMatch(/\/watch\b/);
+    const local = (command: string) => command.replaceAll('localhost:8080', `127.0.0.1:${service.port}`);
+    let apiKey: string | undefined;
+    for (const step of steps(section('A takeover, step by step'))) {
+      if (/\bnpm start\b/.test(step.command)) continue;
+      const command = step.command === 'export KEY=pal_…' ? `export KEY=${apiKey}` : local(step.command);
+      // The stream is opened as generation 2 is about to take over, as the section tells it.
+      if (/"deploy_generation": 2/.test(command)) {
+        await shell.run(`${local(watch!.command)} > watch.out & WATCH=$!; sleep 0.5`);
+      }
+      const output = await shell.run(command);
+      apiKey ??= /"key":"(pal_[^"]+)"/.exec(output)?.[1];
+    }
+    await shell.run('sleep 0.5; kill $WATCH');
+    const printed = readFileSync(join(work, 'watch.out'), 'utf8').replaceAll('\n', '');
+    expect(matchesDocumented(printed, watch!.expected!), `documented: ${watch!.expected}\nprinted:    ${printed}`).toBe(true);
+  }, 60_000);
 });
