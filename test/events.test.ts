@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordEvent } from '../src/db/webhooks.js';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { feedPageShowing, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
@@ -22,7 +22,7 @@ describe('event feed', () => {
     await h.fence(t, 'b', 1);
     await h.request('DELETE', '/v1/environments/a', { key: t.key });
 
-    const all = await feed(h, t);
+    const all = await feedPageShowing(h, t, 3);
     expect(all.items.map((e: any) => [e.type, e.data.environment])).toEqual([
       ['generation.fenced', 'a'],
       ['epoch.fenced', 'b'],
@@ -46,7 +46,7 @@ describe('event feed', () => {
     expect((await feed(h, t, `?after=${cursor}`)).items).toEqual([]);
 
     await h.fence(t, 'b', 5);
-    const newer = await feed(h, t, `?after=${cursor}`);
+    const newer = await feedPageShowing(h, t, 1, `?after=${cursor}`);
     expect(newer.items.map((e: any) => e.type)).toEqual(['generation.fenced']);
     expect(newer.next_cursor).not.toBe(cursor);
   });
@@ -57,7 +57,7 @@ describe('event feed', () => {
     await h.fence(theirs, 'shared-name', 1);
     await h.fence(theirs, 'shared-name', 2);
     expect((await feed(h, mine)).items).toEqual([]);
-    expect((await feed(h, theirs)).items).toHaveLength(1);
+    expect((await feedPageShowing(h, theirs, 1)).items).toHaveLength(1);
   });
 
   it('a bad cursor or limit is 400', async () => {
@@ -91,7 +91,7 @@ describe('event feed', () => {
       expect(early.items).toEqual([]);
       release();
       await slow;
-      const late = await feed(h, t, `?after=${early.next_cursor}`);
+      const late = await feedPageShowing(h, t, 2, `?after=${early.next_cursor}`);
       expect(late.items.map((e: any) => e.type)).toEqual(['webhook.test', 'generation.fenced']);
     },
   );

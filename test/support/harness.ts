@@ -164,18 +164,25 @@ export async function json<T = Record<string, any>>(res: Response): Promise<T> {
 }
 
 export type FeedItem = { id: string; type: string; data: Record<string, any> };
+export type FeedPage = { items: FeedItem[]; next_cursor: string };
 
 /**
- * The tenant's event feed once it shows at least `count` events (or after 10 s, for the caller's
- * assertion to fail on). The feed shows an event only once every transaction older than it has
- * ended, anywhere on the PostgreSQL server, so a busy server can hold a fresh event back briefly.
+ * A page of the tenant's event feed (`query` as in `?after=…&limit=…`) once it shows at least
+ * `count` events, or after 10 s, for the caller's assertion to fail on. The feed shows an event only
+ * once every transaction older than it has ended, anywhere on the PostgreSQL server, so a busy
+ * server can hold a fresh event back briefly.
  */
-export async function feedShowing(h: Harness, t: Tenant, count: number): Promise<FeedItem[]> {
+export async function feedPageShowing(h: Harness, t: Tenant, count: number, query = ''): Promise<FeedPage> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const res = await h.request('GET', '/v1/events?limit=1000', { key: t.key });
-    const { items } = await json<{ items: FeedItem[] }>(res);
-    if (items.length >= count || Date.now() > deadline) return items;
+    const res = await h.request('GET', `/v1/events${query}`, { key: t.key });
+    const page = await json<FeedPage>(res);
+    if (page.items.length >= count || Date.now() > deadline) return page;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The items of the whole feed once it shows at least `count` events (see feedPageShowing). */
+export async function feedShowing(h: Harness, t: Tenant, count: number): Promise<FeedItem[]> {
+  return (await feedPageShowing(h, t, count, '?limit=1000')).items;
 }
