@@ -67,6 +67,8 @@ const envSchema = z.object({
   PALISADE_MAX_LOG_ENTRIES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
   PALISADE_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(100),
   PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
+  // Bounds that keep one tenant, or an outage, from taking a process away from the others.
+  PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -113,6 +115,8 @@ export type LimitsConfig = {
   environments: number;
   logEntries: number;
   webhooks: number;
+  /** Unexpired Idempotency-Key records per tenant. */
+  idempotencyKeys: number;
 };
 
 export class ConfigError extends Error {
@@ -157,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       environments: v.PALISADE_MAX_ENVIRONMENTS,
       logEntries: v.PALISADE_MAX_LOG_ENTRIES,
       webhooks: v.PALISADE_MAX_WEBHOOKS,
+      idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
     },
     webhooks: {
       allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,

@@ -3,9 +3,20 @@ import type { Database } from './db/client.js';
 import { getLimitOverrides, type LimitOverrides } from './db/limits.js';
 import { ApiError } from './errors.js';
 
-export type TenantLimits = Pick<LimitsConfig, 'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks'>;
+export type TenantLimits = Pick<
+  LimitsConfig,
+  'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks' | 'idempotencyKeys'
+>;
 
-export type Resource = 'request_rate' | 'environments' | 'log_entries' | 'webhooks' | 'in_flight';
+export type Resource =
+  | 'request_rate'
+  | 'environments'
+  | 'log_entries'
+  | 'webhooks'
+  | 'in_flight'
+  | 'watch_streams'
+  | 'idempotency_keys'
+  | 'auth_failures';
 
 /**
  * 429 resource_exhausted with the IETF RateLimit fields; `timing` only where waiting helps. The
@@ -60,6 +71,7 @@ export class Limits {
       environments: o.environments ?? this.defaults.environments,
       logEntries: o.logEntries ?? this.defaults.logEntries,
       webhooks: o.webhooks ?? this.defaults.webhooks,
+      idempotencyKeys: this.defaults.idempotencyKeys,
     };
   }
 

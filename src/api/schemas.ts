@@ -228,12 +228,21 @@ export const ResourceExhaustedProblem = z
   .object({
     ...problemMembers,
     code: z.literal('resource_exhausted'),
-    resource: z.enum(['request_rate', 'environments', 'log_entries', 'webhooks', 'in_flight']),
+    resource: z.enum([
+      'request_rate',
+      'environments',
+      'log_entries',
+      'webhooks',
+      'in_flight',
+      'watch_streams',
+      'idempotency_keys',
+      'auth_failures',
+    ]),
     limit: z.number().int(),
   })
   .openapi('ResourceExhaustedProblem', {
     description:
-      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not).',
+      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, idempotency_keys; not the quotas environments, log_entries and webhooks).',
   });
 
 export const IdempotencyInFlightProblem = z
