@@ -69,6 +69,7 @@ const envSchema = z.object({
   PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
   // Bounds that keep one tenant, or an outage, from taking a process away from the others.
   PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
+  PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -117,6 +118,8 @@ export type LimitsConfig = {
   webhooks: number;
   /** Unexpired Idempotency-Key records per tenant. */
   idempotencyKeys: number;
+  /** Bytes of entry data in one page of a log read; bounds a read's memory whatever its limit. */
+  logPageBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logEntries: v.PALISADE_MAX_LOG_ENTRIES,
       webhooks: v.PALISADE_MAX_WEBHOOKS,
       idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
+      logPageBytes: v.PALISADE_MAX_LOG_PAGE_BYTES,
     },
     webhooks: {
       allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,

@@ -5,7 +5,7 @@ import { ApiError } from './errors.js';
 
 export type TenantLimits = Pick<
   LimitsConfig,
-  'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks' | 'idempotencyKeys'
+  'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks' | 'idempotencyKeys' | 'logPageBytes'
 >;
 
 export type Resource =
@@ -72,6 +72,7 @@ export class Limits {
       logEntries: o.logEntries ?? this.defaults.logEntries,
       webhooks: o.webhooks ?? this.defaults.webhooks,
       idempotencyKeys: this.defaults.idempotencyKeys,
+      logPageBytes: this.defaults.logPageBytes,
     };
   }
 

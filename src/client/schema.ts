@@ -598,7 +598,7 @@ export interface components {
             /** @description Quote it when reporting a problem. */
             request_id?: string;
         };
-        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not). */
+        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, idempotency_keys; not the quotas environments, log_entries and webhooks). */
         ResourceExhaustedProblem: {
             /**
              * Format: uri
@@ -619,7 +619,7 @@ export interface components {
             /** @description Quote it when reporting a problem. */
             request_id?: string;
             /** @enum {string} */
-            resource: "request_rate" | "environments" | "log_entries" | "webhooks" | "in_flight";
+            resource: "request_rate" | "environments" | "log_entries" | "webhooks" | "in_flight" | "watch_streams" | "idempotency_keys" | "auth_failures";
             limit: number;
         };
         CreateApiKeyRequest: {
@@ -858,6 +858,8 @@ export interface components {
         LogPage: {
             entries: components["schemas"]["LogEntry"][];
             upper: number;
+            /** @description Where the next page starts: the offset after the last entry of this one. A page ends at `limit` entries or before its entries pass the byte cap of a page (PALISADE_MAX_LOG_PAGE_BYTES, 1 MiB by default; an entry larger than the cap comes alone), whichever is first; the log is read to its end when next_from equals upper. */
+            next_from: number;
         };
         LogEntry: {
             offset: number;
@@ -2270,7 +2272,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries from offset `from`, in order, and the log’s upper. */
+            /** @description Entries from offset `from`, in order, the log’s upper, and where the next page starts. */
             200: {
                 headers: {
                     [name: string]: unknown;
