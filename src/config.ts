@@ -70,6 +70,8 @@ const envSchema = z.object({
   // Bounds that keep one tenant, or an outage, from taking a process away from the others.
   PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
   PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
+  PALISADE_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -120,6 +122,10 @@ export type LimitsConfig = {
   idempotencyKeys: number;
   /** Bytes of entry data in one page of a log read; bounds a read's memory whatever its limit. */
   logPageBytes: number;
+  /** Failed authentications per second per client address (a token bucket per process). */
+  authFailureRate: number;
+  /** Failed authentications an address may have at once before that rate applies. */
+  authFailureBurst: number;
 };
 
 export class ConfigError extends Error {
@@ -166,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhooks: v.PALISADE_MAX_WEBHOOKS,
       idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
       logPageBytes: v.PALISADE_MAX_LOG_PAGE_BYTES,
+      authFailureRate: v.PALISADE_AUTH_FAILURE_RATE,
+      authFailureBurst: v.PALISADE_AUTH_FAILURE_BURST,
     },
     webhooks: {
       allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,

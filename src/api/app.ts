@@ -17,7 +17,7 @@ import type { Keyring } from '../secrets.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
-import { authenticate, KeyLookup } from './auth.js';
+import { AuthFailureLimiter, authenticate, KeyLookup } from './auth.js';
 import { idempotency } from './idempotency.js';
 import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
@@ -280,7 +280,7 @@ export function createApp(deps: AppDeps): App {
       },
     }),
   );
-  app.use('/v1/*', authenticate(deps, keys));
+  app.use('/v1/*', authenticate(deps, keys, new AuthFailureLimiter(deps.config.limits)));
   app.use('/v1/*', utf8Body);
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
