@@ -72,6 +72,11 @@ const envSchema = z.object({
   PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
   PALISADE_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(100),
+  PALISADE_DB_STATEMENT_TIMEOUT: duration.default(5_000),
+  PALISADE_DB_LOCK_TIMEOUT: duration.default(2_000),
+  PALISADE_DB_IDLE_IN_TRANSACTION_TIMEOUT: duration.default(10_000),
+  PALISADE_DB_ACQUIRE_TIMEOUT: duration.default(2_000),
+  PALISADE_DB_CONNECT_TIMEOUT: duration.default(3_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -80,6 +85,7 @@ export type Config = {
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  databaseWaits: DatabaseWaits;
   dataDir: string;
   adminToken: string | undefined;
   /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
@@ -106,6 +112,18 @@ export type WebhookConfig = {
   disableAfterMs: number;
   pollIntervalMs: number;
   concurrency: number;
+};
+
+/** Bounds on every wait for PostgreSQL (the embedded database has none of these). */
+export type DatabaseWaits = {
+  /** statement_timeout, lock_timeout and idle_in_transaction_session_timeout of the service's sessions. */
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  /** How long a request waits for a pool connection before it is answered 503. */
+  acquireMs: number;
+  /** How long opening a connection may take. */
+  connectMs: number;
 };
 
 export type LimitsConfig = {
@@ -155,6 +173,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    databaseWaits: {
+      statementMs: v.PALISADE_DB_STATEMENT_TIMEOUT,
+      lockMs: v.PALISADE_DB_LOCK_TIMEOUT,
+      idleInTransactionMs: v.PALISADE_DB_IDLE_IN_TRANSACTION_TIMEOUT,
+      acquireMs: v.PALISADE_DB_ACQUIRE_TIMEOUT,
+      connectMs: v.PALISADE_DB_CONNECT_TIMEOUT,
+    },
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
     secretKey: v.PALISADE_SECRET_KEY,

@@ -28,6 +28,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           kind: 'postgres',
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,
+          waits: config.databaseWaits,
           onListenerChange: (change) =>
             change.state === 'lost'
               ? logger.warn('database listener lost; notifications are missed until it is back')

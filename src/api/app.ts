@@ -96,6 +96,7 @@ const UNAVAILABLE_ERRNO = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  'POOL_ACQUIRE_TIMEOUT',
 ]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
@@ -104,12 +105,13 @@ function isDatabaseUnavailable(error: unknown): boolean {
     // PGlite has no error codes of its own; a closed instance says so only in its message.
     if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
-    // connections), and 40001/40P01 (serialization failure, deadlock), which a retry resolves.
+    // connections), 40001/40P01 (serialization failure, deadlock), which a retry resolves, and the
+    // session bounds: 57014 (statement timeout), 55P03 (lock timeout), 25P03 (idle in transaction).
     if (
       UNAVAILABLE_ERRNO.has(code) ||
       code.startsWith('08') ||
       /^57P0[1-3]$/.test(code) ||
-      ['53300', '40001', '40P01'].includes(code)
+      ['53300', '40001', '40P01', '57014', '55P03', '25P03'].includes(code)
     ) {
       return true;
     }

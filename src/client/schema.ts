@@ -26,7 +26,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration is applied */
+        /**
+         * Readiness: the database answers and every migration is applied
+         * @description Answers within a second: a database that has not answered by then counts as unavailable.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
