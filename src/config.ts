@@ -77,6 +77,7 @@ const envSchema = z.object({
   PALISADE_DB_IDLE_IN_TRANSACTION_TIMEOUT: duration.default(10_000),
   PALISADE_DB_ACQUIRE_TIMEOUT: duration.default(2_000),
   PALISADE_DB_CONNECT_TIMEOUT: duration.default(3_000),
+  PALISADE_DB_STARTUP_WAIT: duration.default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +87,8 @@ export type Config = {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   databaseWaits: DatabaseWaits;
+  /** How long a process starting while its database cannot be reached keeps retrying before it exits 1. */
+  databaseStartupWaitMs: number;
   dataDir: string;
   adminToken: string | undefined;
   /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       acquireMs: v.PALISADE_DB_ACQUIRE_TIMEOUT,
       connectMs: v.PALISADE_DB_CONNECT_TIMEOUT,
     },
+    databaseStartupWaitMs: v.PALISADE_DB_STARTUP_WAIT,
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
     secretKey: v.PALISADE_SECRET_KEY,

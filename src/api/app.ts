@@ -99,7 +99,7 @@ const UNAVAILABLE_ERRNO = new Set([
   'POOL_ACQUIRE_TIMEOUT',
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
     // PGlite has no error codes of its own; a closed instance says so only in its message.
