@@ -43,7 +43,7 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
     const endpoints: EndpointRow[] = [];
     const subscribe = async (count: number) => {
       while (endpoints.length < count) {
-        const endpoint = { url: 'https://example.com/hook', events: ['generation.fenced' as const], environments: null, description: '' };
+        const endpoint = { url: 'https://example.com/hook', allowPrivate: false, events: ['generation.fenced' as const], environments: null, description: '' };
         endpoints.push((await createEndpoint(db, keyring, tenant, endpoint, 100)).endpoint);
       }
     };
