@@ -69,6 +69,7 @@ const envSchema = z.object({
   PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
   // Bounds that keep one tenant, or an outage, from taking a process away from the others.
   PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
+  PALISADE_MAX_WATCH_STREAMS: z.coerce.number().int().min(1).default(100),
   PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
   PALISADE_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(100),
@@ -141,6 +142,8 @@ export type LimitsConfig = {
   webhooks: number;
   /** Unexpired Idempotency-Key records per tenant. */
   idempotencyKeys: number;
+  /** Watch streams one tenant may hold open on one process. */
+  watchStreams: number;
   /** Bytes of entry data in one page of a log read; bounds a read's memory whatever its limit. */
   logPageBytes: number;
   /** Failed authentications per second per client address (a token bucket per process). */
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhooks: v.PALISADE_MAX_WEBHOOKS,
       idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
       logPageBytes: v.PALISADE_MAX_LOG_PAGE_BYTES,
+      watchStreams: v.PALISADE_MAX_WATCH_STREAMS,
       authFailureRate: v.PALISADE_AUTH_FAILURE_RATE,
       authFailureBurst: v.PALISADE_AUTH_FAILURE_BURST,
     },

@@ -242,7 +242,7 @@ export const ResourceExhaustedProblem = z
   })
   .openapi('ResourceExhaustedProblem', {
     description:
-      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, idempotency_keys; not the quotas environments, log_entries and webhooks).',
+      'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, watch_streams, idempotency_keys; not the quotas environments, log_entries and webhooks).',
   });
 
 export const IdempotencyInFlightProblem = z

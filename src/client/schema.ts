@@ -601,7 +601,7 @@ export interface components {
             /** @description Quote it when reporting a problem. */
             request_id?: string;
         };
-        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, idempotency_keys; not the quotas environments, log_entries and webhooks). */
+        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, watch_streams, idempotency_keys; not the quotas environments, log_entries and webhooks). */
         ResourceExhaustedProblem: {
             /**
              * Format: uri
