@@ -69,6 +69,9 @@ const envSchema = z.object({
   PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
   // Bounds that keep one tenant, or an outage, from taking a process away from the others.
   PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
+  PALISADE_MAX_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).default(128),
+  PALISADE_REQUEST_TIMEOUT: duration.default(30_000),
+  PALISADE_HEADERS_TIMEOUT: duration.default(10_000),
   PALISADE_MAX_WATCH_STREAMS: z.coerce.number().int().min(1).default(100),
   PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
@@ -99,6 +102,9 @@ export type Config = {
   maxBodyBytes: number;
   maxEntryBytes: number;
   shutdownGraceMs: number;
+  /** How long a client may take to send a whole request, and its headers; a slower one is cut off with 408. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
   /** How often a watch stream with nothing to say sends a heartbeat comment. */
   watchHeartbeatMs: number;
   webhooks: WebhookConfig;
@@ -142,6 +148,8 @@ export type LimitsConfig = {
   webhooks: number;
   /** Unexpired Idempotency-Key records per tenant. */
   idempotencyKeys: number;
+  /** Requests of one tenant one process works on at once: its share of `maxInFlight`. */
+  tenantInFlight: number;
   /** Watch streams one tenant may hold open on one process. */
   watchStreams: number;
   /** Bytes of entry data in one page of a log read; bounds a read's memory whatever its limit. */
@@ -194,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: v.PALISADE_REQUEST_TIMEOUT,
+    headersTimeoutMs: v.PALISADE_HEADERS_TIMEOUT,
     watchHeartbeatMs: v.PALISADE_WATCH_HEARTBEAT,
     limits: {
       requestRate: v.PALISADE_RATE_LIMIT,
@@ -205,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
       logPageBytes: v.PALISADE_MAX_LOG_PAGE_BYTES,
       watchStreams: v.PALISADE_MAX_WATCH_STREAMS,
+      tenantInFlight: v.PALISADE_MAX_IN_FLIGHT_PER_TENANT,
       authFailureRate: v.PALISADE_AUTH_FAILURE_RATE,
       authFailureBurst: v.PALISADE_AUTH_FAILURE_BURST,
     },

@@ -71,7 +71,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let server: ServerType | undefined;
   const listen = () =>
     new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: (request, env) => handle(request, env), port: config.port, hostname: config.host }, () => resolve(s));
+      const s = serve(
+        {
+          fetch: (request, env) => handle(request, env),
+          port: config.port,
+          hostname: config.host,
+          serverOptions: {
+            requestTimeout: config.requestTimeoutMs,
+            headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+            // How often Node looks for connections past those timeouts (30 s by default).
+            connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+          },
+        },
+        () => resolve(s),
+      );
     });
   const closeServer = () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   let database: DatabaseHandle;

@@ -10,7 +10,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
-import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
+import { Limits, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
 import type { Keyring } from '../secrets.js';
@@ -243,23 +243,6 @@ export function createApp(deps: AppDeps): App {
     // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
     if (deps.lifecycle.draining || requestBodyUnread(c)) c.header('connection', 'close');
   });
-  app.use('/v1/*', async (c, next) => {
-    if (isWaitingRequest(c)) return next();
-    if (limits.inFlight >= deps.config.limits.maxInFlight) {
-      throw resourceExhausted(
-        'in_flight',
-        deps.config.limits.maxInFlight,
-        'This process is at its limit of requests in flight; retry shortly, perhaps on another replica.',
-        { retryAfterSeconds: 1, windowSeconds: 1 },
-      );
-    }
-    limits.inFlight++;
-    try {
-      await next();
-    } finally {
-      limits.inFlight--;
-    }
-  });
   app.use('/v1/*', async (_c, next) => {
     if (deps.lifecycle.draining) {
       throw new ApiError('unavailable', 'The service is shutting down; retry on another replica.', {}, {
@@ -284,6 +267,18 @@ export function createApp(deps: AppDeps): App {
   );
   app.use('/v1/*', authenticate(deps, keys, new AuthFailureLimiter(deps.config.limits)));
   app.use('/v1/*', utf8Body);
+  // Counted once the body is read, so connections still sending theirs (bounded by the server's
+  // request timeout) hold no share of the process; each tenant holds at most its own share.
+  app.use('/v1/*', async (c, next) => {
+    if (isWaitingRequest(c)) return next();
+    const tenant = c.get('tenant');
+    limits.enter(tenant);
+    try {
+      await next();
+    } finally {
+      limits.leave(tenant);
+    }
+  });
   app.use('/v1/*', async (c, next) => {
     c.set('db', deps.database.db);
     const tenant = c.get('tenant');
