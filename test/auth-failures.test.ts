@@ -58,4 +58,16 @@ describe('authentication under a flood of bad keys', () => {
     await sleep(Number(refused.headers.get('retry-after')) * 1000 + 100);
     await expectProblem(await listOver(unknownKey()), 401, 'unauthorized');
   });
+
+  it('a key found valid lately still passes from an address out of failures, after its owner is no longer cached', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    await sleep(1_100);
+    expect((await listOver(t.key)).status).toBe(200);
+    await sleep(2_100);
+    let status = 401;
+    for (let i = 0; i < 20 && status === 401; i++) status = (await listOver(unknownKey())).status;
+    expect(status).toBe(429);
+    expect((await listOver(t.key)).status).toBe(200);
+  });
 });

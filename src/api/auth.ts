@@ -27,11 +27,16 @@ export const UNKNOWN_KEY_TTL_MS = 2_000;
 
 const MAX_REMEMBERED_KEYS = 100_000;
 
+/** How long a key found valid may still be looked up from an address that has used up its failures. */
+const RECENTLY_VALID_MS = 600_000;
+
 /** Looks keys up by hash, remembering known and unknown keys briefly so neither repeats a round trip. */
 export class KeyLookup {
   private readonly known = new Map<string, { owner: Owner; until: number }>();
   /** By hash, so the map holds no presented secret; in insertion order, oldest first. */
   private readonly unknown = new Map<string, number>();
+  /** Hashes of keys found valid lately, which an address out of failures may still present. */
+  private readonly recentlyValid = new Map<string, number>();
 
   constructor(private readonly db: Database) {}
 
@@ -45,6 +50,14 @@ export class KeyLookup {
     return undefined;
   }
 
+  /**
+   * Whether the key was valid lately: its owner is cached for only 2 s, but an address shared with
+   * a client sending bad keys (a NAT, a proxy) must not lock out a tenant whose key works.
+   */
+  recentlyValidated(key: string): boolean {
+    return (this.recentlyValid.get(digest(key)) ?? 0) > Date.now();
+  }
+
   async find(key: string): Promise<Owner | null> {
     const cached = this.cached(key);
     if (cached !== undefined) return cached;
@@ -53,6 +66,8 @@ export class KeyLookup {
     if (owner) {
       this.known.set(key, { owner, until: now + KEY_CACHE_TTL_MS });
       if (this.known.size > MAX_REMEMBERED_KEYS) this.known.clear();
+      this.recentlyValid.set(digest(key), now + RECENTLY_VALID_MS);
+      if (this.recentlyValid.size > MAX_REMEMBERED_KEYS) this.recentlyValid.clear();
     } else {
       this.known.delete(key);
       const hash = digest(key);
@@ -163,7 +178,9 @@ export function authenticate(deps: AppDeps, keys: KeyLookup, failures: AuthFailu
   return async (c, next) => {
     const address = clientAddress(c);
     const presented = bearerToken(c.req.header('authorization'));
-    const recognised = presented !== null && (keys.cached(presented) || isAdminToken(presented, deps.config.adminToken));
+    const recognised =
+      presented !== null &&
+      (keys.cached(presented) || keys.recentlyValidated(presented) || isAdminToken(presented, deps.config.adminToken));
     if (address !== undefined && !recognised) failures.check(address);
     try {
       await identify(c, presented);
