@@ -6,12 +6,15 @@
  *
  *   DATABASE_URL=postgres://… npm run test:overload -- [--seconds-per-phase N] [--tenant-in-flight N]
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createScratchPostgres } from '../test/support/database.js';
-import { type ServiceProcess, startService, stopAllServices } from '../test/support/processes.js';
+import { startService, stopAllServices } from '../test/support/processes.js';
+
+type Replica = { url: string; port: number };
 
 const args = process.argv.slice(2);
 const phaseFlag = args.indexOf('--seconds-per-phase');
@@ -60,7 +63,7 @@ async function createKey(base: string, tenant: string): Promise<string> {
 }
 
 /** Tenant B: each worker fences its environment and appends one entry, round-robin over the replicas. */
-async function steadyB(services: ServiceProcess[], key: string, until: number): Promise<Sample[]> {
+async function steadyB(services: Replica[], key: string, until: number): Promise<Sample[]> {
   const samples: Sample[] = [];
   await Promise.all(
     Array.from({ length: B_WORKERS }, async (_, worker) => {
@@ -89,7 +92,7 @@ async function steadyB(services: ServiceProcess[], key: string, until: number): 
   return samples;
 }
 
-function slowBodies(services: ServiceProcess[], key: string, perReplica: number): () => void {
+function slowBodies(services: Replica[], key: string, perReplica: number): () => void {
   const sockets: Socket[] = [];
   for (const service of services) {
     for (let i = 0; i < perReplica; i++) {
@@ -107,7 +110,7 @@ function slowBodies(services: ServiceProcess[], key: string, perReplica: number)
   return () => sockets.forEach((socket) => socket.destroy());
 }
 
-function watchFlood(services: ServiceProcess[], key: string, perReplica: number, until: number): Promise<void> {
+function watchFlood(services: Replica[], key: string, perReplica: number, until: number): Promise<void> {
   const controller = new AbortController();
   const streams = services.flatMap((service) =>
     Array.from({ length: perReplica }, async () => {
@@ -136,51 +139,9 @@ async function concurrently(count: number, until: number, work: (i: number) => P
   );
 }
 
-function summary(name: string, samples: Sample[]) {
-  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  const count = (test: (status: number) => boolean) => samples.filter((s) => test(s.status)).length;
-  return {
-    phase: name,
-    'B requests': samples.length,
-    'p50 ms': Number(at(0.5).toFixed(1)),
-    'p99 ms': Number(at(0.99).toFixed(1)),
-    '429': count((s) => s === 429),
-    '429 resources': [...new Set(samples.map((s) => s.resource).filter(Boolean))].join(' '),
-    '5xx': count((s) => s >= 500),
-    'no answer': count((s) => s === 0),
-  };
-}
-
-const scratch = await createScratchPostgres();
-const services: ServiceProcess[] = [];
-try {
-  for (let i = 0; i < 2; i++) {
-    services.push(
-      await startService({
-        DATABASE_URL: scratch.url,
-        PALISADE_ADMIN_TOKEN: ADMIN,
-        PALISADE_MAX_IN_FLIGHT: '64',
-        PALISADE_MAX_IN_FLIGHT_PER_TENANT: TENANT_IN_FLIGHT,
-        PALISADE_RATE_LIMIT: '100000',
-      }),
-    );
-  }
-  const keyA = await createKey(services[0]!.url, 'tenant-a');
-  const keyB = await createKey(services[0]!.url, 'tenant-b');
+function abuses(services: Replica[], keyA: string): { name: string; abuse: (until: number) => Promise<void> }[] {
   const [a0, a1] = services.map((s) => s.url) as [string, string];
-
-  // Large entries for the log-read phase.
-  const { token } = (await (await fetch(`${a0}/v1/environments/a-big/fence`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ deploy_generation: 1, holder: 'a' }),
-  })).json()) as { token: unknown };
-  for (let batch = 0; batch < 8; batch++) {
-    await call(a0, keyA, 'POST', '/v1/environments/a-big/log', { token, entries: Array.from({ length: 12 }, () => 'x'.repeat(60_000)) });
-  }
-
-  const phases: { name: string; abuse: (until: number) => Promise<void> }[] = [
+  return [
     { name: 'quiet (B alone)', abuse: async () => {} },
     {
       name: 'A: 64 slow bodies per replica',
@@ -211,11 +172,77 @@ try {
       abuse: (until) => concurrently(96, until, (i) => call(i % 2 ? a1 : a0, keyA, 'POST', `/v1/environments/a-hot-${i % 4}/fence`, { deploy_generation: 1, holder: 'a' })),
     },
   ];
+}
+
+/**
+ * Runs phase `index` of A's abuse in a process of its own, so that A's load does not slow the
+ * event loop that times B's requests.
+ */
+function abuseInChild(services: Replica[], keyA: string, index: number, durationMs: number): Promise<void> {
+  const plan = JSON.stringify({ services: services.map(({ url, port }) => ({ url, port })), keyA, index, durationMs });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--abuse', plan], { stdio: 'inherit' });
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function summary(name: string, samples: Sample[]) {
+  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  const count = (test: (status: number) => boolean) => samples.filter((s) => test(s.status)).length;
+  return {
+    phase: name,
+    'B requests': samples.length,
+    'p50 ms': Number(at(0.5).toFixed(1)),
+    'p99 ms': Number(at(0.99).toFixed(1)),
+    '429': count((s) => s === 429),
+    '429 resources': [...new Set(samples.map((s) => s.resource).filter(Boolean))].join(' '),
+    '5xx': count((s) => s >= 500),
+    'no answer': count((s) => s === 0),
+  };
+}
+
+const abuseFlag = args.indexOf('--abuse');
+if (abuseFlag >= 0) {
+  const plan = JSON.parse(args[abuseFlag + 1]!) as { services: Replica[]; keyA: string; index: number; durationMs: number };
+  await abuses(plan.services, plan.keyA)[plan.index]!.abuse(performance.now() + plan.durationMs);
+  process.exit(0);
+}
+
+const scratch = await createScratchPostgres();
+const services: Replica[] = [];
+try {
+  for (let i = 0; i < 2; i++) {
+    services.push(
+      await startService({
+        DATABASE_URL: scratch.url,
+        PALISADE_ADMIN_TOKEN: ADMIN,
+        PALISADE_MAX_IN_FLIGHT: '64',
+        PALISADE_MAX_IN_FLIGHT_PER_TENANT: TENANT_IN_FLIGHT,
+        PALISADE_RATE_LIMIT: '100000',
+      }),
+    );
+  }
+  const keyA = await createKey(services[0]!.url, 'tenant-a');
+  const keyB = await createKey(services[0]!.url, 'tenant-b');
+  const a0 = services[0]!.url;
+
+  // Large entries for the log-read phase.
+  const { token } = (await (await fetch(`${a0}/v1/environments/a-big/fence`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deploy_generation: 1, holder: 'a' }),
+  })).json()) as { token: unknown };
+  for (let batch = 0; batch < 8; batch++) {
+    await call(a0, keyA, 'POST', '/v1/environments/a-big/log', { token, entries: Array.from({ length: 12 }, () => 'x'.repeat(60_000)) });
+  }
+
 
   const rows = [];
-  for (const phase of phases) {
-    const until = performance.now() + PHASE_MS;
-    const [samples] = await Promise.all([steadyB(services, keyB, until), phase.abuse(until)]);
+  for (const [index, phase] of abuses(services, keyA).entries()) {
+    const abuse = abuseInChild(services, keyA, index, PHASE_MS + 500);
+    // The child takes a moment to start; B's window opens once it has.
+    await sleep(1_500);
+    const until = performance.now() + PHASE_MS - 1_000;
+    const [samples] = await Promise.all([steadyB(services, keyB, until), abuse]);
     rows.push(summary(phase.name, samples));
     console.log(JSON.stringify(rows.at(-1)));
     await sleep(1_000);
