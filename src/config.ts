@@ -84,6 +84,21 @@ const envSchema = z.object({
   PALISADE_MAX_LOG_ENTRIES: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000_000),
   PALISADE_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(100),
   PALISADE_WATCH_HEARTBEAT: duration.default(15_000),
+  // Bounds that keep one tenant, or an outage, from taking a process away from the others.
+  PALISADE_MAX_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(10_000),
+  PALISADE_MAX_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).default(128),
+  PALISADE_REQUEST_TIMEOUT: duration.default(30_000),
+  PALISADE_HEADERS_TIMEOUT: duration.default(10_000),
+  PALISADE_MAX_WATCH_STREAMS: z.coerce.number().int().min(1).default(100),
+  PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
+  PALISADE_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(100),
+  PALISADE_DB_STATEMENT_TIMEOUT: duration.default(5_000),
+  PALISADE_DB_LOCK_TIMEOUT: duration.default(2_000),
+  PALISADE_DB_IDLE_IN_TRANSACTION_TIMEOUT: duration.default(10_000),
+  PALISADE_DB_ACQUIRE_TIMEOUT: duration.default(2_000),
+  PALISADE_DB_CONNECT_TIMEOUT: duration.default(3_000),
+  PALISADE_DB_STARTUP_WAIT: duration.default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -92,6 +107,9 @@ export type Config = {
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  databaseWaits: DatabaseWaits;
+  /** How long a process starting while its database cannot be reached keeps retrying before it exits 1. */
+  databaseStartupWaitMs: number;
   dataDir: string;
   adminToken: string | undefined;
   /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
@@ -101,6 +119,9 @@ export type Config = {
   maxBodyBytes: number;
   maxEntryBytes: number;
   shutdownGraceMs: number;
+  /** How long a client may take to send a whole request, and its headers; a slower one is cut off with 408. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
   /** How often a watch stream with nothing to say sends a heartbeat comment. */
   watchHeartbeatMs: number;
   webhooks: WebhookConfig;
@@ -120,6 +141,18 @@ export type WebhookConfig = {
   concurrency: number;
 };
 
+/** Bounds on every wait for PostgreSQL (the embedded database has none of these). */
+export type DatabaseWaits = {
+  /** statement_timeout, lock_timeout and idle_in_transaction_session_timeout of the service's sessions. */
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  /** How long a request waits for a pool connection before it is answered 503. */
+  acquireMs: number;
+  /** How long opening a connection may take. */
+  connectMs: number;
+};
+
 export type LimitsConfig = {
   /** Requests per second per API key (a token bucket per process). */
   requestRate: number;
@@ -130,6 +163,18 @@ export type LimitsConfig = {
   environments: number;
   logEntries: number;
   webhooks: number;
+  /** Unexpired Idempotency-Key records per tenant. */
+  idempotencyKeys: number;
+  /** Requests of one tenant one process works on at once: its share of `maxInFlight`. */
+  tenantInFlight: number;
+  /** Watch streams one tenant may hold open on one process. */
+  watchStreams: number;
+  /** Bytes of entry data in one page of a log read; bounds a read's memory whatever its limit. */
+  logPageBytes: number;
+  /** Failed authentications per second per client address (a token bucket per process). */
+  authFailureRate: number;
+  /** Failed authentications an address may have at once before that rate applies. */
+  authFailureBurst: number;
 };
 
 export class ConfigError extends Error {
@@ -209,6 +254,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    databaseWaits: {
+      statementMs: v.PALISADE_DB_STATEMENT_TIMEOUT,
+      lockMs: v.PALISADE_DB_LOCK_TIMEOUT,
+      idleInTransactionMs: v.PALISADE_DB_IDLE_IN_TRANSACTION_TIMEOUT,
+      acquireMs: v.PALISADE_DB_ACQUIRE_TIMEOUT,
+      connectMs: v.PALISADE_DB_CONNECT_TIMEOUT,
+    },
+    databaseStartupWaitMs: v.PALISADE_DB_STARTUP_WAIT,
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
     secretKey: v.PALISADE_SECRET_KEY,
@@ -216,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: v.PALISADE_MAX_BODY_BYTES,
     maxEntryBytes: v.PALISADE_MAX_ENTRY_BYTES,
     shutdownGraceMs: v.PALISADE_SHUTDOWN_GRACE,
+    requestTimeoutMs: v.PALISADE_REQUEST_TIMEOUT,
+    headersTimeoutMs: v.PALISADE_HEADERS_TIMEOUT,
     watchHeartbeatMs: v.PALISADE_WATCH_HEARTBEAT,
     limits: {
       requestRate: v.PALISADE_RATE_LIMIT,
@@ -224,6 +279,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       environments: v.PALISADE_MAX_ENVIRONMENTS,
       logEntries: v.PALISADE_MAX_LOG_ENTRIES,
       webhooks: v.PALISADE_MAX_WEBHOOKS,
+      idempotencyKeys: v.PALISADE_MAX_IDEMPOTENCY_KEYS,
+      logPageBytes: v.PALISADE_MAX_LOG_PAGE_BYTES,
+      watchStreams: v.PALISADE_MAX_WATCH_STREAMS,
+      tenantInFlight: v.PALISADE_MAX_IN_FLIGHT_PER_TENANT,
+      authFailureRate: v.PALISADE_AUTH_FAILURE_RATE,
+      authFailureBurst: v.PALISADE_AUTH_FAILURE_BURST,
     },
     webhooks: {
       allowPrivate: v.PALISADE_WEBHOOK_ALLOW_PRIVATE,

@@ -3,9 +3,20 @@ import type { Database } from './db/client.js';
 import { getLimitOverrides, type LimitOverrides } from './db/limits.js';
 import { ApiError } from './errors.js';
 
-export type TenantLimits = Pick<LimitsConfig, 'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks'>;
+export type TenantLimits = Pick<
+  LimitsConfig,
+  'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks' | 'idempotencyKeys' | 'logPageBytes'
+>;
 
-export type Resource = 'request_rate' | 'environments' | 'log_entries' | 'webhooks' | 'in_flight';
+export type Resource =
+  | 'request_rate'
+  | 'environments'
+  | 'log_entries'
+  | 'webhooks'
+  | 'in_flight'
+  | 'watch_streams'
+  | 'idempotency_keys'
+  | 'auth_failures';
 
 /**
  * 429 resource_exhausted with the IETF RateLimit fields; `timing` only where waiting helps. The
@@ -40,6 +51,7 @@ export class Limits {
   private readonly overrides = new Map<string, { value: LimitOverrides; until: number }>();
   private readonly buckets = new Map<string, Bucket>();
   private takes = 0;
+  private readonly inFlightByTenant = new Map<string, number>();
   inFlight = 0;
 
   constructor(
@@ -62,7 +74,43 @@ export class Limits {
       environments: o.environments ?? this.defaults.environments,
       logEntries: o.logEntries ?? this.defaults.logEntries,
       webhooks: o.webhooks ?? this.defaults.webhooks,
+      idempotencyKeys: this.defaults.idempotencyKeys,
+      logPageBytes: this.defaults.logPageBytes,
     };
+  }
+
+  /**
+   * Counts a request in flight, or throws 429 in_flight when its tenant holds its share
+   * (`tenantInFlight`) or the process is at `maxInFlight`; a counted request must `leave`.
+   */
+  enter(tenant: string | undefined): void {
+    const held = tenant === undefined ? 0 : (this.inFlightByTenant.get(tenant) ?? 0);
+    if (tenant !== undefined && held >= this.defaults.tenantInFlight) {
+      throw resourceExhausted(
+        'in_flight',
+        this.defaults.tenantInFlight,
+        'This tenant is at its share of the requests this process works on at once; retry shortly, perhaps on another replica.',
+        { retryAfterSeconds: 1, windowSeconds: 1 },
+      );
+    }
+    if (this.inFlight >= this.defaults.maxInFlight) {
+      throw resourceExhausted(
+        'in_flight',
+        this.defaults.maxInFlight,
+        'This process is at its limit of requests in flight; retry shortly, perhaps on another replica.',
+        { retryAfterSeconds: 1, windowSeconds: 1 },
+      );
+    }
+    this.inFlight++;
+    if (tenant !== undefined) this.inFlightByTenant.set(tenant, held + 1);
+  }
+
+  leave(tenant: string | undefined): void {
+    this.inFlight--;
+    if (tenant === undefined) return;
+    const held = (this.inFlightByTenant.get(tenant) ?? 1) - 1;
+    if (held === 0) this.inFlightByTenant.delete(tenant);
+    else this.inFlightByTenant.set(tenant, held);
   }
 
   forget(tenant: string): void {

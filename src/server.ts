@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApp } from './api/app.js';
+import { createApp, isDatabaseUnavailable } from './api/app.js';
 import { type Config, databaseLocation } from './config.js';
-import { openDatabase } from './db/client.js';
+import { type DatabaseHandle, type DatabaseOptions, openDatabase } from './db/client.js';
 import { lockDataDir } from './db/dataDirLock.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { resealAtStartUp } from './db/resealSecrets.js';
@@ -45,17 +45,51 @@ async function listen(server: Server, config: Config): Promise<void> {
   }
 }
 
-/** The answer before the app is built: /readyz says not ready, anything else is 503 unavailable. */
+/**
+ * The answer before the app is built (while the database opens, migrates, or is waited for): alive,
+ * not ready, and every API request 503, so a balancer sends the traffic elsewhere and an
+ * orchestrator does not restart the process.
+ */
 function answerStarting(database: 'postgres' | 'pglite'): RequestListener {
   return (request: IncomingMessage, response: ServerResponse) => {
-    const starting = new ApiError('unavailable', 'The service is starting; retry shortly.');
+    const starting = new ApiError('unavailable', 'The service is starting and waits for its database; retry shortly.');
     const [status, contentType, body] =
-      request.url === '/readyz'
-        ? [503, 'application/json', { status: 'unavailable', database }]
-        : [starting.status, PROBLEM_JSON, starting.toProblem()];
+      request.url === '/healthz'
+        ? [200, 'application/json', { status: 'ok', database }]
+        : request.url === '/readyz'
+          ? [503, 'application/json', { status: 'unavailable', database }]
+          : [starting.status, PROBLEM_JSON, starting.toProblem()];
     response.writeHead(status, { 'content-type': contentType, 'retry-after': '1', connection: 'close' });
     response.end(JSON.stringify(body));
   };
+}
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 10_000;
+
+/**
+ * Opens the database, retrying with jittered exponential backoff while it cannot be reached, for
+ * up to `config.databaseStartupWaitMs`: replicas started with (or before) their database come up
+ * when it does instead of exiting. Any other failure (a wrong password, a bad migration) is final.
+ */
+async function openDatabaseWhenReachable(options: DatabaseOptions, waitMs: number, logger: Logger): Promise<DatabaseHandle> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDatabase(options);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!isDatabaseUnavailable(error)) throw error;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        logger.fatal({ attempts: attempt, waited_ms: waitMs, error: message }, 'database unreachable at start-up; gave up');
+        throw error;
+      }
+      const delay = Math.min(left, Math.round(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+      logger.warn({ attempt, error: message, retry_in_ms: delay }, 'database unreachable at start-up; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /**
@@ -67,11 +101,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const databaseKind = config.databaseUrl ? 'postgres' : 'pglite';
   let serve: RequestListener = answerStarting(databaseKind);
   const openResponses = new Set<ServerResponse>();
-  const server = createServer((request, response) => {
-    openResponses.add(response);
-    response.once('close', () => openResponses.delete(response));
-    serve(request, response);
-  });
+  const server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      // How often Node looks for connections past those timeouts (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    (request, response) => {
+      openResponses.add(response);
+      response.once('close', () => openResponses.delete(response));
+      serve(request, response);
+    },
+  );
   await listen(server, config);
   try {
     return await startServing(server, config, logger, openResponses, (listener) => (serve = listener));
@@ -90,19 +132,22 @@ async function startServing(
   setListener: (listener: RequestListener) => void,
 ): Promise<RunningServer> {
   const keyring = keyringFor(config);
-  const database = await openDatabase(
-    config.databaseUrl
-      ? {
+  const database = config.databaseUrl
+    ? await openDatabaseWhenReachable(
+        {
           kind: 'postgres',
           url: config.databaseUrl,
           poolSize: config.databasePoolSize,
+          waits: config.databaseWaits,
           onListenerChange: (change) =>
             change.state === 'lost'
               ? logger.warn('database listener lost; notifications are missed until it is back')
               : logger.info({ down_ms: change.downMs }, 'database listener back'),
-        }
-      : { kind: 'pglite', dataDir: config.dataDir },
-  );
+        },
+        config.databaseStartupWaitMs,
+        logger,
+      )
+    : await openDatabase({ kind: 'pglite', dataDir: config.dataDir });
   await resealAtStartUp(database.db, keyring, logger).catch(async (error: unknown) => {
     await database.close();
     throw error;

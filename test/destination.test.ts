@@ -36,32 +36,31 @@ describe('webhook destinations are checked again at every send', () => {
 
   it('refuses to send to a loopback address or a name that resolves to one, and sends when private is allowed', async () => {
     const receiver = await WebhookReceiver.start();
-    const guarded = new WebhookSender({ timeoutMs: 1_000, allowPrivate: false });
-    const open = new WebhookSender({ timeoutMs: 1_000, allowPrivate: true });
+    const sender = new WebhookSender({ timeoutMs: 1_000 });
     try {
-      const byAddress = await guarded.send(receiver.url, '{}', {});
+      const byAddress = await sender.send(receiver.url, false, '{}', {});
       expect(byAddress).toMatchObject({ statusCode: null, error: expect.stringMatching(/not a public address/) });
-      const byName = await guarded.send(receiver.url.replace('127.0.0.1', 'localhost'), '{}', {});
+      const byName = await sender.send(receiver.url.replace('127.0.0.1', 'localhost'), false, '{}', {});
       expect(byName.statusCode).toBeNull();
       expect(byName.error).toMatch(/request failed/);
-      const byCompatible = await guarded.send(receiver.url.replace('127.0.0.1', '[::127.0.0.1]'), '{}', {});
+      const byCompatible = await sender.send(receiver.url.replace('127.0.0.1', '[::127.0.0.1]'), false, '{}', {});
       expect(byCompatible).toMatchObject({ statusCode: null, error: expect.stringMatching(/not a public address/) });
       expect(receiver.received).toHaveLength(0);
 
-      const allowed = await open.send(receiver.url, '{}', {});
+      const allowed = await sender.send(receiver.url, true, '{}', {});
       expect(allowed).toMatchObject({ statusCode: 204, error: null });
       expect(receiver.received).toHaveLength(1);
     } finally {
-      await Promise.all([guarded.close(), open.close(), receiver.close()]);
+      await Promise.all([sender.close(), receiver.close()]);
     }
   });
 
   it('does not follow redirects: a 3xx is the answer, and counts as a failure upstream', async () => {
     const receiver = await WebhookReceiver.start();
     receiver.respond = (n) => (n === 0 ? { status: 307, headers: { location: 'http://169.254.169.254/' } } : 204);
-    const sender = new WebhookSender({ timeoutMs: 1_000, allowPrivate: true });
+    const sender = new WebhookSender({ timeoutMs: 1_000 });
     try {
-      expect(await sender.send(receiver.url, '{}', {})).toMatchObject({ statusCode: 307 });
+      expect(await sender.send(receiver.url, true, '{}', {})).toMatchObject({ statusCode: 307 });
       expect(receiver.received).toHaveLength(1);
     } finally {
       await Promise.all([sender.close(), receiver.close()]);

@@ -62,7 +62,7 @@ describe('log — happy path', () => {
     expect(window).toMatchObject({ upper: 10 });
     expect(window.entries.map((e: any) => [e.offset, e.data])).toEqual([[4, 4], [5, 5], [6, 6]]);
     const past = await json(await h.request('GET', `/v1/environments/${env}/log?from=10`, { key: t.key }));
-    expect(past).toEqual({ entries: [], upper: 10 });
+    expect(past).toEqual({ entries: [], upper: 10, next_from: 10 });
   });
 
   it('a new generation appends after the old one, each entry carrying its writer’s token', async () => {

@@ -81,7 +81,7 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     })();
     await Promise.all([...writers, fencer]);
 
-    const log = await readEntries(db(), tenant, env, { from: 0, limit: 1000 });
+    const log = await readEntries(db(), tenant, env, { from: 0, limit: 1000, maxBytes: 1024 * 1024 });
     expect(log.entries.map((e) => e.offset)).toEqual(Array.from({ length: log.upper }, (_, i) => i));
     expect(log.upper).toBe(accepted.length);
     for (const a of accepted) expect(log.entries[a.offset]!.token).toEqual(a.token);
@@ -110,7 +110,7 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     await expect(
       fenceEnvironment(db(), tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }, []),
     ).rejects.toMatchObject({ code: 'fenced' });
-    const log = await readEntries(db(), tenant, env, { from: 0, limit: 10 });
+    const log = await readEntries(db(), tenant, env, { from: 0, limit: 10, maxBytes: 1024 * 1024 });
     expect(log.entries.map((e) => e.data)).toEqual(['1']);
     expect((await allHistory(tenant, env)).map((h) => h.token)).toEqual([token]);
   });

@@ -10,14 +10,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, DatabaseHandle } from '../db/client.js';
 import type { Wakeup } from '../db/wakeups.js';
-import { Limits, resourceExhausted, type TenantLimits } from '../limits.js';
+import { Limits, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
 import type { Keyring } from '../secrets.js';
 import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
-import { authenticate, KeyLookup } from './auth.js';
+import { AuthFailureLimiter, authenticate, KeyLookup } from './auth.js';
 import { idempotency } from './idempotency.js';
 import { registerEnvironmentRoutes } from './environments.js';
 import { registerFencingRoutes } from './fencing.js';
@@ -109,20 +109,22 @@ const UNAVAILABLE_ERRNO = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  'POOL_ACQUIRE_TIMEOUT',
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
     // PGlite has no error codes of its own; a closed instance says so only in its message.
     if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
-    // connections), and 40001/40P01 (serialization failure, deadlock), which a retry resolves.
+    // connections), 40001/40P01 (serialization failure, deadlock), which a retry resolves, and the
+    // session bounds: 57014 (statement timeout), 55P03 (lock timeout), 25P03 (idle in transaction).
     if (
       UNAVAILABLE_ERRNO.has(code) ||
       code.startsWith('08') ||
       /^57P0[1-3]$/.test(code) ||
-      ['53300', '40001', '40P01'].includes(code)
+      ['53300', '40001', '40P01', '57014', '55P03', '25P03'].includes(code)
     ) {
       return true;
     }
@@ -268,23 +270,6 @@ export function createApp(deps: AppDeps): App {
     // A kept-alive connection would hold shutdown open until its idle timeout; close it after this answer.
     if (deps.lifecycle.draining || requestBodyUnread(c)) c.header('connection', 'close');
   });
-  app.use('/v1/*', async (c, next) => {
-    if (isWaitingRequest(c)) return next();
-    if (limits.inFlight >= deps.config.limits.maxInFlight) {
-      throw resourceExhausted(
-        'in_flight',
-        deps.config.limits.maxInFlight,
-        'This process is at its limit of requests in flight; retry shortly, perhaps on another replica.',
-        { retryAfterSeconds: 1, windowSeconds: 1 },
-      );
-    }
-    limits.inFlight++;
-    try {
-      await next();
-    } finally {
-      limits.inFlight--;
-    }
-  });
   app.use('/v1/*', async (_c, next) => {
     if (deps.lifecycle.draining) {
       throw new ApiError('unavailable', 'The service is shutting down; retry on another replica.', {}, {
@@ -310,8 +295,20 @@ export function createApp(deps: AppDeps): App {
     }
     return countedBodyLimit(c, next);
   });
-  app.use('/v1/*', authenticate(deps, keys));
+  app.use('/v1/*', authenticate(deps, keys, new AuthFailureLimiter(deps.config.limits)));
   app.use('/v1/*', utf8Body);
+  // Counted once the body is read, so connections still sending theirs (bounded by the server's
+  // request timeout) hold no share of the process; each tenant holds at most its own share.
+  app.use('/v1/*', async (c, next) => {
+    if (isWaitingRequest(c)) return next();
+    const tenant = c.get('tenant');
+    limits.enter(tenant);
+    try {
+      await next();
+    } finally {
+      limits.leave(tenant);
+    }
+  });
   app.use('/v1/*', async (c, next) => {
     // Sent from outside the idempotency middleware: after its transaction has committed.
     const wakeups: Wakeup[] = [];

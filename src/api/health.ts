@@ -24,6 +24,7 @@ const readinessRoute = createRoute({
   path: '/readyz',
   operationId: 'readyz',
   summary: 'Readiness: the database answers and every migration is applied',
+  description: 'Answers within a second: a database that has not answered by then counts as unavailable.',
   tags,
   security: [],
   responses: {
@@ -52,13 +53,28 @@ export function registerMetricsRoute(app: App, metrics: Metrics): void {
   );
 }
 
+/** A probe that waits on an unreachable database would outlast its prober's timeout; it answers not ready instead. */
+const READINESS_BOUND_MS = 1_000;
+
+async function withinReadinessBound(ready: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), READINESS_BOUND_MS);
+  });
+  try {
+    return await Promise.race([ready, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function registerHealthRoutes(app: App, deps: AppDeps): void {
   const database = deps.database.kind;
 
   app.openapi(livenessRoute, (c) => c.json({ status: 'ok' as const, database }, 200));
 
   app.openapi(readinessRoute, async (c) => {
-    const ready = !deps.lifecycle.draining && (await deps.database.ready());
+    const ready = !deps.lifecycle.draining && (await withinReadinessBound(deps.database.ready()));
     return ready
       ? c.json({ status: 'ok' as const, database }, 200)
       : c.json({ status: 'unavailable' as const, database }, 503);

@@ -69,7 +69,14 @@ const LogEntry = z
   .openapi('LogEntry');
 
 const LogPage = z
-  .object({ entries: z.array(LogEntry), upper: Offset })
+  .object({
+    entries: z.array(LogEntry),
+    upper: Offset,
+    next_from: Offset.openapi({
+      description:
+        'Where the next page starts: the offset after the last entry of this one. A page ends at `limit` entries or before its entries pass the byte cap of a page (PALISADE_MAX_LOG_PAGE_BYTES, 1 MiB by default; an entry larger than the cap comes alone), whichever is first; the log is read to its end when next_from equals upper.',
+    }),
+  })
   .openapi('LogPage');
 
 const appendRoute = createRoute({
@@ -108,7 +115,7 @@ const readRoute = createRoute({
     }),
   },
   responses: {
-    200: jsonResponse(LogPage, 'Entries from offset `from`, in order, and the log’s upper.'),
+    200: jsonResponse(LogPage, 'Entries from offset `from`, in order, the log’s upper, and where the next page starts.'),
     ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
@@ -146,7 +153,7 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
   app.openapi(readRoute, async (c) => {
     const { env } = c.req.valid('param');
     const { from, limit } = c.req.valid('query');
-    const page = await readEntries(c.get('db'), c.get('tenant'), env, { from, limit });
+    const page = await readEntries(c.get('db'), c.get('tenant'), env, { from, limit, maxBytes: c.get('limits').logPageBytes });
     return c.json(
       {
         entries: page.entries.map((entry) => ({
@@ -156,6 +163,7 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
           appended_at: entry.appendedAt.toISOString(),
         })),
         upper: page.upper,
+        next_from: page.nextFrom,
       },
       200,
     );

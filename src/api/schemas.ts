@@ -213,11 +213,20 @@ export const InvalidTransitionProblem = problemOf('invalid_transition', {
 });
 
 export const ResourceExhaustedProblem = problemOf('resource_exhausted', {
-  resource: z.enum(['request_rate', 'environments', 'log_entries', 'webhooks', 'in_flight']),
+  resource: z.enum([
+    'request_rate',
+    'environments',
+    'log_entries',
+    'webhooks',
+    'in_flight',
+    'watch_streams',
+    'idempotency_keys',
+    'auth_failures',
+  ]),
   limit: z.number().int(),
 }).openapi('ResourceExhaustedProblem', {
   description:
-    'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not).',
+    'Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, watch_streams, idempotency_keys; not the quotas environments, log_entries and webhooks).',
 });
 
 export const IdempotencyInFlightProblem = problemOf('idempotency_in_flight', {}).openapi('IdempotencyInFlightProblem', {

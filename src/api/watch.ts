@@ -8,6 +8,7 @@ import {
   toState,
 } from '../db/environments.js';
 import { type DeploymentEvent, deploymentEventsSince } from '../db/deployments.js';
+import { resourceExhausted } from '../limits.js';
 import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './app.js';
@@ -52,9 +53,37 @@ const watchRoute = createRoute({
 /** How far the clocks of replicas sharing the database may disagree. */
 const CLOCK_SKEW_MARGIN_MS = 60_000;
 
+/** Each open stream holds buffers and a re-read per wake-up, so one tenant's streams are capped per process. */
+class OpenStreams {
+  private readonly byTenant = new Map<string, number>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Counts a new stream of `tenant`, or throws 429 watch_streams; the caller must `release` it. */
+  take(tenant: string): void {
+    const open = this.byTenant.get(tenant) ?? 0;
+    if (open >= this.cap) {
+      throw resourceExhausted(
+        'watch_streams',
+        this.cap,
+        `This tenant has ${open} watch streams open on this process, its limit; close one, or watch from another replica.`,
+        { retryAfterSeconds: 5, windowSeconds: 5 },
+      );
+    }
+    this.byTenant.set(tenant, open + 1);
+  }
+
+  release(tenant: string): void {
+    const open = (this.byTenant.get(tenant) ?? 1) - 1;
+    if (open === 0) this.byTenant.delete(tenant);
+    else this.byTenant.set(tenant, open);
+  }
+}
+
 export function registerWatchRoutes(app: App, deps: AppDeps): void {
   const { watchHub } = deps;
   const heartbeatMs = deps.config.watchHeartbeatMs;
+  const openStreams = new OpenStreams(deps.config.limits.watchStreams);
 
   app.openapi(watchRoute, async (c) => {
     const { env } = c.req.valid('param');
@@ -63,6 +92,7 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
     const resumeFrom = c.req.valid('header')['Last-Event-ID'];
     await findEnvironment(db, tenant, env);
 
+    openStreams.take(tenant);
     return streamSSE(c, async (stream) => {
       const wakeup = new Wakeup(watchHub, tenant, env, c.get('keyId'));
       stream.onAbort(() => wakeup.signal());
@@ -137,6 +167,7 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
         }
       } finally {
         wakeup.close();
+        openStreams.release(tenant);
       }
     });
   });

@@ -340,6 +340,7 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
     await assertRegistrableUrl(body.url, allowPrivate);
     const { endpoint, secret } = await createEndpoint(c.get('db'), deps.keyring, c.get('tenant'), {
       url: body.url,
+      allowPrivate,
       events: body.events,
       environments: body.environments ?? null,
       description: body.description ?? '',
@@ -360,9 +361,10 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(updateWebhookRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const patch = c.req.valid('json');
-    if (patch.url !== undefined) await assertRegistrableUrl(patch.url, allowPrivate);
-    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, patch, c.get('wakeups'))), 200);
+    const { url, ...patch } = c.req.valid('json');
+    if (url !== undefined) await assertRegistrableUrl(url, allowPrivate);
+    const destination = url === undefined ? {} : { destination: { url, allowPrivate } };
+    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, { ...patch, ...destination }, c.get('wakeups'))), 200);
   });
 
   app.openapi(deleteWebhookRoute, async (c) => {

@@ -26,7 +26,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration is applied */
+        /**
+         * Readiness: the database answers and every migration is applied
+         * @description Answers within a second: a database that has not answered by then counts as unavailable.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -934,7 +937,7 @@ export interface components {
             /** @description Quote it when reporting a problem. */
             request_id?: string;
         };
-        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for request_rate and in_flight, which pass with time (the quotas do not). */
+        /** @description Headers: RateLimit-Policy and RateLimit (IETF); Retry-After for the limits that pass with time (request_rate, in_flight, auth_failures, watch_streams, idempotency_keys; not the quotas environments, log_entries and webhooks). */
         ResourceExhaustedProblem: {
             /**
              * Format: uri
@@ -956,7 +959,7 @@ export interface components {
             /** @description Quote it when reporting a problem. */
             request_id?: string;
             /** @enum {string} */
-            resource: "request_rate" | "environments" | "log_entries" | "webhooks" | "in_flight";
+            resource: "request_rate" | "environments" | "log_entries" | "webhooks" | "in_flight" | "watch_streams" | "idempotency_keys" | "auth_failures";
             limit: number;
         };
         /** @description A bug; logged with the request id. */
@@ -1260,6 +1263,8 @@ export interface components {
         LogPage: {
             entries: components["schemas"]["LogEntry"][];
             upper: number;
+            /** @description Where the next page starts: the offset after the last entry of this one. A page ends at `limit` entries or before its entries pass the byte cap of a page (PALISADE_MAX_LOG_PAGE_BYTES, 1 MiB by default; an entry larger than the cap comes alone), whichever is first; the log is read to its end when next_from equals upper. */
+            next_from: number;
         };
         LogEntry: {
             offset: number;
@@ -3032,7 +3037,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries from offset `from`, in order, and the log’s upper. */
+            /** @description Entries from offset `from`, in order, the log’s upper, and where the next page starts. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
+import type { DatabaseWaits } from '../config.js';
 import { lockDataDir } from './dataDirLock.js';
 import { type ListenerChange, NotificationListener, reconnectDelaySeconds } from './listener.js';
 import * as schema from './schema.js';
@@ -51,7 +52,14 @@ export type DatabaseHandle = {
 };
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number; onListenerChange?: (change: ListenerChange) => void }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** Over DEFAULT_WAITS. */
+      waits?: Partial<DatabaseWaits>;
+      onListenerChange?: (change: ListenerChange) => void;
+    }
   | { kind: 'pglite'; dataDir?: string };
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -99,6 +107,24 @@ export async function runMigrations(options: DatabaseOptions, target?: PGlite): 
   }
 }
 
+/** The bounds used when the caller gives none: those of the configuration's defaults. */
+export const DEFAULT_WAITS: DatabaseWaits = {
+  statementMs: 5_000,
+  lockMs: 2_000,
+  idleInTransactionMs: 10_000,
+  acquireMs: 2_000,
+  connectMs: 3_000,
+};
+
+/** Thrown, before anything is sent, when no pool connection came free within the acquire bound. */
+export class PoolTimeoutError extends Error {
+  readonly code = 'POOL_ACQUIRE_TIMEOUT';
+
+  constructor(waitedMs: number) {
+    super(`no database connection came free within ${waitedMs} ms`);
+  }
+}
+
 /** `begin([options,] body)` and `savepoint([name,] body)`: the body gets the transaction's scope. */
 type ScopeOpener = (...args: unknown[]) => Promise<unknown>;
 
@@ -138,41 +164,88 @@ function preparing<S extends Sql | TransactionSql>(scope: S): S {
 }
 
 /**
- * The client drizzle is given: statements prepared as above, and the pool's usage counted where
- * work enters it. postgres.js keeps no pool statistics, but it gives a transaction a connection of
- * its own from BEGIN to COMMIT, and a statement outside one a free connection whenever there is one
- * (it queues statements behind others only when none is free), so the transactions and statements
- * in flight are the busy connections, and those beyond `max` are waiting. (The LISTEN connection
- * is apart from the pool and not counted.)
+ * The client drizzle is given: statements prepared as above, the pool's usage counted where work
+ * enters it, and that entry bounded in time. postgres.js keeps no pool statistics, but it gives a
+ * transaction a connection of its own from BEGIN to COMMIT, and a statement outside one a free
+ * connection whenever there is one (it queues statements behind others only when none is free), so
+ * the transactions and statements in flight are the busy connections, and those beyond `max` are
+ * waiting. Work is admitted up to `max` at once; the rest waits its turn here, for at most
+ * `acquireMs`, and is then refused with PoolTimeoutError without having been sent, so nothing it
+ * would have written is written later. (The LISTEN connection is apart from the pool and not counted.)
  */
-function instrumentedPool(client: Sql): { client: Sql; usage: () => PoolUsage } {
+function instrumentedPool(client: Sql, acquireMs: number): { client: Sql; usage: () => PoolUsage } {
   const max = client.options.max;
-  let inFlight = 0;
-  const track = <T extends PromiseLike<unknown>>(work: T): T => {
-    inFlight++;
-    const settle = () => {
-      inFlight--;
-    };
-    // Subscribing starts the query, as awaiting it would; drizzle's `.values()`, called as soon as
-    // `unsafe` returns, still comes before any row arrives.
-    work.then(settle, settle);
-    return work;
+  let busy = 0;
+  const waiters: (() => void)[] = [];
+  const release = () => {
+    const next = waiters.shift();
+    if (next) next();
+    else busy--;
   };
+  const acquire = (): Promise<void> => {
+    if (busy < max) {
+      busy++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const admit = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(admit), 1);
+        reject(new PoolTimeoutError(acquireMs));
+      }, acquireMs);
+      waiters.push(admit);
+    });
+  };
+  const admitted = <T>(start: () => PromiseLike<T>): Promise<T> =>
+    acquire().then(() => {
+      const work = Promise.resolve(start());
+      work.then(release, release);
+      return work;
+    });
+
+  /**
+   * A postgres.js query runs when it is first awaited, and drizzle calls `.values()` on it before
+   * that; the proxy keeps that chain and starts the query only once a connection is admitted.
+   */
+  const deferredQuery = (query: ReturnType<Sql['unsafe']>): ReturnType<Sql['unsafe']> => {
+    let started: Promise<unknown> | null = null;
+    const proxy: ReturnType<Sql['unsafe']> = new Proxy(query, {
+      get(target, property) {
+        if (property === 'then') {
+          return (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) => {
+            started ??= admitted(() => target);
+            return started.then(onFulfilled, onRejected);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result === target ? proxy : result;
+        };
+      },
+    });
+    return proxy;
+  };
+
   const prepared = preparing(client);
   const instrumented = new Proxy(prepared, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
-        return (...args: Parameters<Sql['unsafe']>) => track(target.unsafe(...args));
+        return (...args: Parameters<Sql['unsafe']>) => deferredQuery(target.unsafe(...args));
       }
       if (property === 'begin') {
-        return (...args: unknown[]) => track((target.begin as ScopeOpener)(...args));
+        return (...args: unknown[]) => admitted(() => (target.begin as ScopeOpener)(...args));
       }
       return Reflect.get(target, property, receiver);
     },
   });
   return {
     client: instrumented,
-    usage: () => ({ max, busy: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
+    usage: () => ({ max, busy, waiting: waiters.length }),
   };
 }
 
@@ -231,14 +304,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
 
   await runMigrations(options);
+  const waits = { ...DEFAULT_WAITS, ...options.waits };
   const client = postgres(options.url, {
     max: options.poolSize ?? 10,
     onnotice: () => {},
     backoff: reconnectDelaySeconds,
-    connection: { application_name: 'palisade' },
+    connect_timeout: waits.connectMs / 1000,
+    // Sent at connection start-up, so every session of the pool has them: an abandoned or stuck
+    // statement or transaction is ended by the server, and cannot commit long after its request.
+    connection: {
+      application_name: 'palisade',
+      statement_timeout: waits.statementMs,
+      lock_timeout: waits.lockMs,
+      idle_in_transaction_session_timeout: waits.idleInTransactionMs,
+    },
   });
   const listener = new NotificationListener(options.url, options.onListenerChange);
-  const pool = instrumentedPool(client);
+  const pool = instrumentedPool(client, waits.acquireMs);
   const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
   const wakeups = new WakeupSender((channels, payloads) =>
     db.execute(sql`select pg_notify(wakeup.channel, wakeup.payload)

@@ -39,6 +39,19 @@ export async function findResponse(tx: Transaction, scope: string, key: string):
   return row ? { fingerprint: row.fingerprint, status: row.status, contentType: row.contentType, body: row.body } : null;
 }
 
+/** How many unexpired keys the scope holds, and how long until the oldest of them expires. */
+export async function liveKeyUsage(tx: Transaction, scope: string): Promise<{ count: number; oldestExpiresInMs: number }> {
+  const rows = rowsOf<{ count: number | string; expires_in_ms: number | string | null }>(
+    await tx.execute(sql`
+      select count(*) as count,
+             extract(epoch from (min(${idempotencyKeys.createdAt}) + ${`${IDEMPOTENCY_KEY_TTL_MS} milliseconds`}::interval - now())) * 1000 as expires_in_ms
+      from ${idempotencyKeys}
+      where ${idempotencyKeys.scope} = ${scope}
+        and ${idempotencyKeys.createdAt} > now() - ${`${IDEMPOTENCY_KEY_TTL_MS} milliseconds`}::interval`),
+  );
+  return { count: Number(rows[0]?.count ?? 0), oldestExpiresInMs: Number(rows[0]?.expires_in_ms ?? 0) };
+}
+
 export async function storeResponse(tx: Transaction, scope: string, key: string, response: StoredResponse): Promise<void> {
   await tx
     .insert(idempotencyKeys)

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import { ApiError } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
 import { assertCurrentToken, type Token } from '../fencing.js';
@@ -90,22 +90,38 @@ type AppendOutcome = {
 /**
  * Reads entries from `range.from`, with the upper, from one snapshot: entries and upper always
  * belong to the same state of the log, even while appends, deletes and re-creations commit.
+ * A page holds at most `maxBytes` of entry data (but always one entry, so a reader moves on): the
+ * sizes are read first, without the data, so no more data than that is ever fetched.
  */
 export async function readEntries(
   db: Database,
   tenant: string,
   name: string,
-  range: { from: number; limit: number },
-): Promise<{ entries: LogEntry[]; upper: number }> {
+  range: { from: number; limit: number; maxBytes: number },
+): Promise<{ entries: LogEntry[]; upper: number; nextFrom: number }> {
   return db.transaction(
     async (tx) => {
       const env = await findEnvironment(tx, tenant, name);
+      const inRange = and(eq(logEntries.environmentId, env.id), gte(logEntries.offset, range.from));
+      const sizes = await tx
+        .select({ offset: logEntries.offset, bytes: sql<number>`octet_length(${logEntries.data})`.mapWith(Number) })
+        .from(logEntries)
+        .where(inRange)
+        .orderBy(asc(logEntries.offset))
+        .limit(range.limit);
+      let pageBytes = 0;
+      let last: number | null = null;
+      for (const { offset, bytes } of sizes) {
+        if (last !== null && pageBytes + bytes > range.maxBytes) break;
+        pageBytes += bytes;
+        last = offset;
+      }
+      if (last === null) return { entries: [], upper: env.upper, nextFrom: range.from };
       const rows = await tx
         .select()
         .from(logEntries)
-        .where(and(eq(logEntries.environmentId, env.id), gte(logEntries.offset, range.from)))
-        .orderBy(asc(logEntries.offset))
-        .limit(range.limit);
+        .where(and(inRange, lte(logEntries.offset, last)))
+        .orderBy(asc(logEntries.offset));
       return {
         entries: rows.map((r) => ({
           offset: r.offset,
@@ -114,6 +130,7 @@ export async function readEntries(
           appendedAt: r.appendedAt,
         })),
         upper: env.upper,
+        nextFrom: last + 1,
       };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },

@@ -127,6 +127,11 @@ export const webhookEndpoints = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
     /**
+     * Whether deliveries may go to private, loopback and link-local addresses: the setting of the
+     * replica that registered the URL, so every replica delivers by the same rule.
+     */
+    allowPrivate: boolean('allow_private').notNull().default(false),
+    /**
      * The signing secret (`whsec_…`), encrypted (src/secrets.ts) with this row's id as associated
      * data: not hashed, because every delivery is signed with it.
      */

@@ -51,6 +51,8 @@ function endpointMissing(id: string) {
 
 export type EndpointInput = {
   url: string;
+  /** The destination rule the URL was checked by, kept for its deliveries. */
+  allowPrivate: boolean;
   events: EventType[];
   environments: string[] | null;
   description: string;
@@ -125,14 +127,15 @@ export async function updateEndpoint(
   db: Database,
   tenant: string,
   id: string,
-  patch: Partial<EndpointInput> & { enabled?: boolean },
+  patch: Partial<Omit<EndpointInput, 'url' | 'allowPrivate'>> & { enabled?: boolean; destination?: Pick<EndpointInput, 'url' | 'allowPrivate'> },
   wakeups: Wakeup[],
 ): Promise<EndpointRow> {
+  const { destination, ...fields } = patch;
   const reenable = patch.enabled === true ? { disabledReason: null, failingSince: null } : {};
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(webhookEndpoints)
-      .set({ ...patch, ...reenable, updatedAt: sql`now()` })
+      .set({ ...fields, ...destination, ...reenable, updatedAt: sql`now()` })
       .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
       .returning();
     if (!row) throw endpointMissing(id);
@@ -237,7 +240,7 @@ export type ClaimedDelivery = {
   eventId: string;
   attempts: number;
   payload: string;
-  endpoint: Pick<EndpointRow, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
+  endpoint: Pick<EndpointRow, 'id' | 'url' | 'allowPrivate' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
 };
 
 /**
@@ -276,6 +279,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
         endpoint: {
           id: webhookEndpoints.id,
           url: webhookEndpoints.url,
+          allowPrivate: webhookEndpoints.allowPrivate,
           secret: webhookEndpoints.secret,
           previousSecret: webhookEndpoints.previousSecret,
           previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,

@@ -46,7 +46,7 @@ export class WebhookDispatcher {
     private readonly metrics: Metrics,
     private readonly keyring: Keyring,
   ) {
-    this.sender = new WebhookSender({ timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivate });
+    this.sender = new WebhookSender({ timeoutMs: config.timeoutMs });
     // Longer than any attempt can take, so a live process never loses its claim mid-send.
     this.leaseMs = 2 * config.timeoutMs + 1_000;
   }
@@ -130,6 +130,7 @@ export class WebhookDispatcher {
         ? { statusCode: null, durationMs: 0, responseBody: null, retryAfterMs: null, error: `not sent: ${secrets}` }
         : await this.sender.send(
             endpoint.url,
+            endpoint.allowPrivate,
             delivery.payload,
             signedHeaders(secrets, delivery.eventId, delivery.payload, attemptedAt),
           );

@@ -38,20 +38,20 @@ async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): unknown }):
 
 /** POSTs webhooks: no redirects followed, a deadline on the whole exchange, destinations guarded. */
 export class WebhookSender {
-  private readonly agent: Agent;
+  /** One per destination rule: the rule is the endpoint's, recorded when its URL was registered. */
+  private readonly agents: Record<'strict' | 'allowPrivate', Agent>;
 
-  constructor(private readonly options: { timeoutMs: number; allowPrivate: boolean }) {
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup(options.allowPrivate), timeout: options.timeoutMs },
-      keepAliveTimeout: 4_000,
-    });
+  constructor(private readonly options: { timeoutMs: number }) {
+    const agent = (allowPrivate: boolean) =>
+      new Agent({ connect: { lookup: guardedLookup(allowPrivate), timeout: options.timeoutMs }, keepAliveTimeout: 4_000 });
+    this.agents = { strict: agent(false), allowPrivate: agent(true) };
   }
 
-  async send(url: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+  async send(url: string, allowPrivate: boolean, body: string, headers: Record<string, string>): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
-    if (!this.options.allowPrivate && isIP(host) && !isPublicAddress(host)) {
+    if (!allowPrivate && isIP(host) && !isPublicAddress(host)) {
       return { statusCode: null, durationMs: 0, responseBody: null, retryAfterMs: null, error: `${host} is not a public address` };
     }
     try {
@@ -59,7 +59,7 @@ export class WebhookSender {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', 'user-agent': 'Palisade-Webhooks/1.0', ...headers },
-        dispatcher: this.agent,
+        dispatcher: allowPrivate ? this.agents.allowPrivate : this.agents.strict,
         signal: AbortSignal.timeout(this.options.timeoutMs),
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
@@ -85,7 +85,7 @@ export class WebhookSender {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agents.strict.close(), this.agents.allowPrivate.close()]);
   }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "webhook_endpoints" ADD COLUMN "allow_private" boolean DEFAULT false NOT NULL;
