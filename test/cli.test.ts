@@ -283,7 +283,7 @@ describe('palisade commands', () => {
     expect(confirmed.code, confirmed.stderr).toBe(0);
     expect(JSON.parse(confirmed.stdout)).toEqual({ token: { deploy_generation: 3, epoch: 1 }, upper: 0 });
     expect(log.code, log.stderr).toBe(0);
-    expect(JSON.parse(log.stdout)).toEqual({ entries: [], upper: 0 });
+    expect(JSON.parse(log.stdout)).toEqual({ entries: [], upper: 0, next_from: 0 });
 
     const refenced = await cli(['env', 'fence', env, '--generation', '4'], withKey);
     expect(refenced.code, refenced.stderr).toBe(0);
