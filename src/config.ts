@@ -43,6 +43,7 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  PALISADE_REQUIRE_SYNC_REPLICATION: booleanFlag.default(false),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PALISADE_DATA_DIR: z.string().min(1).default('./data'),
   PALISADE_ADMIN_TOKEN: z
@@ -75,6 +76,8 @@ export type Config = {
   host: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Not ready (503 on /readyz) unless commits wait for a synchronous standby. */
+  requireSyncReplication: boolean;
   dataDir: string;
   adminToken: string | undefined;
   /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    requireSyncReplication: v.PALISADE_REQUIRE_SYNC_REPLICATION,
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
     secretKey: v.PALISADE_SECRET_KEY,

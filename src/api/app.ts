@@ -30,7 +30,8 @@ import { registerEventRoutes } from './events.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
-  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits' | 'watchHeartbeatMs'> & {
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits' | 'watchHeartbeatMs'> &
+    Partial<Pick<Config, 'requireSyncReplication'>> & {
     webhooks: Pick<Config['webhooks'], 'allowPrivate'>;
   };
   logger: Logger;
@@ -104,12 +105,13 @@ function isDatabaseUnavailable(error: unknown): boolean {
     // PGlite has no error codes of its own; a closed instance says so only in its message.
     if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
-    // connections), and 40001/40P01 (serialization failure, deadlock), which a retry resolves.
+    // connections), 40001/40P01 (serialization failure, deadlock), and 25006 (a write on a
+    // server that is not the primary, as after a failover), which a retry resolves.
     if (
       UNAVAILABLE_ERRNO.has(code) ||
       code.startsWith('08') ||
       /^57P0[1-3]$/.test(code) ||
-      ['53300', '40001', '40P01'].includes(code)
+      ['53300', '40001', '40P01', '25006'].includes(code)
     ) {
       return true;
     }

@@ -9,6 +9,19 @@ const HealthStatus = z
   .object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['postgres', 'pglite']) })
   .openapi('HealthStatus');
 
+const Replication = z
+  .object({
+    synchronous: z.boolean().openapi({
+      description: 'Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync).',
+    }),
+    sync_standbys: z.number().int().openapi({ description: 'Standbys the primary reports in sync or quorum state.' }),
+  })
+  .openapi('Replication');
+
+const ReadinessStatus = HealthStatus.extend({
+  replication: Replication.optional().openapi({ description: 'Absent when the database did not answer.' }),
+}).openapi('ReadinessStatus');
+
 const livenessRoute = createRoute({
   method: 'get',
   path: '/healthz',
@@ -24,11 +37,16 @@ const readinessRoute = createRoute({
   path: '/readyz',
   operationId: 'readyz',
   summary: 'Readiness: the database answers and every migration is applied',
+  description:
+    'Also says whether commits wait for a synchronous standby; with PALISADE_REQUIRE_SYNC_REPLICATION=true the service is not ready without one.',
   tags,
   security: [],
   responses: {
-    200: jsonResponse(HealthStatus, 'Ready to serve.'),
-    503: jsonResponse(HealthStatus, 'Not ready: the database is unreachable, migrations are missing, or the process is draining.'),
+    200: jsonResponse(ReadinessStatus, 'Ready to serve.'),
+    503: jsonResponse(
+      ReadinessStatus,
+      'Not ready: the database is unreachable, migrations are missing, the process is draining, or synchronous replication is required and missing.',
+    ),
   },
 });
 
@@ -58,9 +76,11 @@ export function registerHealthRoutes(app: App, deps: AppDeps): void {
   app.openapi(livenessRoute, (c) => c.json({ status: 'ok' as const, database }, 200));
 
   app.openapi(readinessRoute, async (c) => {
-    const ready = !deps.lifecycle.draining && (await deps.database.ready());
-    return ready
-      ? c.json({ status: 'ok' as const, database }, 200)
-      : c.json({ status: 'unavailable' as const, database }, 503);
+    const [migrated, state] = await Promise.all([deps.database.ready(), deps.database.replication().catch(() => undefined)]);
+    const replication = state && { synchronous: state.synchronous, sync_standbys: state.syncStandbys };
+    const durable = !deps.config.requireSyncReplication || state?.synchronous === true;
+    return !deps.lifecycle.draining && migrated && durable
+      ? c.json({ status: 'ok' as const, database, replication }, 200)
+      : c.json({ status: 'unavailable' as const, database, replication }, 503);
   });
 }

@@ -26,7 +26,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration is applied */
+        /**
+         * Readiness: the database answers and every migration is applied
+         * @description Also says whether commits wait for a synchronous standby; with PALISADE_REQUIRE_SYNC_REPLICATION=true the service is not ready without one.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -470,6 +473,16 @@ export interface components {
             status: "ok" | "unavailable";
             /** @enum {string} */
             database: "postgres" | "pglite";
+        };
+        ReadinessStatus: components["schemas"]["HealthStatus"] & {
+            replication?: components["schemas"]["Replication"];
+        };
+        /** @description Absent when the database did not answer. */
+        Replication: {
+            /** @description Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync). */
+            synchronous: boolean;
+            /** @description Standbys the primary reports in sync or quorum state. */
+            sync_standbys: number;
         };
         CreatedApiKey: {
             /** @example key_5f1c0e2d9a7b3c4d5e6f7a8b */
@@ -1155,16 +1168,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthStatus"];
+                    "application/json": components["schemas"]["ReadinessStatus"];
                 };
             };
-            /** @description Not ready: the database is unreachable, migrations are missing, or the process is draining. */
+            /** @description Not ready: the database is unreachable, migrations are missing, the process is draining, or synchronous replication is required and missing. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthStatus"];
+                    "application/json": components["schemas"]["ReadinessStatus"];
                 };
             };
         };

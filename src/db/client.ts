@@ -30,9 +30,53 @@ export function rowsOf<Row>(result: unknown): Row[] {
   return Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
 }
 
+/** Whether a commit is acknowledged only once a synchronous standby has it. */
+export type ReplicationState = {
+  /** True when commits wait for a standby and at least one synchronous standby is attached. */
+  synchronous: boolean;
+  /** Standbys the primary reports in sync (or quorum) state. */
+  syncStandbys: number;
+  synchronousStandbyNames: string;
+  synchronousCommit: string;
+};
+
+/** `synchronous_commit` levels at which a commit waits for the synchronous standbys. */
+const WAITING_COMMIT_LEVELS = new Set(['on', 'remote_write', 'remote_apply']);
+
+const EMBEDDED_REPLICATION: ReplicationState = {
+  synchronous: false,
+  syncStandbys: 0,
+  synchronousStandbyNames: '',
+  synchronousCommit: 'on',
+};
+
+/**
+ * Reads the primary's replication settings. `pg_stat_replication` shows the standbys' sync state
+ * only to superusers and members of `pg_monitor`; to any other role it counts none.
+ */
+async function replicationState(db: Database): Promise<ReplicationState> {
+  const [row] = rowsOf<{ names: string; commit: string; sync_standbys: number }>(
+    await db.execute(sql`
+      select current_setting('synchronous_standby_names') as names,
+             current_setting('synchronous_commit') as commit,
+             (select count(*)::int from pg_stat_replication where sync_state in ('sync', 'quorum')) as sync_standbys`),
+  );
+  const names = row?.names ?? '';
+  const commit = row?.commit ?? '';
+  const syncStandbys = row?.sync_standbys ?? 0;
+  return {
+    synchronous: names.trim() !== '' && WAITING_COMMIT_LEVELS.has(commit) && syncStandbys > 0,
+    syncStandbys,
+    synchronousStandbyNames: names,
+    synchronousCommit: commit,
+  };
+}
+
 export type DatabaseHandle = {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Whether commits wait for a synchronous standby; the embedded database has none. */
+  replication(): Promise<ReplicationState>;
   /** Absent on PGlite, which is one connection in this process and no pool. */
   poolUsage?: () => PoolUsage;
   /** True once the database answers and every migration in `drizzle/` has been applied. */
@@ -129,6 +173,18 @@ function preparing<S extends Sql | TransactionSql>(scope: S): S {
   });
 }
 
+/** SQLSTATE 25006: a write reached a session that cannot write, such as one on a standby. */
+const READ_ONLY_SQL_TRANSACTION = '25006';
+
+/** True when `error`, or an error it wraps (drizzle wraps the driver's), is SQLSTATE 25006. */
+function isReadOnlyRefusal(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.code === READ_ONLY_SQL_TRANSACTION) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /**
  * The client drizzle is given: statements prepared as above, and the pool's usage counted where
  * work enters it. postgres.js keeps no pool statistics, but it gives a transaction a connection of
@@ -136,35 +192,65 @@ function preparing<S extends Sql | TransactionSql>(scope: S): S {
  * (it queues statements behind others only when none is free), so the transactions and statements
  * in flight are the busy connections, and those beyond `max` are waiting. (The LISTEN connection
  * is apart from the pool and not counted.)
+ *
+ * A write refused as read-only means a connection sits on a server that is no longer (or never
+ * was) the primary: after a failover, postgres.js can reconnect to a standby despite
+ * `target_session_attrs=primary` and stay there. It has no way to drop one connection, so the
+ * whole client is replaced by a fresh one, which connects to the primary again; the old one ends
+ * once its statements in flight have settled.
  */
-function instrumentedPool(client: Sql): { client: Sql; usage: () => PoolUsage } {
-  const max = client.options.max;
+function instrumentedPool(open: () => Sql): { client: Sql; usage: () => PoolUsage; close: () => Promise<void> } {
+  const first = open();
+  const max = first.options.max;
+  let current = first;
+  let prepared = preparing(first);
+  let retired: Promise<void>[] = [];
   let inFlight = 0;
-  const track = <T extends PromiseLike<unknown>>(work: T): T => {
+  const replace = (failed: Sql) => {
+    if (failed !== current) return;
+    const next = open();
+    // drizzle tunes the parsers of the client it is given; the replacement needs the same.
+    Object.assign(next.options.parsers, first.options.parsers);
+    Object.assign(next.options.serializers, first.options.serializers);
+    current = next;
+    prepared = preparing(next);
+    retired.push(failed.end({ timeout: 5 }).catch(() => {}));
+  };
+  const track = <T extends PromiseLike<unknown>>(client: Sql, work: T): T => {
     inFlight++;
-    const settle = () => {
-      inFlight--;
-    };
     // Subscribing starts the query, as awaiting it would; drizzle's `.values()`, called as soon as
     // `unsafe` returns, still comes before any row arrives.
-    work.then(settle, settle);
+    work.then(
+      () => {
+        inFlight--;
+      },
+      (error: unknown) => {
+        inFlight--;
+        if (isReadOnlyRefusal(error)) replace(client);
+      },
+    );
     return work;
   };
-  const prepared = preparing(client);
-  const instrumented = new Proxy(prepared, {
-    get(target, property, receiver) {
+  const instrumented = new Proxy(first, {
+    get(_target, property) {
+      const [client, scope] = [current, prepared];
       if (property === 'unsafe') {
-        return (...args: Parameters<Sql['unsafe']>) => track(target.unsafe(...args));
+        return (...args: Parameters<Sql['unsafe']>) => track(client, scope.unsafe(...args));
       }
       if (property === 'begin') {
-        return (...args: unknown[]) => track((target.begin as ScopeOpener)(...args));
+        return (...args: unknown[]) => track(client, (scope.begin as ScopeOpener)(...args));
       }
-      return Reflect.get(target, property, receiver);
+      return Reflect.get(scope, property);
     },
   });
   return {
     client: instrumented,
     usage: () => ({ max, busy: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
+    close: async () => {
+      const ending = [...retired, current.end({ timeout: 5 })];
+      retired = [];
+      await Promise.all(ending);
+    },
   };
 }
 
@@ -196,6 +282,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: 'pglite',
       ready: readiness(db),
+      replication: async () => EMBEDDED_REPLICATION,
       listen: async (channel, onNotify) => {
         const unsubscribe = await client.listen(channel, onNotify);
         return async () => {
@@ -213,24 +300,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
 
   await runMigrations(options);
-  const client = postgres(options.url, {
-    max: options.poolSize ?? 10,
-    onnotice: () => {},
-    backoff: reconnectDelaySeconds,
-    connection: { application_name: 'palisade' },
-  });
+  const url = options.url;
+  const poolSize = options.poolSize ?? 10;
+  const pool = instrumentedPool(() =>
+    postgres(url, {
+      max: poolSize,
+      onnotice: () => {},
+      backoff: reconnectDelaySeconds,
+      connection: { application_name: 'palisade' },
+    }),
+  );
   const listener = new NotificationListener(options.url, options.onListenerChange);
-  const pool = instrumentedPool(client);
   const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
   return {
     db,
     kind: 'postgres',
     poolUsage: pool.usage,
     ready: readiness(db),
+    replication: () => replicationState(db),
     listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
     close: async () => {
       await listener.close();
-      await client.end({ timeout: 5 });
+      await pool.close();
     },
   };
 }
