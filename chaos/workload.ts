@@ -40,6 +40,8 @@ export type FaultContext = {
   killAndRestartService(index?: number, downMs?: number): Promise<void>;
   /** Counts a fault in the summary's `faults`. */
   count(fault: string, by?: number): void;
+  /** The base URLs of the service processes running now. */
+  serviceUrls(): string[];
 };
 
 export type ChaosOptions = {
@@ -392,6 +394,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       count: (fault, by = 1) => {
         faults[fault] = (faults[fault] ?? 0) + by;
       },
+      serviceUrls: () => liveServices().map((slot) => slot.service!.url),
     };
     const nemesis = (async () => {
       const plan: FaultStep[] = [
