@@ -267,7 +267,7 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const [leader, sync] = await Promise.all([primary(), options.synchronous ? syncStandby() : Promise.resolve(null)]);
-        if (leader && leader !== not && (sync || !options.synchronous)) return { primary: leader, sync };
+        if (leader && leader !== not && ((sync && sync !== leader) || !options.synchronous)) return { primary: leader, sync };
         if (Date.now() > deadline) {
           throw new Error(`no ${leader ? 'synchronous standby' : 'primary'} within ${timeoutMs} ms (logs in ${workDir})`);
         }
