@@ -55,7 +55,8 @@ export type PatroniCluster = {
   killNode(member: Member): void;
   /** Starts the member's Patroni again (it rejoins, rewinding if it must). */
   startMember(member: Member): void;
-  stop(): Promise<void>;
+  /** Stops every process; the members' files and logs are kept when `keepFiles` (to read after a failed run). */
+  stop(keepFiles?: boolean): Promise<void>;
 };
 
 function postgresIds(): { uid: number; gid: number } {
@@ -145,6 +146,19 @@ postgresql:
 watchdog:
   mode: "off"
 `;
+}
+
+/** Why this machine cannot run the cluster, or null when it can. */
+export function missingPrerequisite(): string | null {
+  for (const program of ['patroni', 'etcd', join(PG_BIN, 'postgres')]) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+    } catch {
+      return `${program} is not installed (Debian: apt-get install -y patroni etcd-server postgresql-15)`;
+    }
+  }
+  if (process.getuid?.() !== 0) return 'it must run as root, to run Patroni and PostgreSQL as the postgres user';
+  return null;
 }
 
 export async function startPatroniCluster(options: ClusterOptions): Promise<PatroniCluster> {
@@ -241,7 +255,7 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
     return null;
   };
 
-  const stop = async () => {
+  const stop = async (keepFiles = false) => {
     // Patroni stops its PostgreSQL on SIGTERM; a member whose Patroni is gone may leave a postmaster behind.
     for (const member of members) kill(patroniPid(member), 'SIGTERM');
     const deadline = Date.now() + 30_000;
@@ -255,7 +269,8 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
     const etcdDeadline = Date.now() + 10_000;
     while (processes.size > 0 && Date.now() < etcdDeadline) await sleep(100);
     for (const child of processes) if (child.pid) kill(child.pid, 'SIGKILL');
-    if (!process.env.PALISADE_KEEP_CLUSTER) rmSync(workDir, { recursive: true, force: true });
+    if (keepFiles) log(`cluster files and logs kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
   };
 
   const cluster: PatroniCluster = {

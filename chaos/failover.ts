@@ -18,7 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Operation } from './checker.js';
-import { type Member, type PatroniCluster, startPatroniCluster } from './cluster.js';
+import { type Member, missingPrerequisite, type PatroniCluster, startPatroniCluster } from './cluster.js';
 import { type FaultContext, type FaultStep, runChaos } from './workload.js';
 
 const args = process.argv.slice(2);
@@ -36,6 +36,11 @@ if (!Number.isFinite(RUN_SECONDS) || RUN_SECONDS < 30) {
 }
 if (MEMBERS !== 2 && MEMBERS !== 3) {
   console.error('--members is 2 or 3');
+  process.exit(2);
+}
+const missing = missingPrerequisite();
+if (missing) {
+  console.error(`the failover run cannot start: ${missing}`);
   process.exit(2);
 }
 const SERVICES = 3;
@@ -120,6 +125,7 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cluster.stop().finally(() => process.exit(130)));
   }
+  let passed = false;
   try {
     const { ops, violations, summary } = await runChaos({
       name: 'failover',
@@ -149,9 +155,10 @@ async function main(): Promise<number> {
     );
     for (const problem of problems) console.log(`VIOLATION: ${problem}`);
     console.log(violations.length === 0 ? 'failover check: no violations' : `failover check: ${violations.length} violations`);
-    return violations.length === 0 ? 0 : 1;
+    passed = violations.length === 0;
+    return passed ? 0 : 1;
   } finally {
-    await cluster.stop();
+    await cluster.stop(!passed);
   }
 }
 

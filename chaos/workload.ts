@@ -127,7 +127,7 @@ async function startSlot(slot: Slot): Promise<void> {
       });
       return;
     } catch (error) {
-      log(`starting service ${slot.index} failed (attempt ${attempt}): ${String(error).slice(0, 300)}`);
+      log(`starting service ${slot.index} failed (attempt ${attempt}): ${String(error).slice(-1_500)}`);
       if (attempt >= 5) throw error;
       await sleep(1_000);
     }
