@@ -49,6 +49,8 @@ export type PatroniCluster = {
    * naming the member that was lost.
    */
   waitHealthy(timeoutMs: number, not?: Member): Promise<{ primary: Member; sync: Member | null }>;
+  /** Waits until every member runs: the primary, a synchronous standby (in synchronous mode) and every other member a running replica. */
+  waitWhole(timeoutMs: number): Promise<{ primary: Member; sync: Member | null }>;
   /** SIGKILLs the member's postmaster; its Patroni stays up and brings it back as a replica. */
   killPostgres(member: Member): number;
   /** SIGKILLs the member's Patroni and then its postmaster: the whole node is gone. */
@@ -289,6 +291,18 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
         await sleep(250);
       }
     },
+    waitWhole: async (timeoutMs) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const healthy = await cluster.waitHealthy(Math.max(0, deadline - Date.now()));
+        const replicas = await Promise.all(
+          members.filter((member) => member !== healthy.primary).map((member) => httpStatus(`http://127.0.0.1:${member.restPort}/replica`)),
+        );
+        if (replicas.every((status) => status === 200)) return healthy;
+        if (Date.now() > deadline) throw new Error(`not every member is a running replica within ${timeoutMs} ms (logs in ${workDir})`);
+        await sleep(250);
+      }
+    },
     killPostgres: (member) => {
       const pid = postmasterPid(member);
       if (pid === null) throw new Error(`${member.name} has no postmaster running`);
@@ -314,15 +328,7 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
       await sleep(250);
     }
     for (const member of members.slice(1)) startMember(member);
-    const healthy = await cluster.waitHealthy(120_000);
-    // Every replica streaming, so the first failover has somewhere to go.
-    for (const member of members) {
-      const deadline = Date.now() + 60_000;
-      while (member !== healthy.primary && (await httpStatus(`http://127.0.0.1:${member.restPort}/replica`)) !== 200) {
-        if (Date.now() > deadline) throw new Error(`${member.name} is not a running replica (logs in ${workDir})`);
-        await sleep(250);
-      }
-    }
+    const healthy = await cluster.waitWhole(120_000);
     log(`primary ${healthy.primary.name}${healthy.sync ? `, synchronous standby ${healthy.sync.name}` : ''}`);
     return cluster;
   } catch (error) {

@@ -65,7 +65,8 @@ function databaseFaults(cluster: PatroniCluster, context: FaultContext): FaultSt
     return chain;
   };
   const strike = async (fault: string, kill: (member: Member) => void, restart: boolean) => {
-    const { primary } = await cluster.waitHealthy(FAILOVER_TIMEOUT_MS);
+    // A member still recovering from the last fault cannot take over; strike a whole cluster only.
+    const { primary } = await cluster.waitWhole(FAILOVER_TIMEOUT_MS);
     const record: Failover = { fault, member: primary.name, killedAt: performance.now() };
     failovers.push(record);
     kill(primary);
