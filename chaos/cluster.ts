@@ -180,10 +180,12 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
   const processes = new Set<ChildProcess>();
   const started = (child: ChildProcess, logFile: string) => {
     const out = createWriteStream(logFile, { flags: 'a' });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    // Two streams into one file: neither may end it, the child's close does.
+    child.stdout?.pipe(out, { end: false });
+    child.stderr?.pipe(out, { end: false });
     processes.add(child);
     child.once('exit', () => processes.delete(child));
+    child.once('close', () => out.end());
     return child;
   };
 
