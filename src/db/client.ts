@@ -204,7 +204,7 @@ function instrumentedPool(open: () => Sql): { client: Sql; usage: () => PoolUsag
   const max = first.options.max;
   let current = first;
   let prepared = preparing(first);
-  let retired: Promise<void>[] = [];
+  const retiring = new Set<Promise<void>>();
   let inFlight = 0;
   const replace = (failed: Sql) => {
     if (failed !== current) return;
@@ -214,7 +214,8 @@ function instrumentedPool(open: () => Sql): { client: Sql; usage: () => PoolUsag
     Object.assign(next.options.serializers, first.options.serializers);
     current = next;
     prepared = preparing(next);
-    retired.push(failed.end({ timeout: 5 }).catch(() => {}));
+    const ending: Promise<void> = failed.end({ timeout: 5 }).catch(() => {}).finally(() => retiring.delete(ending));
+    retiring.add(ending);
   };
   const track = <T extends PromiseLike<unknown>>(client: Sql, work: T): T => {
     inFlight++;
@@ -247,9 +248,7 @@ function instrumentedPool(open: () => Sql): { client: Sql; usage: () => PoolUsag
     client: instrumented,
     usage: () => ({ max, busy: Math.min(inFlight, max), waiting: Math.max(0, inFlight - max) }),
     close: async () => {
-      const ending = [...retired, current.end({ timeout: 5 })];
-      retired = [];
-      await Promise.all(ending);
+      await Promise.all([...retiring, current.end({ timeout: 5 })]);
     },
   };
 }
