@@ -29,12 +29,22 @@ type Base = {
 export type FenceOp = Base & { kind: 'fence'; request: { deploy_generation: number; holder: string } };
 export type AppendOp = Base & { kind: 'append'; request: { token: Token; expected_upper?: number; entries: EntryData[] } };
 export type ConfirmOp = Base & { kind: 'confirm'; request: { token: Token } };
-export type Operation = FenceOp | AppendOp | ConfirmOp;
+/** A step of the deployment handover; a promotion issues a token as a fence does. */
+export type DeployOp = Base & { kind: 'register' | 'ready' | 'promote'; request: { deploy_generation: number; holder: string } };
+export type Operation = FenceOp | AppendOp | ConfirmOp | DeployOp;
 type WriteOp = AppendOp | ConfirmOp;
+/** The operations that issue a token: a fence, and a promotion. */
+type IssuingOp = FenceOp | (DeployOp & { kind: 'promote' });
 
 export type HistoryItem = { token: Token; holder: string; upper: number; fenced_at: string };
 export type LogEntry = { offset: number; data: unknown; token: Token; appended_at: string };
-export type EnvironmentState = { history: HistoryItem[]; log: { entries: LogEntry[]; upper: number } };
+export type DeploymentRecord = { deploy_generation: number; state: string; holder: string; token: Token | null };
+export type EnvironmentState = {
+  history: HistoryItem[];
+  log: { entries: LogEntry[]; upper: number };
+  /** Present when the run drove the handover. */
+  deployments?: DeploymentRecord[];
+};
 export type FeedEvent = { id: string; type: string; timestamp: string; data: Json };
 export type Reception = { id: string; verified: boolean; payload: { type: string; data: unknown }; answered: number | string };
 
@@ -59,15 +69,17 @@ const isFencedRefusal = (op: Operation) => op.response.status === 409 && op.resp
 
 export function describeOp(op: Operation): string {
   const request =
-    op.kind === 'fence'
+    'holder' in op.request
       ? `generation ${op.request.deploy_generation} holder ${op.request.holder}`
       : `token ${tokenText(op.request.token)}${op.kind === 'append' && op.request.expected_upper !== undefined ? ` expected_upper ${op.request.expected_upper}` : ''}`;
   return `${op.kind} on ${op.env} by client ${op.client} via service ${op.service} (${request}, ${op.invokedAt.toFixed(1)}..${op.completedAt.toFixed(1)}) → ${op.outcome} ${op.response.status} ${op.response.text.slice(0, 200)}`;
 }
 
-const okFences = (ops: Operation[]) => ops.filter((op): op is FenceOp => op.kind === 'fence' && isOk(op));
-const fenceToken = (op: FenceOp) => op.response.body!.token as Token;
-const writes = (ops: Operation[]) => ops.filter((op): op is WriteOp => op.kind !== 'fence');
+const issues = (op: Operation): op is IssuingOp => op.kind === 'fence' || op.kind === 'promote';
+/** Acknowledged fences and promotions, each with the token it issued. */
+const okFences = (ops: Operation[]) => ops.filter((op): op is IssuingOp => issues(op) && isOk(op));
+const fenceToken = (op: IssuingOp) => op.response.body!.token as Token;
+const writes = (ops: Operation[]) => ops.filter((op): op is WriteOp => op.kind === 'append' || op.kind === 'confirm');
 
 /**
  * Invariant 1: the history's epochs are 1, 2, 3, … (strictly increasing, none twice), generations
@@ -78,7 +90,7 @@ const writes = (ops: Operation[]) => ops.filter((op): op is WriteOp => op.kind !
 export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] {
   const violations: string[] = [];
   const fences = okFences(ops);
-  const byEpoch = new Map<number, FenceOp>();
+  const byEpoch = new Map<number, IssuingOp>();
   for (const fence of fences) {
     const token = fenceToken(fence);
     const earlier = byEpoch.get(token.epoch);
@@ -89,7 +101,7 @@ export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] 
     }
   }
   const indeterminateByHolder = new Map(
-    ops.filter((op): op is FenceOp => op.kind === 'fence' && indeterminate(op)).map((op) => [op.request.holder, op]),
+    ops.filter((op): op is IssuingOp => issues(op) && indeterminate(op)).map((op) => [op.request.holder, op]),
   );
   history.forEach((item, index) => {
     if (item.token.epoch !== index + 1) {
@@ -234,8 +246,8 @@ export function checkRefusalKinds(ops: Operation[]): string[] {
   for (const op of ops.filter(isFencedRefusal)) {
     const refusal = op.response.body!;
     const current = refusal.current_token as Token | undefined;
-    if (op.kind === 'fence') {
-      if (refusal.kind !== 'deploy_generation') violations.push(`a refused fence is not of kind deploy_generation: ${describeOp(op)}`);
+    if (op.kind !== 'append' && op.kind !== 'confirm') {
+      if (refusal.kind !== 'deploy_generation') violations.push(`a refused ${op.kind} is not of kind deploy_generation: ${describeOp(op)}`);
       continue;
     }
     const yours = op.request.token;
@@ -288,6 +300,52 @@ export function checkWebhooks(state: FinalState): string[] {
   return violations;
 }
 
+/**
+ * Invariant 6: a promotion is all or nothing. A deployment holds a token exactly when the history
+ * holds that token for its holder and the feed has its deployment.promoted event; once one is
+ * promoted, every deployment of an older generation is fenced; an acknowledged promotion's token is
+ * the one its deployment holds.
+ */
+export function checkPromotions(ops: Operation[], env: string, state: EnvironmentState, feed: FeedEvent[]): string[] {
+  const deployments = state.deployments;
+  if (!deployments) return [];
+  const violations: string[] = [];
+  const promotedEvents = feed.filter((event) => event.type === 'deployment.promoted' && event.data.environment === env);
+  for (const deployment of deployments) {
+    const generation = deployment.deploy_generation;
+    const issued = state.history.find((item) => item.holder === deployment.holder && item.token.deploy_generation === generation);
+    const events = promotedEvents.filter((event) => event.data.deploy_generation === generation);
+    const partial = `promotion of generation ${generation} is partial:`;
+    if (deployment.token) {
+      if (!issued || !sameToken(issued.token, deployment.token)) {
+        violations.push(`${partial} the deployment holds ${tokenText(deployment.token)} but the history does not (for ${deployment.holder})`);
+      }
+      if (events.length !== 1 || !sameToken(events[0]!.data.token, deployment.token)) {
+        violations.push(`${partial} no deployment.promoted event with ${tokenText(deployment.token)} (${events.length} for the generation)`);
+      }
+      for (const older of deployments) {
+        if (older.deploy_generation < generation && older.state !== 'fenced') {
+          violations.push(`generation ${older.deploy_generation} is ${older.state} although generation ${generation} was promoted`);
+        }
+      }
+    } else {
+      if (issued) violations.push(`${partial} the history holds ${tokenText(issued.token)} for ${deployment.holder} but the deployment has no token`);
+      if (events.length > 0) violations.push(`${partial} a deployment.promoted event but the deployment has no token`);
+    }
+  }
+  for (const op of ops) {
+    if (op.kind !== 'promote' || !isOk(op)) continue;
+    const returned = op.response.body?.token as Token | null | undefined;
+    const deployment = deployments.find((d) => d.deploy_generation === op.request.deploy_generation);
+    if (!returned || !deployment || !sameToken(returned, deployment.token)) {
+      violations.push(
+        `acknowledged promotion of generation ${op.request.deploy_generation} returned ${tokenText(returned)}, the deployment holds ${tokenText(deployment?.token)}: ${describeOp(op)}`,
+      );
+    }
+  }
+  return violations;
+}
+
 /** Every check over the whole run. */
 export function checkAll(ops: Operation[], state: FinalState): string[] {
   const violations: string[] = [];
@@ -299,6 +357,7 @@ export function checkAll(ops: Operation[], state: FinalState): string[] {
         ...checkLog(mine, environment.log),
         ...checkWrites(mine, environment),
         ...checkRefusalKinds(mine),
+        ...checkPromotions(mine, env, environment, state.feed),
       ].map((v) => `${env}: ${v}`),
     );
   }

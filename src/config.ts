@@ -60,6 +60,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .refine((url) => databaseLocation(url).host !== '', 'must name a host, e.g. postgres://user:password@db.example:5432/palisade')
     .optional(),
+  PALISADE_REQUIRE_SYNC_REPLICATION: booleanFlag.default(false),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PALISADE_DATA_DIR: z.string().min(1).default('./data'),
   PALISADE_ADMIN_TOKEN: z
@@ -110,6 +111,8 @@ export type Config = {
   databaseWaits: DatabaseWaits;
   /** How long a process starting while its database cannot be reached keeps retrying before it exits 1. */
   databaseStartupWaitMs: number;
+  /** Not ready (503 on /readyz) unless commits wait for a synchronous standby. */
+  requireSyncReplication: boolean;
   dataDir: string;
   adminToken: string | undefined;
   /** Seals webhook signing secrets and idempotent responses at rest; unset only on the embedded database, which keeps its own. */
@@ -262,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectMs: v.PALISADE_DB_CONNECT_TIMEOUT,
     },
     databaseStartupWaitMs: v.PALISADE_DB_STARTUP_WAIT,
+    requireSyncReplication: v.PALISADE_REQUIRE_SYNC_REPLICATION,
     dataDir: v.PALISADE_DATA_DIR,
     adminToken: v.PALISADE_ADMIN_TOKEN,
     secretKey: v.PALISADE_SECRET_KEY,

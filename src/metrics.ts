@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { PoolUsage } from './db/client.js';
+import type { PoolUsage, ReplicationState } from './db/client.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (one per app, so tests can build many).
@@ -99,6 +99,26 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(usage().waiting);
+      },
+    });
+  }
+
+  /** Reports, at scrape time, whether commits wait for a synchronous standby. */
+  observeReplication(read: () => Promise<ReplicationState>): void {
+    new Gauge({
+      name: 'palisade_db_synchronous_replication',
+      help: 'Whether a commit is acknowledged only once a synchronous standby has it (1) or not (0); NaN when the database does not answer.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await read().then((state) => (state.synchronous ? 1 : 0), () => Number.NaN));
+      },
+    });
+    new Gauge({
+      name: 'palisade_db_sync_standbys',
+      help: 'Standbys the PostgreSQL primary reports in sync or quorum state.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await read().then((state) => state.syncStandbys, () => Number.NaN));
       },
     });
   }

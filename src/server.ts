@@ -18,6 +18,25 @@ import { keyringFor } from './secrets.js';
 
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 
+/** Says at start whether an acknowledged commit survives the loss of the primary. */
+async function reportDurability(database: DatabaseHandle, config: Config, logger: Logger): Promise<void> {
+  const state = await database.replication().catch((error: unknown) => {
+    logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not read the replication settings');
+    return null;
+  });
+  if (!state) return;
+  const fields = {
+    synchronous_replication: state.synchronous,
+    sync_standbys: state.syncStandbys,
+    synchronous_standby_names: state.synchronousStandbyNames,
+    synchronous_commit: state.synchronousCommit,
+    required: config.requireSyncReplication,
+  };
+  if (state.synchronous) logger.info(fields, 'commits wait for a synchronous standby');
+  else if (config.requireSyncReplication) logger.warn(fields, 'no synchronous standby: not ready until one is in sync (PALISADE_REQUIRE_SYNC_REPLICATION)');
+  else if (database.kind === 'postgres') logger.info(fields, 'commits do not wait for a standby: a failover may lose acknowledged writes');
+}
+
 export type RunningServer = { port: number; shutdown(): Promise<void> };
 
 export class PortInUseError extends Error {
@@ -152,10 +171,12 @@ async function startServing(
     await database.close();
     throw error;
   });
+  await reportDurability(database, config, logger);
   const lifecycle = { draining: false };
   const watchHub = new WatchHub(database);
   await watchHub.start();
   const metrics = new Metrics(() => oldestDueDeliveryAge(database.db), database.poolUsage);
+  metrics.observeReplication(() => database.replication());
   const app = createApp({ database, config, logger, lifecycle, watchHub, metrics, keyring });
   const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics, keyring);
   await dispatcher.start();

@@ -3,6 +3,7 @@ import {
   type AppendOp,
   checkAll,
   type ConfirmOp,
+  type DeployOp,
   type FenceOp,
   type FinalState,
   type HttpResult,
@@ -247,5 +248,117 @@ describe('the chaos checker', () => {
       run.state.receptions = [];
     });
     expect(violations.join('\n')).toMatch(/the raise to \{g2 e2\} has no generation.fenced event/);
+  });
+});
+
+function deploymentOp(kind: DeployOp['kind'], at: number, generation: number, holder: string, response: HttpResult): DeployOp {
+  return { kind, env: ENV, client: 100, service: 0, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { deploy_generation: generation, holder }, response };
+}
+const deploymentBody = (generation: number, holder: string, state: string, token: Token | null) => ({
+  environment: ENV,
+  deploy_generation: generation,
+  state,
+  holder,
+  token,
+});
+const PROMOTED_EVENT = {
+  id: 'evt_p2',
+  type: 'deployment.promoted',
+  timestamp: '2026-01-01T00:00:05Z',
+  data: { environment: ENV, deploy_generation: 2, holder: 'd2', token: t(2, 2), previous: { token: t(1, 1), holder: 'h1' } },
+};
+
+/** Generation 1 fences; generation 2 registers, says it is ready and is promoted; generation 3's promotion has no answer and did not commit. */
+function handoverRun(): { ops: Operation[]; state: FinalState } {
+  const fencedEvent = { ...GENERATION_EVENT, data: { ...GENERATION_EVENT.data, by: { token: t(2, 2), holder: 'd2' } } };
+  const ops: Operation[] = [
+    fence(1, 0, 1, 'h1', answer(200, { token: t(1, 1), previous: null })),
+    deploymentOp('register', 1, 2, 'd2', answer(201, deploymentBody(2, 'd2', 'initializing', null))),
+    deploymentOp('ready', 2, 2, 'd2', answer(200, deploymentBody(2, 'd2', 'ready_to_promote', null))),
+    deploymentOp('promote', 4, 2, 'd2', answer(200, deploymentBody(2, 'd2', 'promoting', t(2, 2)))),
+    append(1, 7, t(1, 1), 2, 1, fenced('deploy_generation', t(2, 2), { your_token: t(1, 1) })),
+    deploymentOp('register', 8, 3, 'd3', answer(201, deploymentBody(3, 'd3', 'initializing', null))),
+    deploymentOp('ready', 9, 3, 'd3', answer(200, deploymentBody(3, 'd3', 'ready_to_promote', null))),
+    deploymentOp('promote', 10, 3, 'd3', noAnswer),
+    deploymentOp('register', 12, 1, 'late', fenced('deploy_generation', t(2, 2), { your_deploy_generation: 1 })),
+  ];
+  const state: FinalState = {
+    environments: {
+      [ENV]: {
+        history: [
+          { token: t(1, 1), holder: 'h1', upper: 0, fenced_at: '2026-01-01T00:00:00Z' },
+          { token: t(2, 2), holder: 'd2', upper: 0, fenced_at: '2026-01-01T00:00:05Z' },
+        ],
+        log: { upper: 0, entries: [] },
+        deployments: [deploymentBody(3, 'd3', 'ready_to_promote', null), deploymentBody(2, 'd2', 'promoting', t(2, 2))],
+      },
+    },
+    feed: [fencedEvent, PROMOTED_EVENT],
+    receptions: [{ id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: fencedEvent.data }, answered: 204 }],
+  };
+  return { ops, state };
+}
+
+function doctoredHandover(change: (run: { ops: Operation[]; state: FinalState }) => void): string {
+  const run = structuredClone(handoverRun());
+  change(run);
+  return checkAll(run.ops, run.state).join('\n');
+}
+
+describe('the chaos checker on the deployment handover', () => {
+  it('passes promotions that took effect whole, and one without an answer that took no effect', () => {
+    const { ops, state } = handoverRun();
+    expect(checkAll(ops, state)).toEqual([]);
+  });
+
+  it('passes a promotion without an answer that took effect whole', () => {
+    expect(
+      doctoredHandover((run) => {
+        const environment = run.state.environments[ENV]!;
+        environment.history.push({ token: t(3, 3), holder: 'd3', upper: 0, fenced_at: '2026-01-01T00:00:10Z' });
+        environment.deployments = [deploymentBody(3, 'd3', 'promoting', t(3, 3)), deploymentBody(2, 'd2', 'fenced', t(2, 2))];
+        const raise = { environment: ENV, fenced: { token: t(2, 2), holder: 'd2' }, by: { token: t(3, 3), holder: 'd3' } };
+        run.state.feed.push(
+          { id: 'evt_3', type: 'generation.fenced', timestamp: '2026-01-01T00:00:10Z', data: raise },
+          { ...PROMOTED_EVENT, id: 'evt_p3', data: { ...PROMOTED_EVENT.data, deploy_generation: 3, holder: 'd3', token: t(3, 3) } },
+        );
+        run.state.receptions.push({ id: 'evt_3', verified: true, payload: { type: 'generation.fenced', data: raise }, answered: 204 });
+      }),
+    ).toBe('');
+  });
+
+  it('catches a promoted deployment whose token is not in the history', () => {
+    const violations = doctoredHandover((run) => {
+      run.state.environments[ENV]!.history.pop();
+    });
+    expect(violations).toMatch(/promotion of generation 2 is partial: the deployment holds \{g2 e2\} but the history does not/);
+  });
+
+  it('catches a token issued to a deployment that does not hold it', () => {
+    const violations = doctoredHandover((run) => {
+      run.state.environments[ENV]!.deployments![1] = deploymentBody(2, 'd2', 'ready_to_promote', null);
+    });
+    expect(violations).toMatch(/promotion of generation 2 is partial: the history holds \{g2 e2\} for d2 but the deployment has no token/);
+  });
+
+  it('catches a promotion without its deployment.promoted event', () => {
+    const violations = doctoredHandover((run) => {
+      run.state.feed = run.state.feed.filter((event) => event.type !== 'deployment.promoted');
+    });
+    expect(violations).toMatch(/promotion of generation 2 is partial: no deployment.promoted event/);
+  });
+
+  it('catches an older generation left unfenced by a promotion', () => {
+    const violations = doctoredHandover((run) => {
+      run.state.environments[ENV]!.deployments!.push(deploymentBody(1, 'h1', 'is_leader', t(1, 1)));
+    });
+    expect(violations).toMatch(/generation 1 is is_leader although generation 2 was promoted/);
+  });
+
+  it('catches an acknowledged promotion whose token the deployment does not hold', () => {
+    const violations = doctoredHandover((run) => {
+      (run.ops[3] as DeployOp).response = answer(200, deploymentBody(2, 'd2', 'promoting', t(2, 5)));
+    });
+    expect(violations).toMatch(/acknowledged promotion of generation 2 returned \{g2 e5\}/);
   });
 });

@@ -32,7 +32,8 @@ import { declareResponseHeaders } from './responseHeaders.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
-  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits' | 'watchHeartbeatMs'> & {
+  config: Pick<Config, 'adminToken' | 'maxBodyBytes' | 'maxEntryBytes' | 'limits' | 'watchHeartbeatMs'> &
+    Partial<Pick<Config, 'requireSyncReplication'>> & {
     webhooks: Pick<Config['webhooks'], 'allowPrivate'>;
   };
   logger: Logger;
@@ -118,13 +119,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     // PGlite has no error codes of its own; a closed instance says so only in its message.
     if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
-    // connections), 40001/40P01 (serialization failure, deadlock), which a retry resolves, and the
-    // session bounds: 57014 (statement timeout), 55P03 (lock timeout), 25P03 (idle in transaction).
+    // connections), 40001/40P01 (serialization failure, deadlock), which a retry resolves, the
+    // session bounds: 57014 (statement timeout), 55P03 (lock timeout), 25P03 (idle in transaction),
+    // and 25006 (a write on a server that is not the primary, as after a failover).
     if (
       UNAVAILABLE_ERRNO.has(code) ||
       code.startsWith('08') ||
       /^57P0[1-3]$/.test(code) ||
-      ['53300', '40001', '40P01', '57014', '55P03', '25P03'].includes(code)
+      ['53300', '40001', '40P01', '57014', '55P03', '25P03', '25006'].includes(code)
     ) {
       return true;
     }

@@ -9,6 +9,19 @@ const HealthStatus = z
   .object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['postgres', 'pglite']) })
   .openapi('HealthStatus');
 
+const Replication = z
+  .object({
+    synchronous: z.boolean().openapi({
+      description: 'Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync).',
+    }),
+    sync_standbys: z.number().int().openapi({ description: 'Standbys the primary reports in sync or quorum state.' }),
+  })
+  .openapi('Replication');
+
+const ReadinessStatus = HealthStatus.extend({
+  replication: Replication.optional().openapi({ description: 'Absent when the database did not answer.' }),
+}).openapi('ReadinessStatus');
+
 const livenessRoute = createRoute({
   method: 'get',
   path: '/healthz',
@@ -24,12 +37,16 @@ const readinessRoute = createRoute({
   path: '/readyz',
   operationId: 'readyz',
   summary: 'Readiness: the database answers and every migration is applied',
-  description: 'Answers within a second: a database that has not answered by then counts as unavailable.',
+  description:
+    'Answers within a second: a database that has not answered by then counts as unavailable. Also says whether commits wait for a synchronous standby; with PALISADE_REQUIRE_SYNC_REPLICATION=true the service is not ready without one.',
   tags,
   security: [],
   responses: {
-    200: jsonResponse(HealthStatus, 'Ready to serve.'),
-    503: jsonResponse(HealthStatus, 'Not ready: the database is unreachable, migrations are missing, or the process is draining.'),
+    200: jsonResponse(ReadinessStatus, 'Ready to serve.'),
+    503: jsonResponse(
+      ReadinessStatus,
+      'Not ready: the database is unreachable, migrations are missing, the process is draining, or synchronous replication is required and missing.',
+    ),
   },
 });
 
@@ -56,13 +73,13 @@ export function registerMetricsRoute(app: App, metrics: Metrics): void {
 /** A probe that waits on an unreachable database would outlast its prober's timeout; it answers not ready instead. */
 const READINESS_BOUND_MS = 1_000;
 
-async function withinReadinessBound(ready: Promise<boolean>): Promise<boolean> {
+async function withinReadinessBound<T>(answer: Promise<T>, late: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), READINESS_BOUND_MS);
+  const tooLate = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late), READINESS_BOUND_MS);
   });
   try {
-    return await Promise.race([ready, late]);
+    return await Promise.race([answer, tooLate]);
   } finally {
     clearTimeout(timer);
   }
@@ -74,9 +91,14 @@ export function registerHealthRoutes(app: App, deps: AppDeps): void {
   app.openapi(livenessRoute, (c) => c.json({ status: 'ok' as const, database }, 200));
 
   app.openapi(readinessRoute, async (c) => {
-    const ready = !deps.lifecycle.draining && (await withinReadinessBound(deps.database.ready()));
-    return ready
-      ? c.json({ status: 'ok' as const, database }, 200)
-      : c.json({ status: 'unavailable' as const, database }, 503);
+    const [migrated, state] = await Promise.all([
+      withinReadinessBound(deps.database.ready(), false),
+      withinReadinessBound(deps.database.replication().catch(() => undefined), undefined),
+    ]);
+    const replication = state && { synchronous: state.synchronous, sync_standbys: state.syncStandbys };
+    const durable = !deps.config.requireSyncReplication || state?.synchronous === true;
+    return !deps.lifecycle.draining && migrated && durable
+      ? c.json({ status: 'ok' as const, database, replication }, 200)
+      : c.json({ status: 'unavailable' as const, database, replication }, 503);
   });
 }

@@ -28,7 +28,7 @@ export interface paths {
         };
         /**
          * Readiness: the database answers and every migration is applied
-         * @description Answers within a second: a database that has not answered by then counts as unavailable.
+         * @description Answers within a second: a database that has not answered by then counts as unavailable. Also says whether commits wait for a synchronous standby; with PALISADE_REQUIRE_SYNC_REPLICATION=true the service is not ready without one.
          */
         get: operations["readyz"];
         put?: never;
@@ -776,6 +776,16 @@ export interface components {
             status: "ok" | "unavailable";
             /** @enum {string} */
             database: "postgres" | "pglite";
+        };
+        ReadinessStatus: components["schemas"]["HealthStatus"] & {
+            replication?: components["schemas"]["Replication"];
+        };
+        /** @description Absent when the database did not answer. */
+        Replication: {
+            /** @description Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync). */
+            synchronous: boolean;
+            /** @description Standbys the primary reports in sync or quorum state. */
+            sync_standbys: number;
         };
         CreatedApiKey: {
             /** @example key_5f1c0e2d9a7b3c4d5e6f7a8b */
@@ -1687,10 +1697,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthStatus"];
+                    "application/json": components["schemas"]["ReadinessStatus"];
                 };
             };
-            /** @description Not ready: the database is unreachable, migrations are missing, or the process is draining. */
+            /** @description Not ready: the database is unreachable, migrations are missing, the process is draining, or synchronous replication is required and missing. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1698,7 +1708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthStatus"];
+                    "application/json": components["schemas"]["ReadinessStatus"];
                 };
             };
         };

@@ -30,9 +30,53 @@ export function rowsOf<Row>(result: unknown): Row[] {
   return Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
 }
 
+/** Whether a commit is acknowledged only once a synchronous standby has it. */
+export type ReplicationState = {
+  /** True when commits wait for a standby and at least one synchronous standby is attached. */
+  synchronous: boolean;
+  /** Standbys the primary reports in sync (or quorum) state. */
+  syncStandbys: number;
+  synchronousStandbyNames: string;
+  synchronousCommit: string;
+};
+
+/** `synchronous_commit` levels at which a commit waits for the synchronous standbys. */
+const WAITING_COMMIT_LEVELS = new Set(['on', 'remote_write', 'remote_apply']);
+
+const EMBEDDED_REPLICATION: ReplicationState = {
+  synchronous: false,
+  syncStandbys: 0,
+  synchronousStandbyNames: '',
+  synchronousCommit: 'on',
+};
+
+/**
+ * Reads the primary's replication settings. `pg_stat_replication` shows the standbys' sync state
+ * only to superusers and members of `pg_monitor`; to any other role it counts none.
+ */
+async function replicationState(db: Database): Promise<ReplicationState> {
+  const [row] = rowsOf<{ names: string; commit: string; sync_standbys: number }>(
+    await db.execute(sql`
+      select current_setting('synchronous_standby_names') as names,
+             current_setting('synchronous_commit') as commit,
+             (select count(*)::int from pg_stat_replication where sync_state in ('sync', 'quorum')) as sync_standbys`),
+  );
+  const names = row?.names ?? '';
+  const commit = row?.commit ?? '';
+  const syncStandbys = row?.sync_standbys ?? 0;
+  return {
+    synchronous: names.trim() !== '' && WAITING_COMMIT_LEVELS.has(commit) && syncStandbys > 0,
+    syncStandbys,
+    synchronousStandbyNames: names,
+    synchronousCommit: commit,
+  };
+}
+
 export type DatabaseHandle = {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Whether commits wait for a synchronous standby; the embedded database has none. */
+  replication(): Promise<ReplicationState>;
   /** Absent on PGlite, which is one connection in this process and no pool. */
   poolUsage?: () => PoolUsage;
   /** True once the database answers and every migration in `drizzle/` has been applied. */
@@ -163,6 +207,18 @@ function preparing<S extends Sql | TransactionSql>(scope: S): S {
   });
 }
 
+/** SQLSTATE 25006: a write reached a session that cannot write, such as one on a standby. */
+const READ_ONLY_SQL_TRANSACTION = '25006';
+
+/** True when `error`, or an error it wraps (drizzle wraps the driver's), is SQLSTATE 25006. */
+function isReadOnlyRefusal(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (e.code === READ_ONLY_SQL_TRANSACTION) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /**
  * The client drizzle is given: statements prepared as above, the pool's usage counted where work
  * enters it, and that entry bounded in time. postgres.js keeps no pool statistics, but it gives a
@@ -172,9 +228,31 @@ function preparing<S extends Sql | TransactionSql>(scope: S): S {
  * waiting. Work is admitted up to `max` at once; the rest waits its turn here, for at most
  * `acquireMs`, and is then refused with PoolTimeoutError without having been sent, so nothing it
  * would have written is written later. (The LISTEN connection is apart from the pool and not counted.)
+ *
+ * A write refused as read-only means a connection sits on a server that is no longer (or never
+ * was) the primary: after a failover, postgres.js can reconnect to a standby despite
+ * `target_session_attrs=primary` and stay there. It has no way to drop one connection, so the
+ * whole client is replaced by a fresh one, which connects to the primary again; the old one ends
+ * once its statements in flight have settled.
  */
-function instrumentedPool(client: Sql, acquireMs: number): { client: Sql; usage: () => PoolUsage } {
-  const max = client.options.max;
+function instrumentedPool(open: () => Sql, acquireMs: number): { client: Sql; usage: () => PoolUsage; close: () => Promise<void> } {
+  const first = open();
+  const max = first.options.max;
+  let current = first;
+  let prepared = preparing(first);
+  const retiring = new Set<Promise<void>>();
+  const replace = (failed: Sql) => {
+    if (failed !== current) return;
+    const next = open();
+    // drizzle tunes the parsers of the client it is given; the replacement needs the same.
+    Object.assign(next.options.parsers, first.options.parsers);
+    Object.assign(next.options.serializers, first.options.serializers);
+    current = next;
+    prepared = preparing(next);
+    const ending: Promise<void> = failed.end({ timeout: 5 }).catch(() => {}).finally(() => retiring.delete(ending));
+    retiring.add(ending);
+  };
+
   let busy = 0;
   const waiters: (() => void)[] = [];
   const release = () => {
@@ -199,10 +277,13 @@ function instrumentedPool(client: Sql, acquireMs: number): { client: Sql; usage:
       waiters.push(admit);
     });
   };
-  const admitted = <T>(start: () => PromiseLike<T>): Promise<T> =>
+  const admitted = <T>(client: Sql, start: () => PromiseLike<T>): Promise<T> =>
     acquire().then(() => {
       const work = Promise.resolve(start());
-      work.then(release, release);
+      work.then(release, (error: unknown) => {
+        release();
+        if (isReadOnlyRefusal(error)) replace(client);
+      });
       return work;
     });
 
@@ -210,13 +291,13 @@ function instrumentedPool(client: Sql, acquireMs: number): { client: Sql; usage:
    * A postgres.js query runs when it is first awaited, and drizzle calls `.values()` on it before
    * that; the proxy keeps that chain and starts the query only once a connection is admitted.
    */
-  const deferredQuery = (query: ReturnType<Sql['unsafe']>): ReturnType<Sql['unsafe']> => {
+  const deferredQuery = (client: Sql, query: ReturnType<Sql['unsafe']>): ReturnType<Sql['unsafe']> => {
     let started: Promise<unknown> | null = null;
     const proxy: ReturnType<Sql['unsafe']> = new Proxy(query, {
       get(target, property) {
         if (property === 'then') {
           return (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) => {
-            started ??= admitted(() => target);
+            started ??= admitted(client, () => target);
             return started.then(onFulfilled, onRejected);
           };
         }
@@ -231,21 +312,24 @@ function instrumentedPool(client: Sql, acquireMs: number): { client: Sql; usage:
     return proxy;
   };
 
-  const prepared = preparing(client);
-  const instrumented = new Proxy(prepared, {
-    get(target, property, receiver) {
+  const instrumented = new Proxy(first, {
+    get(_target, property) {
+      const [client, scope] = [current, prepared];
       if (property === 'unsafe') {
-        return (...args: Parameters<Sql['unsafe']>) => deferredQuery(target.unsafe(...args));
+        return (...args: Parameters<Sql['unsafe']>) => deferredQuery(client, scope.unsafe(...args));
       }
       if (property === 'begin') {
-        return (...args: unknown[]) => admitted(() => (target.begin as ScopeOpener)(...args));
+        return (...args: unknown[]) => admitted(client, () => (scope.begin as ScopeOpener)(...args));
       }
-      return Reflect.get(target, property, receiver);
+      return Reflect.get(scope, property);
     },
   });
   return {
     client: instrumented,
     usage: () => ({ max, busy, waiting: waiters.length }),
+    close: async () => {
+      await Promise.all([...retiring, current.end({ timeout: 5 })]);
+    },
   };
 }
 
@@ -284,6 +368,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: 'pglite',
       ready: readiness(db),
+      replication: async () => EMBEDDED_REPLICATION,
       listen: async (channel, onNotify) => {
         const unsubscribeLocal = wakeups.subscribe(channel, onNotify);
         const unsubscribe = await client.listen(channel, onNotify);
@@ -305,22 +390,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
   await runMigrations(options);
   const waits = { ...DEFAULT_WAITS, ...options.waits };
-  const client = postgres(options.url, {
-    max: options.poolSize ?? 10,
-    onnotice: () => {},
-    backoff: reconnectDelaySeconds,
-    connect_timeout: waits.connectMs / 1000,
-    // Sent at connection start-up, so every session of the pool has them: an abandoned or stuck
-    // statement or transaction is ended by the server, and cannot commit long after its request.
-    connection: {
-      application_name: 'palisade',
-      statement_timeout: waits.statementMs,
-      lock_timeout: waits.lockMs,
-      idle_in_transaction_session_timeout: waits.idleInTransactionMs,
-    },
-  });
+  const url = options.url;
+  const poolSize = options.poolSize ?? 10;
+  const pool = instrumentedPool(
+    () =>
+      postgres(url, {
+        max: poolSize,
+        onnotice: () => {},
+        backoff: reconnectDelaySeconds,
+        connect_timeout: waits.connectMs / 1000,
+        // Sent at connection start-up, so every session of the pool has them: an abandoned or stuck
+        // statement or transaction is ended by the server, and cannot commit long after its request.
+        connection: {
+          application_name: 'palisade',
+          statement_timeout: waits.statementMs,
+          lock_timeout: waits.lockMs,
+          idle_in_transaction_session_timeout: waits.idleInTransactionMs,
+        },
+      }),
+    waits.acquireMs,
+  );
   const listener = new NotificationListener(options.url, options.onListenerChange);
-  const pool = instrumentedPool(client, waits.acquireMs);
   const db = drizzlePostgres(pool.client, { schema }) as unknown as Database;
   const wakeups = new WakeupSender((channels, payloads) =>
     db.execute(sql`select pg_notify(wakeup.channel, wakeup.payload)
@@ -331,6 +421,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     kind: 'postgres',
     poolUsage: pool.usage,
     ready: readiness(db),
+    replication: () => replicationState(db),
     listen: async (channel, onNotify, onReconnect) => {
       const unsubscribeLocal = wakeups.subscribe(channel, onNotify);
       const unsubscribe = await listener.listen(channel, onNotify, onReconnect);
@@ -342,7 +433,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     wake: (sent) => wakeups.send(sent),
     close: async () => {
       await listener.close();
-      await client.end({ timeout: 5 });
+      await pool.close();
     },
   };
 }

@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import postgres, { type Sql } from 'postgres';
 
+/** SQLSTATE 25006: the statement cannot run on this server, as LISTEN cannot on a standby. */
+const READ_ONLY_SQL_TRANSACTION = '25006';
+
 /** The longest wait between two attempts to reconnect, in seconds (postgres.js counts in seconds). */
 const MAX_RECONNECT_DELAY_S = 1;
 
@@ -27,14 +30,18 @@ type Subscriber = { onNotify: (payload: string) => void; onReconnect?: () => voi
  */
 export class NotificationListener {
   private readonly subscribers = new Map<string, Set<Subscriber>>();
-  private readonly sql: Sql;
+  private sql: Sql;
   private lostAt: number | null = null;
   private ended = false;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly onChange: (change: ListenerChange) => void = () => {},
   ) {
+    this.sql = this.connect();
+  }
+
+  private connect(): Sql {
     // `onnotify` is the option postgres.js's own `listen` is built on; its typings leave it out.
     const options: postgres.Options<Record<string, never>> & { onnotify: (channel: string, payload: string) => void } = {
       max: 1,
@@ -46,9 +53,12 @@ export class NotificationListener {
       onnotify: (channel, payload) => {
         for (const subscriber of this.subscribers.get(channel) ?? []) subscriber.onNotify(payload);
       },
-      onclose: () => this.connectionClosed(),
+      onclose: () => {
+        if (client === this.sql) this.connectionClosed();
+      },
     };
-    this.sql = postgres(url, options);
+    const client = postgres(this.url, options);
+    return client;
   }
 
   /** Listens on `channel`; `onReconnect` is called each time the connection is back after a loss. */
@@ -87,8 +97,15 @@ export class NotificationListener {
     const statement = [...this.subscribers.keys()].map((channel) => `listen ${quoted(channel)}`).join('; ');
     this.sql.unsafe(statement).then(
       () => this.reconnected(),
-      // The failed attempt closes the connection, and that close makes the next attempt.
-      () => {},
+      (error: unknown) => {
+        // A standby refuses LISTEN but keeps the connection, so nothing would close it and try
+        // again: a fresh client connects anew, to the primary (the old one's close is not ours to act on).
+        if ((error as { code?: unknown } | null)?.code !== READ_ONLY_SQL_TRANSACTION || this.ended) return;
+        const standby = this.sql;
+        this.sql = this.connect();
+        void standby.end({ timeout: 0 }).catch(() => {});
+        setTimeout(() => this.connectionClosed(), 1_000 * reconnectDelaySeconds(1)).unref();
+      },
     );
   }
 
