@@ -18,13 +18,18 @@ const durationList = z
   .pipe(z.array(duration).min(1, 'must list at least one duration'));
 
 /**
- * Where a postgres:// URL points: its host (or its `host` parameter, a socket directory), port and
- * database; never its password.
+ * Where a postgres:// URL points: its host or hosts (or its `host` parameter, a socket directory),
+ * port and database; never its password.
  */
 export function databaseLocation(url: string): { host: string; port: number; database: string } {
   const [, authority = '', path = '', query = ''] = /^[a-z]+:\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/i.exec(url) ?? [];
-  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
-  const [, host = '', port = ''] = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostAndPort) ?? [];
+  // Several hosts (h1:p1,h2:p2) name the members of a replicated cluster; the first port is shown.
+  const members = authority
+    .slice(authority.lastIndexOf('@') + 1)
+    .split(',')
+    .map((member) => /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(member) ?? []);
+  const host = members.map(([, name = '']) => name).filter((name) => name !== '').join(',');
+  const port = members[0]?.[2] ?? '';
   const user = authority.includes('@') ? decodeURIComponent(authority.slice(0, authority.lastIndexOf('@')).split(':')[0]!) : '';
   const parameters = new URLSearchParams(query);
   return {

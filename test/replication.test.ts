@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, databaseLocation, loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { Metrics } from '../src/metrics.js';
@@ -50,6 +50,8 @@ describe('configuration for a replicated database', () => {
     });
     expect(config.databaseUrl).toContain('10.0.0.3:5432');
     expect(config.requireSyncReplication).toBe(false);
+    // The start-up line names every member, never the password.
+    expect(databaseLocation(config.databaseUrl!)).toEqual({ host: '10.0.0.1,10.0.0.2,10.0.0.3', port: 5432, database: 'palisade' });
   });
 
   it('reads PALISADE_REQUIRE_SYNC_REPLICATION as a boolean and refuses anything else', () => {
