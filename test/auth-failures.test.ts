@@ -1,33 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashKey } from '../src/db/apiKeys.js';
 import { apiKeys } from '../src/db/schema.js';
 import { httpBackend } from './support/database.js';
-import { useHarness } from './support/harness.js';
+import { useHarness, useServedApp } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const harness = useHarness(httpBackend, { limits: { authFailureRate: 1, authFailureBurst: 5 } });
 
-let server: ServerType;
-let origin: string;
-beforeAll(async () => {
-  server = await new Promise((resolve) => {
-    const s = serve({ fetch: harness().app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const served = useServedApp(harness);
 
 const unknownKey = () => `pal_${randomBytes(32).toString('base64url')}`;
 
 function listOver(key: string): Promise<Response> {
-  return fetch(`${origin}/v1/environments`, { headers: { authorization: `Bearer ${key}` } });
+  return fetch(`${served()}/v1/environments`, { headers: { authorization: `Bearer ${key}` } });
 }
 
 describe('authentication under a flood of bad keys', () => {

@@ -1,25 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Pool } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { httpBackend } from './support/database.js';
-import { json, useHarness } from './support/harness.js';
+import { json, useHarness, useServedApp } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
 
-/** The app on a real socket, reached through one kept-alive connection, as a pooling client would. */
-let server: ServerType;
-let origin: string;
-beforeAll(async () => {
-  server = await new Promise((resolve) => {
-    const s = serve({ fetch: harness().app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const served = useServedApp(harness);
 
 async function send(pool: Pool, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string | Buffer) {
   const { statusCode, headers: responseHeaders, body: responseBody } = await pool.request({ method, path, headers, body });
@@ -30,7 +17,7 @@ describe('the wire: answers sent before the body was read', () => {
   it('a 413 on a kept-alive connection leaves the next request on that connection working', async () => {
     const h = harness();
     const t = await h.newTenant();
-    const pool = new Pool(origin, { connections: 1, pipelining: 1 });
+    const pool = new Pool(served(), { connections: 1, pipelining: 1 });
     try {
       const tooLarge = Buffer.alloc(h.maxBodyBytes + 64 * 1024, 0x20);
       const refused = await send(pool, 'POST', '/v1/environments/big/log', {
@@ -50,7 +37,7 @@ describe('the wire: answers sent before the body was read', () => {
   it('an early 401 with a body unread leaves the next request on that connection working', async () => {
     const h = harness();
     const t = await h.newTenant();
-    const pool = new Pool(origin, { connections: 1, pipelining: 1 });
+    const pool = new Pool(served(), { connections: 1, pipelining: 1 });
     try {
       const body = JSON.stringify({ deploy_generation: 1, holder: 'x'.repeat(900_000) });
       const refused = await send(pool, 'POST', '/v1/environments/e/fence', {
@@ -99,7 +86,7 @@ describe('the wire: request bodies must be UTF-8', () => {
   it('invalid UTF-8 in a body answered over HTTP is a 400 too', async () => {
     const h = harness();
     const t = await h.newTenant();
-    const pool = new Pool(origin, { connections: 1 });
+    const pool = new Pool(served(), { connections: 1 });
     try {
       const res = await send(pool, 'POST', '/v1/environments/utf/fence', {
         authorization: `Bearer ${t.key}`,

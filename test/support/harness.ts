@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/api/app.js';
 import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/config.js';
@@ -185,4 +187,26 @@ export async function feedPageShowing(h: Harness, t: Tenant, count: number, quer
 /** The items of the whole feed once it shows at least `count` events (see feedPageShowing). */
 export async function feedShowing(h: Harness, t: Tenant, count: number): Promise<FeedItem[]> {
   return (await feedPageShowing(h, t, count, '?limit=1000')).items;
+}
+
+/**
+ * Serves the harness's app on a real socket on loopback for the test file, for what `app.request()`
+ * cannot show (connections, client addresses); returns the origin, known once `beforeAll` ran.
+ */
+export function useServedApp(harness: () => Harness): () => string {
+  let server: ServerType | undefined;
+  let origin: string | undefined;
+  beforeAll(async () => {
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: harness().app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+  return () => {
+    if (!origin) throw new Error('the app is served in beforeAll');
+    return origin;
+  };
 }
