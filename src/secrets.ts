@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 
@@ -146,11 +146,17 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
   const path = join(dataDir, KEY_FILE_NAME);
   if (!existsSync(path)) {
     mkdirSync(dataDir, { recursive: true });
+    // Written whole under a name of its own, then linked into place: a process starting at the
+    // same moment sees either no key file or a complete one, never one still being written.
+    const draft = join(dataDir, `${KEY_FILE_NAME}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    writeFileSync(draft, `${randomBytes(SECRET_KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      writeFileSync(path, `${randomBytes(SECRET_KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      linkSync(draft, path);
     } catch (error) {
-      // Another process created it first: use theirs.
+      // Another process linked its key first: use theirs.
       if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
     }
   }
   const key = parseSecretKey(readFileSync(path, 'utf8'));

@@ -125,6 +125,7 @@ describe.skipIf(!POSTGRES_URL)('service processes on PostgreSQL', () => {
       expect(await expectJson(await request(service, 'GET', '/readyz'), 200)).toEqual({
         status: 'ok',
         database: 'postgres',
+        replication: { synchronous: false, sync_standbys: 0 },
       });
     }
 
@@ -215,6 +216,7 @@ describe('the embedded database (DATABASE_URL unset)', () => {
     expect(await expectJson(await request(first, 'GET', '/readyz'), 200)).toEqual({
       status: 'ok',
       database: 'pglite',
+      replication: { synchronous: false, sync_standbys: 0 },
     });
     const key = await createTenantKey(first, adminToken);
     const fenced = await expectJson(
