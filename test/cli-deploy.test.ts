@@ -1,39 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPalisadeClient, type PalisadeClient } from '../src/client/index.js';
-import { cli, killAllClis, startCli } from './support/cli.js';
-import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
-import { type ServiceProcess, startService, stopAllServices, TEST_SECRET_KEY } from './support/processes.js';
+import type { PalisadeClient } from '../src/client/index.js';
+import { cli, type CliService, startCli, startCliService } from './support/cli.js';
+import type { ServiceProcess } from './support/processes.js';
 
+let fixture: CliService | undefined;
 let service: ServiceProcess;
-let dropDatabase: (() => Promise<void>) | undefined;
-let work: string;
 let client: PalisadeClient;
 let apiKey: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'palisade-cli-deploy-'));
-  const adminToken = `admin-${randomBytes(16).toString('hex')}`;
-  let databaseEnv: Record<string, string> = { PALISADE_DATA_DIR: join(work, 'data') };
-  if (POSTGRES_URL) {
-    const scratch = await createScratchPostgres();
-    dropDatabase = scratch.drop;
-    databaseEnv = { DATABASE_URL: scratch.url, PALISADE_SECRET_KEY: TEST_SECRET_KEY };
-  }
-  service = await startService({ ...databaseEnv, PALISADE_ADMIN_TOKEN: adminToken });
-  const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
-  ({ key: apiKey } = await admin.createApiKey({ tenant: `deploy-${randomBytes(4).toString('hex')}`, name: 'deploy cli tests' }));
-  client = createPalisadeClient({ baseUrl: service.url, apiKey });
+  fixture = await startCliService('deploy');
+  ({ service, client, apiKey } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  killAllClis();
-  await stopAllServices();
-  await dropDatabase?.();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 const clientEnv = () => ({ PALISADE_URL: service.url, PALISADE_API_KEY: apiKey });

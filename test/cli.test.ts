@@ -1,42 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPalisadeClient, type PalisadeClient } from '../src/client/index.js';
-import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
-import { cli, killAllClis, startCli, waitFor } from './support/cli.js';
-import { type ServiceProcess, startService, stopAllServices, TEST_SECRET_KEY } from './support/processes.js';
+import type { PalisadeClient } from '../src/client/index.js';
+import { cli, type CliService, startCli, startCliService, waitFor } from './support/cli.js';
+import type { ServiceProcess } from './support/processes.js';
 
+let fixture: CliService | undefined;
 let service: ServiceProcess;
-let dropDatabase: (() => Promise<void>) | undefined;
 let work: string;
 let client: PalisadeClient;
 let adminToken: string;
 let apiKey: string;
+let databaseEnv: CliService['databaseEnv'];
 let childScript: string;
 
-/** The service and its database: a scratch PostgreSQL database with DATABASE_URL, else the embedded one. */
-async function databaseEnv(): Promise<Record<string, string>> {
-  if (POSTGRES_URL) {
-    const scratch = await createScratchPostgres();
-    const previous = dropDatabase;
-    dropDatabase = async () => {
-      await previous?.();
-      await scratch.drop();
-    };
-    return { DATABASE_URL: scratch.url, PALISADE_SECRET_KEY: TEST_SECRET_KEY };
-  }
-  return { PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')) };
-}
-
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'palisade-cli-'));
-  adminToken = `admin-${randomBytes(16).toString('hex')}`;
-  service = await startService({ ...(await databaseEnv()), PALISADE_ADMIN_TOKEN: adminToken });
-  const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
-  ({ key: apiKey } = await admin.createApiKey({ tenant: `cli-${randomBytes(4).toString('hex')}`, name: 'cli tests' }));
-  client = createPalisadeClient({ baseUrl: service.url, apiKey });
+  fixture = await startCliService('cli');
+  ({ service, work, client, adminToken, apiKey, databaseEnv } = fixture);
 
   // A long-running child: reports its environment when it starts, writes a marker on SIGTERM and
   // exits; it also exits if its parent disappears, so a failed test leaves nothing behind.
@@ -57,10 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  killAllClis();
-  await stopAllServices();
-  await dropDatabase?.();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 const clientEnv = () => ({ PALISADE_URL: service.url, PALISADE_API_KEY: apiKey });

@@ -16,7 +16,7 @@ class RollBack extends Error {}
  * (404, 409). Bad input (400, 413), a limit (429) and failures (5xx) leave no record, so the same key
  * can carry the corrected or later request.
  */
-const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
+export const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
 
 /**
  * A tenant's records are capped, so one cannot fill the database with a day's worth of keys. The

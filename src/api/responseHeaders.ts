@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { isReplayable } from './idempotency.js';
 
 type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 type HeaderObject = { description: string; schema: { type: 'string'; example?: string } };
@@ -34,8 +35,6 @@ const HEADERS = {
 
 type HeaderName = keyof typeof HEADERS;
 
-/** Answers of work that ran, which an Idempotency-Key stores and replays (see idempotency.ts). */
-const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
 
 /**
  * The headers a response of this operation and status carries:

@@ -1,5 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPalisadeClient, type PalisadeClient } from '../../src/client/index.js';
+import { createScratchPostgres, POSTGRES_URL } from './database.js';
+import { type ServiceProcess, startService, stopAllServices, TEST_SECRET_KEY } from './processes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The service's variables and the CLI's: the test process's own values must not leak into a child. */
@@ -56,4 +63,47 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A service for the CLI to talk to, with a tenant key, and a work directory; `close` removes it all. */
+export type CliService = {
+  service: ServiceProcess;
+  adminToken: string;
+  apiKey: string;
+  client: PalisadeClient;
+  work: string;
+  /** A database of its own: a scratch PostgreSQL database with DATABASE_URL, else an embedded one in `work`. */
+  databaseEnv(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+};
+
+export async function startCliService(tenantPrefix: string): Promise<CliService> {
+  const work = mkdtempSync(join(tmpdir(), `palisade-${tenantPrefix}-`));
+  const drops: (() => Promise<void>)[] = [];
+  const databaseEnv = async (): Promise<Record<string, string>> => {
+    if (POSTGRES_URL) {
+      const scratch = await createScratchPostgres();
+      drops.push(scratch.drop);
+      return { DATABASE_URL: scratch.url, PALISADE_SECRET_KEY: TEST_SECRET_KEY };
+    }
+    return { PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')) };
+  };
+  const adminToken = `admin-${randomBytes(16).toString('hex')}`;
+  const service = await startService({ ...(await databaseEnv()), PALISADE_ADMIN_TOKEN: adminToken });
+  const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
+  const { key: apiKey } = await admin.createApiKey({ tenant: `${tenantPrefix}-${randomBytes(4).toString('hex')}`, name: `${tenantPrefix} tests` });
+  return {
+    service,
+    adminToken,
+    apiKey,
+    client: createPalisadeClient({ baseUrl: service.url, apiKey }),
+    work,
+    databaseEnv,
+    close: async () => {
+      killAllClis();
+      await stopAllServices();
+      for (const drop of drops) await drop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }
