@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import type { Token } from '../src/fencing.js';
+import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres } from '../test/support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from '../test/support/processes.js';
 import { closedLoop, ownedBy, type Measurement } from './load.js';

@@ -1,15 +1,7 @@
 import { ApiError } from './errors.js';
-
-export type Token = { deploy_generation: number; epoch: number };
+import type { Token, TokenState } from './domain/token.js';
 
 export type FenceKind = 'deploy_generation' | 'epoch';
-
-/**
- * What a writer's token is checked against. `lastIssued` is the newest token ever issued for the
- * environment's name, kept when the environment is deleted; `current` is that token while it is
- * in force, and null before the first fence and after a delete.
- */
-export type TokenState = { current: Token | null; lastIssued: Token | null };
 
 const show = (token: Token) => `{deploy_generation: ${token.deploy_generation}, epoch: ${token.epoch}}`;
 

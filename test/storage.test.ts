@@ -3,7 +3,7 @@ import { appendEntries } from '../src/db/log.js';
 import { fenceEnvironment, fenceHistory, putEnvironment } from '../src/db/environments.js';
 import { readEntries } from '../src/db/log.js';
 import { ApiError } from '../src/errors.js';
-import type { Token } from '../src/fencing.js';
+import type { Token } from '../src/domain/token.js';
 import { storageBackends } from './support/database.js';
 import { useHarness } from './support/harness.js';
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { assertTransition, type DeploymentState, isPromoted, type ReportedState } from '../deployments.js';
 import { notFound } from '../errors.js';
-import type { Token } from '../fencing.js';
+import type { Token } from '../domain/token.js';
 import type { Database, Transaction } from './client.js';
 import {
   assertGenerationCurrent,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { notFound } from '../errors.js';
-import { assertCurrentToken, fencedError, type Token, type TokenState } from '../fencing.js';
+import { assertCurrentToken, fencedError } from '../fencing.js';
+import type { Token, TokenState } from '../domain/token.js';
 import { resourceExhausted } from '../limits.js';
 import { type Database, rowsOf, type Transaction } from './client.js';
 import { lockTenantQuota } from './limits.js';

@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import { ApiError } from '../errors.js';
 import { resourceExhausted } from '../limits.js';
-import { assertCurrentToken, type Token } from '../fencing.js';
+import { assertCurrentToken } from '../fencing.js';
+import type { Token } from '../domain/token.js';
 import { type Database, rowsOf } from './client.js';
 import { environmentMissing, findEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
