@@ -1,40 +1,12 @@
 import type { LimitsConfig } from './config.js';
 import type { Database } from './db/client.js';
 import { getLimitOverrides, type LimitOverrides } from './db/limits.js';
-import { ApiError } from './errors.js';
+import { resourceExhausted } from './domain/quotas.js';
 
 export type TenantLimits = Pick<
   LimitsConfig,
   'requestRate' | 'requestBurst' | 'environments' | 'logEntries' | 'webhooks' | 'idempotencyKeys' | 'logPageBytes'
 >;
-
-export type Resource =
-  | 'request_rate'
-  | 'environments'
-  | 'log_entries'
-  | 'webhooks'
-  | 'in_flight'
-  | 'watch_streams'
-  | 'idempotency_keys'
-  | 'auth_failures';
-
-/**
- * 429 resource_exhausted with the IETF RateLimit fields; `timing` only where waiting helps. The
- * policy's quota is `limit` unless the timing names another (a token bucket's burst).
- */
-export function resourceExhausted(
-  resource: Resource,
-  limit: number,
-  detail: string,
-  timing: { retryAfterSeconds: number; windowSeconds: number; quota?: number } | null = null,
-): ApiError {
-  const headers: Record<string, string> = {
-    'ratelimit-policy': `"${resource}";q=${timing?.quota ?? limit}${timing ? `;w=${timing.windowSeconds}` : ''}`,
-    ratelimit: `"${resource}";r=0${timing ? `;t=${timing.retryAfterSeconds}` : ''}`,
-  };
-  if (timing) headers['retry-after'] = String(timing.retryAfterSeconds);
-  return new ApiError('resource_exhausted', detail, { resource, limit }, headers);
-}
 
 /** A key's bucket, with the limits it was last filled under: clean-up judges it by those. */
 type Bucket = { tokens: number; refilledAt: number; rate: number; burst: number };

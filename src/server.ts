@@ -3,14 +3,14 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApp, isDatabaseUnavailable } from './api/app.js';
+import { createApp } from './api/app.js';
+import { ApiError, isDatabaseUnavailable, PROBLEM_JSON } from './api/problems.js';
 import { type Config, databaseLocation } from './config.js';
 import { type DatabaseHandle, type DatabaseOptions, openDatabase } from './db/client.js';
 import { lockDataDir } from './db/dataDirLock.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { resealAtStartUp } from './db/resealSecrets.js';
 import { oldestDueDeliveryAge } from './db/webhooks.js';
-import { ApiError, PROBLEM_JSON } from './errors.js';
 import { Metrics } from './metrics.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
 import { WatchHub } from './notify/watchHub.js';

@@ -3,10 +3,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, findKeyOwner } from '../src/db/apiKeys.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
-import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
-import { appendEntries, readEntries } from '../src/db/log.js';
 import type { Wakeup } from '../src/db/wakeups.js';
-import { claimDueDeliveries, createEndpoint, DISPATCHERS_WAKEUP, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
+import { claimDueDeliveries, DISPATCHERS_WAKEUP, type EndpointRow } from '../src/db/webhooks.js';
+import { confirmToken, fenceEnvironment } from '../src/domain/fencing.js';
+import { appendEntries, readEntries } from '../src/domain/log.js';
+import { createEndpoint, listDeliveries } from '../src/domain/webhooks.js';
 import { Keyring } from '../src/secrets.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { appendEntries } from '../src/db/log.js';
-import { fenceEnvironment, fenceHistory, putEnvironment } from '../src/db/environments.js';
-import { readEntries } from '../src/db/log.js';
-import { ApiError } from '../src/errors.js';
+import { appendEntries } from '../src/domain/log.js';
+import { putEnvironment } from '../src/domain/environments.js';
+import { fenceEnvironment, fenceHistory } from '../src/domain/fencing.js';
+import { readEntries } from '../src/domain/log.js';
+import { Refusal as ApiError } from '../src/domain/refusal.js';
 import type { Token } from '../src/domain/token.js';
 import { storageBackends } from './support/database.js';
 import { useHarness } from './support/harness.js';

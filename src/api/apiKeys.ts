@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../domain/refusal.js';
 import type { App } from './app.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import {

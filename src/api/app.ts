@@ -2,7 +2,6 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
@@ -14,7 +13,7 @@ import { Limits, type TenantLimits } from '../limits.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import type { Metrics } from '../metrics.js';
 import type { Keyring } from '../secrets.js';
-import { ApiError, invalidRequest, PROBLEM_JSON } from '../errors.js';
+import { invalidRequest } from '../domain/refusal.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
 import { AuthFailureLimiter, authenticate, KeyLookup } from './auth.js';
@@ -29,6 +28,7 @@ import { registerWebhookRoutes } from './webhooks.js';
 import { registerEventRoutes } from './events.js';
 import { registerDocsRoutes } from './docs.js';
 import { declareResponseHeaders } from './responseHeaders.js';
+import { ApiError, problemResponse, toApiError } from './problems.js';
 
 export type AppDeps = {
   database: DatabaseHandle;
@@ -92,70 +92,6 @@ export const openApiInfo = {
     { name: 'health', description: 'Liveness and readiness.' },
   ],
 };
-
-function problemResponse(c: Context, error: ApiError): Response {
-  const headers: Record<string, string> = { 'content-type': PROBLEM_JSON, ...error.headers };
-  return c.body(JSON.stringify(error.toProblem(c.get('requestId'))), error.status, headers);
-}
-
-/** Connection-level failures of either driver: the database is unreachable, not the request bad. */
-const UNAVAILABLE_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  'POOL_ACQUIRE_TIMEOUT',
-]);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    // PGlite has no error codes of its own; a closed instance says so only in its message.
-    if (typeof e.message === 'string' && /^PGlite is clos(ed|ing)$/.test(e.message)) return true;
-    // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
-    // connections), 40001/40P01 (serialization failure, deadlock), which a retry resolves, the
-    // session bounds: 57014 (statement timeout), 55P03 (lock timeout), 25P03 (idle in transaction),
-    // and 25006 (a write on a server that is not the primary, as after a failover).
-    if (
-      UNAVAILABLE_ERRNO.has(code) ||
-      code.startsWith('08') ||
-      /^57P0[1-3]$/.test(code) ||
-      ['53300', '40001', '40P01', '57014', '55P03', '25P03', '25006'].includes(code)
-    ) {
-      return true;
-    }
-    e = e.cause as typeof e;
-  }
-  return false;
-}
-
-function toApiError(error: unknown): ApiError | null {
-  if (error instanceof ApiError) return error;
-  if (error instanceof HTTPException) {
-    if (error.status === 415) {
-      return invalidRequest('The request body must be JSON, sent with Content-Type: application/json.', [
-        { path: 'header.content-type', message: 'must be application/json' },
-      ]);
-    }
-    if (error.status === 400) {
-      return invalidRequest('The request body is not valid JSON.', [
-        { path: 'body', message: 'malformed JSON' },
-      ]);
-    }
-  }
-  if (isDatabaseUnavailable(error)) {
-    return new ApiError('unavailable', 'The database cannot be reached; try again shortly.', {}, {
-      'retry-after': '1',
-    });
-  }
-  return null;
-}
 
 /**
  * True when the answer goes out before the request's body was received whole (a 413, an early 401).

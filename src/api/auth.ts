@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { LimitsConfig } from '../config.js';
 import { findKeyOwner } from '../db/apiKeys.js';
-import { ApiError } from '../errors.js';
-import { resourceExhausted } from '../limits.js';
+import { ApiError } from './problems.js';
+import { resourceExhausted } from '../domain/quotas.js';
 import type { Database } from '../db/client.js';
 import type { AppDeps, AppEnv } from './app.js';
 

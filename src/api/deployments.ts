@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Deployment as DeploymentRecord } from '../db/deployments.js';
 import {
-  type Deployment as DeploymentRecord,
   getDeployment,
   listDeployments,
   markDeploymentReady,
   promoteDeployment,
   putDeployment,
-} from '../db/deployments.js';
-import { DEPLOYMENT_STATES, type DeploymentState, REPORTED_STATES } from '../deployments.js';
+} from '../domain/deployments.js';
+import { DEPLOYMENT_STATES, type DeploymentState, REPORTED_STATES } from '../domain/deploymentStates.js';
 import { Wakeup } from '../notify/watchHub.js';
 import type { App, AppDeps } from './app.js';
 import { unauthorized } from './auth.js';

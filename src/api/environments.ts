@@ -1,11 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import {
-  deleteEnvironment,
-  type EnvironmentState,
-  getEnvironment,
-  listEnvironments,
-  putEnvironment,
-} from '../db/environments.js';
+import { type EnvironmentState, listEnvironments } from '../db/environments.js';
+import { deleteEnvironment, getEnvironment, putEnvironment } from '../domain/environments.js';
 import type { App, AppDeps } from './app.js';
 import {
   Cursor,

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest } from '../domain/refusal.js';
 import type { App } from './app.js';
 import { FeedEvent } from './eventSchemas.js';
 import { errorResponses, jsonResponse, Limit, tenantSecurity } from './schemas.js';

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { confirmToken, fenceEnvironment, fenceHistory, type FenceOutcome, type FenceRecord } from '../db/environments.js';
+import type { FenceOutcome, FenceRecord } from '../db/environments.js';
+import { confirmToken, fenceEnvironment, fenceHistory } from '../domain/fencing.js';
 import type { Metrics } from '../metrics.js';
 import type { App, AppDeps } from './app.js';
 import {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { findResponse, IDEMPOTENCY_KEY_TTL_MS, liveKeyUsage, responseBinding, storeResponse, tryLockKey } from '../db/idempotency.js';
-import { ApiError, invalidRequest } from '../errors.js';
-import { resourceExhausted } from '../limits.js';
-import type { Transaction } from '../db/client.js';
+import { invalidRequest } from '../domain/refusal.js';
+import { ApiError } from './problems.js';
+import { assertRoomForIdempotencyKey } from '../domain/quotas.js';
 import type { AppDeps, AppEnv } from './app.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -17,24 +17,6 @@ class RollBack extends Error {}
  * can carry the corrected or later request.
  */
 export const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
-
-/**
- * A tenant's records are capped, so one cannot fill the database with a day's worth of keys. The
- * check runs before the work, so a refused request does nothing; it passes when the oldest key expires.
- */
-async function refuseOverCap(tx: Transaction, tenant: string, cap: number): Promise<void> {
-  const usage = await liveKeyUsage(tx, tenant);
-  if (usage.count < cap) return;
-  throw resourceExhausted(
-    'idempotency_keys',
-    cap,
-    `This tenant holds ${cap} Idempotency-Key records, its limit; each expires 24 hours after its request. Retry without the header, or later.`,
-    {
-      retryAfterSeconds: Math.max(1, Math.ceil(usage.oldestExpiresInMs / 1000)),
-      windowSeconds: IDEMPOTENCY_KEY_TTL_MS / 1000,
-    },
-  );
-}
 
 /**
  * Idempotency-Key on a state-changing POST. The handler runs inside a transaction that also
@@ -84,7 +66,11 @@ export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
           return;
         }
         const tenant = c.get('tenant');
-        if (tenant !== undefined) await refuseOverCap(tx, tenant, c.get('limits').idempotencyKeys);
+        // A tenant's records are capped, so one cannot fill the database with a day's worth of keys.
+        // The check runs before the work, so a refused request does nothing.
+        if (tenant !== undefined) {
+          assertRoomForIdempotencyKey(await liveKeyUsage(tx, tenant), c.get('limits').idempotencyKeys, IDEMPOTENCY_KEY_TTL_MS);
+        }
         c.set('db', tx);
         await next();
         if (!isReplayable(c.res.status)) throw new RollBack();

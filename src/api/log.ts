@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { appendEntries, readEntries } from '../db/log.js';
-import { ApiError, invalidRequest } from '../errors.js';
+import { appendEntries, readEntries } from '../domain/log.js';
+import { invalidRequest } from '../domain/refusal.js';
+import { ApiError } from './problems.js';
 import type { App, AppDeps } from './app.js';
 import {
   EnvironmentParams,

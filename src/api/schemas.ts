@@ -1,15 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { DEPLOYMENT_STATES } from '../deployments.js';
-import {
-  codeToStatus,
-  errorActions,
-  errorTitle,
-  type ErrorCode,
-  type ErrorStatus,
-  invalidRequest,
-  PROBLEM_JSON,
-  problemType,
-} from '../errors.js';
+import { DEPLOYMENT_STATES } from '../domain/deploymentStates.js';
+import { type ErrorCode, invalidRequest } from '../domain/refusal.js';
+import { codeToStatus, errorActions, errorTitle, type ErrorStatus, PROBLEM_JSON, problemType } from './problems.js';
 
 /** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
 

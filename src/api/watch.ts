@@ -1,14 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import {
-  fencesAfter,
-  findEnvironment,
-  findEnvironmentOrTombstone,
-  lastIssuedToken,
-  toState,
-} from '../db/environments.js';
+import { fencesAfter, findEnvironmentOrTombstone, lastIssuedToken, toState } from '../db/environments.js';
+import { findEnvironment } from '../domain/environments.js';
 import { type DeploymentEvent, deploymentEventsSince } from '../db/deployments.js';
-import { resourceExhausted } from '../limits.js';
+import { resourceExhausted } from '../domain/quotas.js';
 import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './app.js';

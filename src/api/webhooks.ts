@@ -1,17 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { type DeliveryView, type EndpointRow, listEndpoints } from '../db/webhooks.js';
 import {
   createEndpoint,
   deleteEndpoint,
-  type DeliveryView,
-  type EndpointRow,
   getEndpoint,
   listDeliveries,
-  listEndpoints,
   redeliver,
   rotateSecret,
   sendTestEvent,
   updateEndpoint,
-} from '../db/webhooks.js';
+} from '../domain/webhooks.js';
 import { assertRegistrableUrl } from '../notify/destination.js';
 import type { App, AppDeps } from './app.js';
 import { webhookPayloads } from './eventSchemas.js';

@@ -1,5 +1,5 @@
 import { type Deployment, type DeploymentState, FencedError, type PalisadeClient } from '../client/index.js';
-import { DEPLOYMENT_STATES } from '../deployments.js';
+import { DEPLOYMENT_STATES } from '../domain/deploymentStates.js';
 import { formatDuration } from '../duration.js';
 import {
   CliError,

@@ -14,7 +14,7 @@ import {
   type Token,
   type WatchEvent,
 } from '../client/index.js';
-import { isPromoted } from '../deployments.js';
+import { isPromoted } from '../domain/deploymentStates.js';
 import {
   duration,
   EXIT,

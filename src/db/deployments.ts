@@ -1,24 +1,15 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import { assertTransition, type DeploymentState, isPromoted, type ReportedState } from '../deployments.js';
-import { notFound } from '../errors.js';
+import type { DeploymentState } from '../domain/deploymentStates.js';
 import type { Token } from '../domain/token.js';
 import type { Database, Transaction } from './client.js';
-import {
-  assertGenerationCurrent,
-  type EnvironmentRow,
-  type FenceOutcome,
-  findEnvironment,
-  issueToken,
-  lockEnvironment,
-  lockOrCreateEnvironment,
-  watchersWakeup,
-} from './environments.js';
+import { type EnvironmentRow, type FenceOutcome, watchersWakeup } from './environments.js';
+import { keysetPage, type Page } from './pages.js';
 import { deployments, events } from './schema.js';
 import type { Wakeup } from './wakeups.js';
 import { recordEvent } from './webhooks.js';
 
-type DeploymentRow = typeof deployments.$inferSelect;
+export type DeploymentRow = typeof deployments.$inferSelect;
 
 export type Deployment = {
   environment: string;
@@ -36,7 +27,7 @@ export type Deployment = {
 
 export const DEPLOYMENT_EVENT_TYPES = ['deployment.ready_to_promote', 'deployment.promoted'] as const;
 
-function toDeployment(environment: string, row: DeploymentRow): Deployment {
+export function toDeployment(environment: string, row: DeploymentRow): Deployment {
   return {
     environment,
     deployGeneration: row.deployGeneration,
@@ -51,41 +42,37 @@ function toDeployment(environment: string, row: DeploymentRow): Deployment {
   };
 }
 
-function deploymentMissing(name: string, generation: number) {
-  return notFound(`Environment '${name}' has no deployment of generation ${generation}.`);
-}
-
 function byGeneration(environmentId: string, generation: number) {
   return and(eq(deployments.environmentId, environmentId), eq(deployments.deployGeneration, generation));
 }
 
-async function findDeploymentRow(db: Database | Transaction, env: EnvironmentRow, generation: number): Promise<DeploymentRow> {
+export async function findDeploymentRow(
+  db: Database | Transaction,
+  env: EnvironmentRow,
+  generation: number,
+): Promise<DeploymentRow | null> {
   const [row] = await db.select().from(deployments).where(byGeneration(env.id, generation));
-  if (!row) throw deploymentMissing(env.name, generation);
-  return row;
+  return row ?? null;
 }
 
-/**
- * Locks the environment (every change of its deployments takes that lock) and finds the deployment,
- * refused once a newer generation has been issued a token, or when it cannot enter `to` from its state.
- */
-async function lockForTransition(
+export async function insertDeployment(
   tx: Transaction,
   tenant: string,
-  name: string,
+  env: EnvironmentRow,
   generation: number,
-  to: DeploymentState,
-  options: { skipCatchup?: boolean } = {},
-): Promise<{ env: EnvironmentRow; existing: DeploymentRow }> {
-  const env = await lockEnvironment(tx, tenant, name);
-  const existing = await findDeploymentRow(tx, env, generation);
-  assertGenerationCurrent(env, generation);
-  assertTransition(generation, existing.state, to, options);
-  return { env, existing };
+  columns: { state: DeploymentState; holder: string },
+  wakeups: Wakeup[],
+): Promise<DeploymentRow> {
+  const [inserted] = await tx
+    .insert(deployments)
+    .values({ environmentId: env.id, deployGeneration: generation, ...columns })
+    .returning();
+  wakeups.push(watchersWakeup(tenant, env.name, 'deployments'));
+  return inserted!;
 }
 
 /** Writes the deployment's new columns; its watchers are woken once the transaction has committed. */
-async function updateDeployment(
+export async function updateDeployment(
   tx: Transaction,
   tenant: string,
   env: EnvironmentRow,
@@ -102,143 +89,83 @@ async function updateDeployment(
   return row!;
 }
 
-/**
- * Registers generation `generation` as a candidate for the environment (creating the environment
- * within the tenant's quota), or takes the candidate's report of its state. Refused with `fenced`
- * once a newer generation has been issued a token. Without `state` a new candidate is
- * `initializing` and an existing one keeps its state, so a retried registration changes nothing.
- */
-export async function putDeployment(
-  db: Database,
+/** Writes `ready_to_promote`, announced by `deployment.ready_to_promote`, in the caller's transaction. */
+export async function writeReady(
+  tx: Transaction,
   tenant: string,
-  name: string,
-  generation: number,
-  request: { holder: string; state: ReportedState | undefined; maxEnvironments: number },
-  wakeups: Wakeup[],
-): Promise<{ deployment: Deployment; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const { row: env } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
-    assertGenerationCurrent(env, generation);
-    const [existing] = await tx.select().from(deployments).where(byGeneration(env.id, generation));
-    if (!existing) {
-      const state = request.state ?? 'initializing';
-      assertTransition(generation, null, state);
-      const [inserted] = await tx
-        .insert(deployments)
-        .values({ environmentId: env.id, deployGeneration: generation, state, holder: request.holder })
-        .returning();
-      wakeups.push(watchersWakeup(tenant, name, 'deployments'));
-      return { deployment: toDeployment(name, inserted!), created: true };
-    }
-    const state = request.state ?? existing.state;
-    assertTransition(generation, existing.state, state);
-    // The holder is the token's once promoted; before that a restarted candidate may bring a new label.
-    const holder = isPromoted(existing.state) ? existing.holder : request.holder;
-    if (state === existing.state && holder === existing.holder) return { deployment: toDeployment(name, existing), created: false };
-    const updated = await updateDeployment(tx, tenant, env, generation, {
-      state,
-      holder,
-      ...(state === 'initializing' || state === 'catching_up' ? { readyAt: null } : {}),
-    }, wakeups);
-    return { deployment: toDeployment(name, updated), created: false };
-  });
-}
-
-/** The candidate is caught up: `ready_to_promote`, announced by `deployment.ready_to_promote`. */
-export async function markDeploymentReady(
-  db: Database,
-  tenant: string,
-  name: string,
+  env: EnvironmentRow,
   generation: number,
   wakeups: Wakeup[],
-): Promise<Deployment> {
-  return db.transaction(async (tx) => {
-    const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'ready_to_promote');
-    if (existing.state === 'ready_to_promote') return toDeployment(name, existing);
-    const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` }, wakeups);
-    await recordEvent(tx, {
-      tenant,
-      type: 'deployment.ready_to_promote',
-      environment: name,
-      data: {
-        environment: name,
-        deploy_generation: generation,
-        holder: updated.holder,
-        ready_at: updated.readyAt!.toISOString(),
-      },
-    }, wakeups);
-    return toDeployment(name, updated);
-  });
+): Promise<DeploymentRow> {
+  const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` }, wakeups);
+  await recordEvent(tx, {
+    tenant,
+    type: 'deployment.ready_to_promote',
+    environment: env.name,
+    data: {
+      environment: env.name,
+      deploy_generation: generation,
+      holder: updated.holder,
+      ready_at: updated.readyAt!.toISOString(),
+    },
+  }, wakeups);
+  return updated;
 }
 
-/**
- * Promotes the candidate: issues its token, which fences the previous holder (and every deployment
- * of an older generation) in this same transaction, so the old generation is fenced exactly when
- * the new one leads. Promoting a deployment already promoted changes nothing.
- */
-export async function promoteDeployment(
-  db: Database,
+/** Writes `promoting` with the token `fence` issued, announced by `deployment.promoted`, in the caller's transaction. */
+export async function writePromotion(
+  tx: Transaction,
   tenant: string,
-  name: string,
+  env: EnvironmentRow,
   generation: number,
-  options: { skipCatchup: boolean },
+  promotion: { fence: FenceOutcome; skippedCatchup: boolean },
   wakeups: Wakeup[],
-): Promise<{ deployment: Deployment; fence: FenceOutcome | null }> {
-  return db.transaction(async (tx) => {
-    const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'promoting', options);
-    if (isPromoted(existing.state)) return { deployment: toDeployment(name, existing), fence: null };
-    const fence = await issueToken(tx, tenant, env, { deployGeneration: generation, holder: existing.holder }, wakeups);
-    const updated = await updateDeployment(tx, tenant, env, generation, {
-      state: 'promoting',
-      epoch: fence.token.epoch,
-      promotedAt: fence.fencedAt,
-    }, wakeups);
-    await recordEvent(tx, {
-      tenant,
-      type: 'deployment.promoted',
-      environment: name,
-      data: {
-        environment: name,
-        deploy_generation: generation,
-        holder: updated.holder,
-        token: fence.token,
-        previous: fence.previous,
-        skipped_catchup: existing.state !== 'ready_to_promote',
-        promoted_at: fence.fencedAt.toISOString(),
-      },
-    }, wakeups);
-    return { deployment: toDeployment(name, updated), fence };
-  });
-}
-
-export async function getDeployment(db: Database, tenant: string, name: string, generation: number): Promise<Deployment> {
-  const env = await findEnvironment(db, tenant, name);
-  return toDeployment(name, await findDeploymentRow(db, env, generation));
+): Promise<DeploymentRow> {
+  const { fence } = promotion;
+  const updated = await updateDeployment(tx, tenant, env, generation, {
+    state: 'promoting',
+    epoch: fence.token.epoch,
+    promotedAt: fence.fencedAt,
+  }, wakeups);
+  await recordEvent(tx, {
+    tenant,
+    type: 'deployment.promoted',
+    environment: env.name,
+    data: {
+      environment: env.name,
+      deploy_generation: generation,
+      holder: updated.holder,
+      token: fence.token,
+      previous: fence.previous,
+      skipped_catchup: promotion.skippedCatchup,
+      promoted_at: fence.fencedAt.toISOString(),
+    },
+  }, wakeups);
+  return updated;
 }
 
 /** The environment's deployments, newest generation first. */
 export async function listDeployments(
   db: Database,
-  tenant: string,
-  name: string,
+  env: EnvironmentRow,
   page: { limit: number; beforeGeneration: number | null },
-): Promise<{ items: Deployment[]; hasMore: boolean }> {
-  const env = await findEnvironment(db, tenant, name);
-  const rows = await db
-    .select()
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.environmentId, env.id),
-        page.beforeGeneration === null ? undefined : lt(deployments.deployGeneration, page.beforeGeneration),
-      ),
-    )
-    .orderBy(desc(deployments.deployGeneration))
-    .limit(page.limit + 1);
-  return {
-    items: rows.slice(0, page.limit).map((row) => toDeployment(name, row)),
-    hasMore: rows.length > page.limit,
-  };
+): Promise<Page<Deployment>> {
+  return keysetPage(
+    page.limit,
+    (rowsWanted) =>
+      db
+        .select()
+        .from(deployments)
+        .where(
+          and(
+            eq(deployments.environmentId, env.id),
+            page.beforeGeneration === null ? undefined : lt(deployments.deployGeneration, page.beforeGeneration),
+          ),
+        )
+        .orderBy(desc(deployments.deployGeneration))
+        .limit(rowsWanted),
+    (row) => toDeployment(env.name, row),
+  );
 }
 
 export type DeploymentEvent = { id: string; type: (typeof DEPLOYMENT_EVENT_TYPES)[number]; payload: string };

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
-import { notFound } from '../errors.js';
-import { assertCurrentToken, fencedError } from '../fencing.js';
 import type { Token, TokenState } from '../domain/token.js';
-import { resourceExhausted } from '../limits.js';
-import { type Database, rowsOf, type Transaction } from './client.js';
-import { lockTenantQuota } from './limits.js';
+import type { Database, Transaction } from './client.js';
+import { keysetPage, type Page } from './pages.js';
 import { deployments, deliveries, environments, events, fences, logEntries, webhookEndpoints } from './schema.js';
+import { hotStatement } from './statements.js';
 import type { Wakeup } from './wakeups.js';
 import { DISPATCHERS_WAKEUP, newId, recordEvent } from './webhooks.js';
 
@@ -74,10 +72,6 @@ function byName(tenant: string, name: string) {
   return and(eq(environments.tenant, tenant), eq(environments.name, name));
 }
 
-export function environmentMissing(name: string) {
-  return notFound(`Environment '${name}' does not exist.`);
-}
-
 function prepareFindLive(db: Database | Transaction) {
   return db
     .select()
@@ -98,144 +92,103 @@ function prepareFindLive(db: Database | Transaction) {
  */
 const findLiveQueries = new WeakMap<Database | Transaction, ReturnType<typeof prepareFindLive>>();
 
-/** The live environment row; 404 when absent or deleted. */
-export async function findEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow> {
+/** The live environment row; null when absent or deleted. */
+export async function findLiveEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow | null> {
   let query = findLiveQueries.get(db);
   if (!query) findLiveQueries.set(db, (query = prepareFindLive(db)));
   const [row] = await query.execute({ tenant, name });
-  if (!row) throw environmentMissing(name);
-  return row;
+  return row ?? null;
 }
 
-/** The live environment row, locked until the transaction ends; 404 when absent or deleted. */
-export async function lockEnvironment(
-  tx: Transaction,
-  tenant: string,
-  name: string,
-): Promise<EnvironmentRow> {
+/** The environment's row, live or deleted, locked until the transaction ends; null if the name was never used. */
+export async function lockEnvironmentRow(tx: Transaction, tenant: string, name: string): Promise<EnvironmentRow | null> {
   const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
-  if (!row || row.deletedAt) throw environmentMissing(name);
-  return row;
+  return row ?? null;
 }
 
-/**
- * Locks the environment's row, creating it (or bringing a deleted one back) when needed, within
- * the tenant's quota. `created` is true when the environment did not exist before this call.
- */
-export async function lockOrCreateEnvironment(
-  tx: Transaction,
-  tenant: string,
-  name: string,
-  maxEnvironments: number,
-): Promise<{ row: EnvironmentRow; created: boolean }> {
-  const [existing] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
-  if (existing && !existing.deletedAt) return { row: existing, created: false };
-
-  await lockTenantQuota(tx, 'environments', tenant);
+export async function countLiveEnvironments(tx: Transaction, tenant: string): Promise<number> {
   const [live] = await tx
     .select({ count: count() })
     .from(environments)
     .where(and(eq(environments.tenant, tenant), isNull(environments.deletedAt)));
-  if (live!.count >= maxEnvironments) {
-    throw resourceExhausted(
-      'environments',
-      maxEnvironments,
-      `This tenant has ${live!.count} environments, its limit; delete one or ask for a higher limit.`,
-    );
-  }
+  return live!.count;
+}
 
-  if (existing) {
-    const [revived] = await tx
-      .update(environments)
-      .set({ deletedAt: null, createdAt: sql`now()` })
-      .where(eq(environments.id, existing.id))
-      .returning();
-    return { row: revived!, created: true };
-  }
+/** Brings a deleted environment back, with the tokens it was issued kept by its tombstone. */
+export async function reviveEnvironment(tx: Transaction, id: string): Promise<EnvironmentRow> {
+  const [revived] = await tx
+    .update(environments)
+    .set({ deletedAt: null, createdAt: sql`now()` })
+    .where(eq(environments.id, id))
+    .returning();
+  return revived!;
+}
+
+/** The new environment's row; null when another transaction has created it since this one looked. */
+export async function insertEnvironment(tx: Transaction, tenant: string, name: string): Promise<EnvironmentRow | null> {
   const [inserted] = await tx
     .insert(environments)
     .values({ id: randomUUID(), tenant, name })
     .onConflictDoNothing({ target: [environments.tenant, environments.name] })
     .returning();
-  if (inserted) return { row: inserted, created: true };
-  // Another transaction created it since our first look; it has committed, so it can be locked now.
-  const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
-  return { row: row!, created: false };
-}
-
-export async function putEnvironment(
-  db: Database,
-  tenant: string,
-  name: string,
-  maxEnvironments: number,
-): Promise<{ environment: EnvironmentState; created: boolean }> {
-  return db.transaction(async (tx) => {
-    const { row, created } = await lockOrCreateEnvironment(tx, tenant, name, maxEnvironments);
-    return { environment: toState(row), created };
-  });
-}
-
-export async function getEnvironment(
-  db: Database,
-  tenant: string,
-  name: string,
-): Promise<EnvironmentState> {
-  return toState(await findEnvironment(db, tenant, name));
+  return inserted ?? null;
 }
 
 export async function listEnvironments(
   db: Database,
   tenant: string,
   page: { limit: number; afterName: string | null },
-): Promise<{ items: EnvironmentState[]; hasMore: boolean }> {
-  const rows = await db
-    .select()
-    .from(environments)
-    .where(
-      and(
-        eq(environments.tenant, tenant),
-        isNull(environments.deletedAt),
-        page.afterName === null ? undefined : gt(environments.name, page.afterName),
-      ),
-    )
-    .orderBy(asc(environments.name))
-    .limit(page.limit + 1);
-  return { items: rows.slice(0, page.limit).map(toState), hasMore: rows.length > page.limit };
+): Promise<Page<EnvironmentState>> {
+  return keysetPage(
+    page.limit,
+    (rowsWanted) =>
+      db
+        .select()
+        .from(environments)
+        .where(
+          and(
+            eq(environments.tenant, tenant),
+            isNull(environments.deletedAt),
+            page.afterName === null ? undefined : gt(environments.name, page.afterName),
+          ),
+        )
+        .orderBy(asc(environments.name))
+        .limit(rowsWanted),
+    toState,
+  );
 }
 
 /**
- * Deletes the environment's log and history and leaves a tombstone that keeps the last token
+ * Deletes the locked environment's log and history and leaves a tombstone that keeps the last token
  * issued, so tokens issued after the name is reused are greater than every token before. Emits
- * `environment.deleted` in the same transaction.
+ * `environment.deleted` in the caller's transaction.
  */
-export async function deleteEnvironment(db: Database, tenant: string, name: string, wakeups: Wakeup[]): Promise<void> {
-  await db.transaction(async (tx) => {
-    const row = await lockEnvironment(tx, tenant, name);
-    await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
-    await tx.delete(fences).where(eq(fences.environmentId, row.id));
-    await tx.delete(deployments).where(eq(deployments.environmentId, row.id));
-    const [deleted] = await tx
-      .update(environments)
-      .set({
-        deletedAt: sql`now()`,
-        holder: null,
-        upper: 0,
-        fencedAt: null,
-      })
-      .where(eq(environments.id, row.id))
-      .returning({ deletedAt: environments.deletedAt });
-    wakeups.push(watchersWakeup(tenant, name));
-    await recordEvent(tx, {
-      tenant,
-      type: 'environment.deleted',
+export async function writeTombstone(tx: Transaction, tenant: string, row: EnvironmentRow, wakeups: Wakeup[]): Promise<void> {
+  const name = row.name;
+  await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
+  await tx.delete(fences).where(eq(fences.environmentId, row.id));
+  await tx.delete(deployments).where(eq(deployments.environmentId, row.id));
+  const [deleted] = await tx
+    .update(environments)
+    .set({
+      deletedAt: sql`now()`,
+      holder: null,
+      upper: 0,
+      fencedAt: null,
+    })
+    .where(eq(environments.id, row.id))
+    .returning({ deletedAt: environments.deletedAt });
+  wakeups.push(watchersWakeup(tenant, name));
+  await recordEvent(tx, {
+    tenant,
+    type: 'environment.deleted',
+    environment: name,
+    data: {
       environment: name,
-      data: {
-        environment: name,
-        last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
-        deleted_at: deleted!.deletedAt!.toISOString(),
-      },
-    }, wakeups);
-  });
+      last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
+      deleted_at: deleted!.deletedAt!.toISOString(),
+    },
+  }, wakeups);
 }
 
 export type FenceOutcome = {
@@ -245,28 +198,18 @@ export type FenceOutcome = {
   previous: { token: Token; holder: string } | null;
 };
 
-/** 409 `fenced` when a generation newer than `deployGeneration` has been issued a token here. */
-export function assertGenerationCurrent(row: EnvironmentRow, deployGeneration: number): void {
-  const floor = lastIssuedToken(row);
-  if (floor && deployGeneration < floor.deploy_generation) {
-    throw fencedError('deploy_generation', currentToken(row), { your_deploy_generation: deployGeneration });
-  }
-}
-
 /**
- * Issues the next token on the environment's locked row: epoch + 1 with the requested generation,
- * refused when the generation is lower than the last one issued. Fencing out a holder emits
- * `generation.fenced` or `epoch.fenced`; a rising generation fences the deployments of older
- * generations. All of it in the caller's transaction.
+ * Writes the next token on the environment's locked row: epoch + 1 with the requested generation.
+ * Fencing out a holder emits `generation.fenced` or `epoch.fenced`; a rising generation fences the
+ * deployments of older generations. All of it in the caller's transaction.
  */
-export async function issueToken(
+export async function writeNextToken(
   tx: Transaction,
   tenant: string,
   row: EnvironmentRow,
   request: { deployGeneration: number; holder: string },
   wakeups: Wakeup[],
 ): Promise<FenceOutcome> {
-  assertGenerationCurrent(row, request.deployGeneration);
   const previousToken = currentToken(row);
   const floor = lastIssuedToken(row);
   const [updated] = await tx
@@ -324,23 +267,35 @@ export async function issueToken(
 const isoTime = (column: ReturnType<typeof sql>) =>
   sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+type TakeoverValues = { tenant: string; name: string; generation: number; holder: string; eventId: string };
+
+/** The row of a takeover: bigints as text, since neither driver maps them to numbers in a raw query. */
+type TakeoverRow = {
+  last_generation: string | null;
+  last_epoch: string;
+  last_holder: string | null;
+  /** Whether the environment held a token (not deleted since its last one). */
+  held: boolean;
+  /** The new token's epoch; null when refused. */
+  epoch: string | null;
+  fenced_at: string | null;
+  deployments_fenced: number;
+  deliveries: number;
+};
+
 /**
  * A takeover of a live environment as one statement: it locks the row, issues the token if the
  * generation is not lower than the last one issued, and writes the history row, the older
- * generations' deployments fenced, the outbox event and its deliveries, with what `issueToken`
- * writes in its several. It returns the row as it was, so a refusal says why; null when the
- * environment is not live (absent or deleted), which the caller creates within the quota first.
+ * generations' deployments fenced, the outbox event and its deliveries, with what `writeNextToken`
+ * writes in its several. It returns the row as it was, so a refusal can say why.
  */
-async function issueTokenToLiveEnvironment(
-  db: Database,
-  tenant: string,
-  name: string,
-  request: { deployGeneration: number; holder: string },
-  wakeups: Wakeup[],
-): Promise<FenceOutcome | null> {
-  const generation = sql`${request.deployGeneration}::bigint`;
+const takeover = hotStatement<TakeoverValues, TakeoverRow>('take_over_environment', () => {
+  const tenant = sql.placeholder('tenant');
+  const name = sql.placeholder('name');
+  const holder = sql.placeholder('holder');
+  const generation = sql`${sql.placeholder('generation')}::bigint`;
   const fencedAt = isoTime(sql`issued.fenced_at`);
-  const result = await db.execute(sql`
+  return sql`
     with target as (
       select id, deploy_generation, epoch, holder, fenced_at
       from ${environments}
@@ -349,7 +304,7 @@ async function issueTokenToLiveEnvironment(
     ),
     issued as (
       update ${environments}
-      set deploy_generation = ${generation}, epoch = target.epoch + 1, holder = ${request.holder}, fenced_at = now()
+      set deploy_generation = ${generation}, epoch = target.epoch + 1, holder = ${holder}, fenced_at = now()
       from target
       where ${environments.id} = target.id
         and (target.deploy_generation is null or target.deploy_generation <= ${generation})
@@ -358,7 +313,7 @@ async function issueTokenToLiveEnvironment(
     ),
     history as (
       insert into ${fences} (environment_id, epoch, deploy_generation, holder, upper, fenced_at)
-      select id, epoch, ${generation}, ${request.holder}, upper, fenced_at from issued
+      select id, epoch, ${generation}, ${holder}, upper, fenced_at from issued
     ),
     older_deployments as (
       update ${deployments}
@@ -372,7 +327,7 @@ async function issueTokenToLiveEnvironment(
     ),
     event as (
       insert into ${events} (id, tenant, type, environment, payload, created_at)
-      select ${newId('evt')}, ${tenant}, fenced.type, ${name},
+      select ${sql.placeholder('eventId')}, ${tenant}, fenced.type, ${name},
              json_build_object(
                'type', fenced.type,
                'timestamp', ${fencedAt},
@@ -383,7 +338,7 @@ async function issueTokenToLiveEnvironment(
                    'holder', target.holder),
                  'by', json_build_object(
                    'token', json_build_object('deploy_generation', ${generation}, 'epoch', issued.epoch),
-                   'holder', ${request.holder}::text),
+                   'holder', ${holder}::text),
                  'fenced_at', ${fencedAt}))::text,
              issued.fenced_at
       from issued, target,
@@ -406,95 +361,75 @@ async function issueTokenToLiveEnvironment(
            issued.epoch::text as epoch, ${fencedAt} as fenced_at,
            (select count(*) from older_deployments)::int as deployments_fenced,
            (select count(*) from delivered)::int as deliveries
-    from target left join issued on true`);
-  const [row] = rowsOf<TakeoverOutcome>(result);
-  if (!row) return null;
+    from target left join issued on true`;
+});
+
+/**
+ * What a takeover of a live environment came to: `absent` when the environment is not live (absent
+ * or deleted), `refused` with the token state it found when its generation is lower than the last
+ * one issued, or the token `issued`.
+ */
+export type TakeoverOutcome =
+  | { kind: 'absent' }
+  | { kind: 'refused'; state: TokenState }
+  | { kind: 'issued'; fence: FenceOutcome };
+
+/** Issues the next token to a live environment in one statement (see `takeover`); the watchers and dispatchers it concerns are woken after commit. */
+export async function takeOverLiveEnvironment(
+  db: Database,
+  tenant: string,
+  name: string,
+  request: { deployGeneration: number; holder: string },
+  wakeups: Wakeup[],
+): Promise<TakeoverOutcome> {
+  const [row] = await takeover(db, {
+    tenant,
+    name,
+    generation: request.deployGeneration,
+    holder: request.holder,
+    eventId: newId('evt'),
+  });
+  if (!row) return { kind: 'absent' };
   const lastIssued =
     row.last_generation === null ? null : { deploy_generation: Number(row.last_generation), epoch: Number(row.last_epoch) };
   const current = row.held ? lastIssued : null;
-  if (row.epoch === null) {
-    throw fencedError('deploy_generation', current, { your_deploy_generation: request.deployGeneration });
-  }
+  if (row.epoch === null) return { kind: 'refused', state: { current, lastIssued } };
   wakeups.push(watchersWakeup(tenant, name));
   if (row.deployments_fenced > 0) wakeups.push(watchersWakeup(tenant, name, 'deployments'));
   if (row.deliveries > 0) wakeups.push(DISPATCHERS_WAKEUP);
   return {
-    token: { deploy_generation: request.deployGeneration, epoch: Number(row.epoch) },
-    holder: request.holder,
-    fencedAt: new Date(row.fenced_at!),
-    previous: current ? { token: current, holder: row.last_holder! } : null,
+    kind: 'issued',
+    fence: {
+      token: { deploy_generation: request.deployGeneration, epoch: Number(row.epoch) },
+      holder: request.holder,
+      fencedAt: new Date(row.fenced_at!),
+      previous: current ? { token: current, holder: row.last_holder! } : null,
+    },
   };
 }
 
-/** The row of a takeover: bigints as text, since neither driver maps them to numbers in a raw query. */
-type TakeoverOutcome = {
-  last_generation: string | null;
-  last_epoch: string;
-  last_holder: string | null;
-  /** Whether the environment held a token (not deleted since its last one). */
-  held: boolean;
-  /** The new token's epoch; null when refused. */
-  epoch: string | null;
-  fenced_at: string | null;
-  deployments_fenced: number;
-  deliveries: number;
-};
-
-/**
- * Issues the next token. Runs under the environment's row lock, so tokens are issued one at a time
- * in commit order across every replica sharing the database; the events go to the outbox in the
- * same transaction. A takeover of a live environment is one statement; creating the environment
- * (within the tenant's quota) or bringing a deleted one back takes a transaction of several.
- */
-export async function fenceEnvironment(
-  db: Database,
-  tenant: string,
-  name: string,
-  request: { deployGeneration: number; holder: string; maxEnvironments: number },
-  wakeups: Wakeup[],
-): Promise<FenceOutcome> {
-  const taken = await issueTokenToLiveEnvironment(db, tenant, name, request, wakeups);
-  if (taken) return taken;
-  return db.transaction(async (tx) => {
-    const { row } = await lockOrCreateEnvironment(tx, tenant, name, request.maxEnvironments);
-    return issueToken(tx, tenant, row, request, wakeups);
-  });
-}
-
-/** Succeeds only while `token` is the environment's current token. */
-export async function confirmToken(
-  db: Database,
-  tenant: string,
-  name: string,
-  token: Token,
-): Promise<{ token: Token; upper: number }> {
-  const row = await findEnvironment(db, tenant, name);
-  assertCurrentToken(tokenState(row), token);
-  return { token, upper: row.upper };
-}
-
+/** The environment's tokens, newest first. */
 export async function fenceHistory(
   db: Database,
-  tenant: string,
-  name: string,
+  environmentId: string,
   page: { limit: number; beforeEpoch: number | null },
-): Promise<{ items: FenceRecord[]; hasMore: boolean }> {
-  const env = await findEnvironment(db, tenant, name);
-  const rows = await db
-    .select()
-    .from(fences)
-    .where(
-      and(
-        eq(fences.environmentId, env.id),
-        page.beforeEpoch === null ? undefined : lt(fences.epoch, page.beforeEpoch),
-      ),
-    )
-    .orderBy(desc(fences.epoch))
-    .limit(page.limit + 1);
-  return {
-    items: rows.slice(0, page.limit).map(toFenceRecord),
-    hasMore: rows.length > page.limit,
-  };
+): Promise<Page<FenceRecord>> {
+  return keysetPage(
+    page.limit,
+    (rowsWanted) =>
+      db
+        .select()
+        .from(fences)
+        .where(
+          and(
+            eq(fences.environmentId, environmentId),
+            page.beforeEpoch === null ? undefined : lt(fences.epoch, page.beforeEpoch),
+          ),
+        )
+        .orderBy(desc(fences.epoch))
+        .limit(rowsWanted),
+    toFenceRecord,
+  );
 }
 
 /** The environment's row whether live or deleted (for watchers), or null if the name was never used. */

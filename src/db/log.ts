@@ -1,84 +1,16 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
-import { ApiError } from '../errors.js';
-import { resourceExhausted } from '../limits.js';
-import { assertCurrentToken } from '../fencing.js';
-import type { Token } from '../domain/token.js';
-import { type Database, rowsOf } from './client.js';
-import { environmentMissing, findEnvironment } from './environments.js';
+import type { Token, TokenState } from '../domain/token.js';
+import type { Database } from './client.js';
+import { findLiveEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
+import { hotStatement } from './statements.js';
 
 export type LogEntry = { offset: number; data: string; token: Token; appendedAt: Date };
 
-/**
- * Appends `entries` (JSON texts) at the environment's upper, in one statement: it locks the
- * environment's row, writes the entries and the new upper only if the token is current, the
- * `expected_upper` (if any) matches and the log stays within its limit, and returns the row as it
- * was. On a refusal the row says why; the token is judged before the upper, so a stale writer always
- * learns it was fenced. One round trip, with the row lock held only while the statement runs.
- */
-export async function appendEntries(
-  db: Database,
-  tenant: string,
-  name: string,
-  request: { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number },
-): Promise<{ offset: number; upper: number }> {
-  const { token, expectedUpper, entries, maxEntries } = request;
-  // The entries travel as one array parameter, so every append, whatever its size, is the same
-  // statement text: one prepared statement per connection, not one per batch size.
-  const result = await db.execute(sql`
-    with target as (
-      select id, deploy_generation, epoch, upper, fenced_at, deleted_at
-      from ${environments}
-      where tenant = ${tenant} and name = ${name}
-      for update
-    ),
-    accepted as (
-      select id, upper from target
-      where deleted_at is null and fenced_at is not null
-        and deploy_generation = ${token.deploy_generation}::bigint and epoch = ${token.epoch}::bigint
-        and upper + ${entries.length}::bigint <= ${maxEntries}::bigint
-        and (${expectedUpper}::bigint is null or upper = ${expectedUpper}::bigint)
-    ),
-    raised as (
-      update ${environments} set upper = accepted.upper + ${entries.length}::bigint
-      from accepted where ${environments.id} = accepted.id
-      returning accepted.upper as first_offset
-    ),
-    written as (
-      insert into ${logEntries} (environment_id, "offset", data, deploy_generation, epoch)
-      select accepted.id, accepted.upper + entry.position - 1, entry.data,
-             ${token.deploy_generation}::bigint, ${token.epoch}::bigint
-      from accepted, unnest(${sql.param(entries)}::text[]) with ordinality as entry(data, position)
-    )
-    select target.deploy_generation::text, target.epoch::text, target.upper::text,
-           target.fenced_at is not null as fenced, target.deleted_at is not null as deleted,
-           (select first_offset::text from raised) as first_offset
-    from target`);
-  const [row] = rowsOf<AppendOutcome>(result);
-  if (!row || row.deleted) throw environmentMissing(name);
-  if (row.first_offset !== null) {
-    const offset = Number(row.first_offset);
-    return { offset, upper: offset + entries.length };
-  }
-  const upper = Number(row.upper);
-  const lastIssued = row.deploy_generation === null ? null : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
-  assertCurrentToken({ current: row.fenced ? lastIssued : null, lastIssued }, token);
-  if (upper + entries.length > maxEntries) {
-    throw resourceExhausted(
-      'log_entries',
-      maxEntries,
-      `The log holds ${upper} entries; ${entries.length} more would pass its limit of ${maxEntries}.`,
-    );
-  }
-  if (expectedUpper === null) throw new Error('an append was refused for no reason its row shows');
-  throw new ApiError('upper_mismatch', `The log's upper is ${upper}, not the expected ${expectedUpper}.`, {
-    expected_upper: expectedUpper,
-    current_upper: upper,
-  });
-}
+type AppendValues = { tenant: string; name: string; generation: number; epoch: number; count: number; maxEntries: number; expectedUpper: number | null; entries: string[] };
 
 /** The row of an append: bigints as text, since neither driver maps them to numbers in a raw query. */
-type AppendOutcome = {
+type AppendRow = {
   deploy_generation: string | null;
   epoch: string;
   upper: string;
@@ -89,20 +21,105 @@ type AppendOutcome = {
 };
 
 /**
+ * An append in one statement: it locks the environment's row, writes the entries and the new upper
+ * only if the token is current, the `expected_upper` (if any) matches and the log stays within its
+ * limit, and returns the row as it was. The entries travel as one array parameter, so every append,
+ * whatever its size, is the same statement text: one prepared statement per connection, not one per
+ * batch size.
+ */
+const guardedAppend = hotStatement<AppendValues, AppendRow>('append_entries', () => {
+  const generation = sql`${sql.placeholder('generation')}::bigint`;
+  const epoch = sql`${sql.placeholder('epoch')}::bigint`;
+  const count = sql`${sql.placeholder('count')}::bigint`;
+  const expectedUpper = sql`${sql.placeholder('expectedUpper')}::bigint`;
+  return sql`
+    with target as (
+      select id, deploy_generation, epoch, upper, fenced_at, deleted_at
+      from ${environments}
+      where tenant = ${sql.placeholder('tenant')} and name = ${sql.placeholder('name')}
+      for update
+    ),
+    accepted as (
+      select id, upper from target
+      where deleted_at is null and fenced_at is not null
+        and deploy_generation = ${generation} and epoch = ${epoch}
+        and upper + ${count} <= ${sql.placeholder('maxEntries')}::bigint
+        and (${expectedUpper} is null or upper = ${expectedUpper})
+    ),
+    raised as (
+      update ${environments} set upper = accepted.upper + ${count}
+      from accepted where ${environments.id} = accepted.id
+      returning accepted.upper as first_offset
+    ),
+    written as (
+      insert into ${logEntries} (environment_id, "offset", data, deploy_generation, epoch)
+      select accepted.id, accepted.upper + entry.position - 1, entry.data, ${generation}, ${epoch}
+      from accepted, unnest(${sql.placeholder('entries')}::text[]) with ordinality as entry(data, position)
+    )
+    select target.deploy_generation::text, target.epoch::text, target.upper::text,
+           target.fenced_at is not null as fenced, target.deleted_at is not null as deleted,
+           (select first_offset::text from raised) as first_offset
+    from target`;
+});
+
+/**
+ * What an append came to: `absent` when the environment is not live, `appended` where the entries
+ * went, or `refused` with the row as it was (its token state and upper), which says why.
+ */
+export type AppendOutcome =
+  | { kind: 'absent' }
+  | { kind: 'appended'; offset: number; upper: number }
+  | { kind: 'refused'; state: TokenState; upper: number };
+
+/**
+ * Appends `entries` (JSON texts) at the environment's upper if `token` is current, the upper is
+ * `expectedUpper` (when given) and the log stays within `maxEntries`. One round trip, with the row
+ * lock held only while the statement runs.
+ */
+export async function appendIfCurrent(
+  db: Database,
+  tenant: string,
+  name: string,
+  request: { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number },
+): Promise<AppendOutcome> {
+  const { token, expectedUpper, entries, maxEntries } = request;
+  const [row] = await guardedAppend(db, {
+    tenant,
+    name,
+    generation: token.deploy_generation,
+    epoch: token.epoch,
+    count: entries.length,
+    maxEntries,
+    expectedUpper,
+    entries,
+  });
+  if (!row || row.deleted) return { kind: 'absent' };
+  if (row.first_offset !== null) {
+    const offset = Number(row.first_offset);
+    return { kind: 'appended', offset, upper: offset + entries.length };
+  }
+  const lastIssued =
+    row.deploy_generation === null ? null : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
+  return { kind: 'refused', state: { current: row.fenced ? lastIssued : null, lastIssued }, upper: Number(row.upper) };
+}
+
+/**
  * Reads entries from `range.from`, with the upper, from one snapshot: entries and upper always
  * belong to the same state of the log, even while appends, deletes and re-creations commit.
  * A page holds at most `maxBytes` of entry data (but always one entry, so a reader moves on): the
- * sizes are read first, without the data, so no more data than that is ever fetched.
+ * sizes are read first, without the data, so no more data than that is ever fetched. Null when the
+ * environment is not live.
  */
 export async function readEntries(
   db: Database,
   tenant: string,
   name: string,
   range: { from: number; limit: number; maxBytes: number },
-): Promise<{ entries: LogEntry[]; upper: number; nextFrom: number }> {
+): Promise<{ entries: LogEntry[]; upper: number; nextFrom: number } | null> {
   return db.transaction(
     async (tx) => {
-      const env = await findEnvironment(tx, tenant, name);
+      const env = await findLiveEnvironment(tx, tenant, name);
+      if (!env) return null;
       const inRange = and(eq(logEntries.environmentId, env.id), gte(logEntries.offset, range.from));
       const sizes = await tx
         .select({ offset: logEntries.offset, bytes: sql<number>`octet_length(${logEntries.data})`.mapWith(Number) })

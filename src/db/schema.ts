@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { DEPLOYMENT_STATES } from '../deployments.js';
+import { DEPLOYMENT_STATES } from '../domain/deploymentStates.js';
 import {
   bigint,
   boolean,

@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, arrayContains, asc, count, desc, eq, gt, isNull, lte, or, sql, type Column } from 'drizzle-orm';
-import { notFound } from '../errors.js';
-import { resourceExhausted } from '../limits.js';
 import type { Keyring } from '../secrets.js';
 import type { Database, Transaction } from './client.js';
-import { lockTenantQuota } from './limits.js';
+import { keysetPage, type Page } from './pages.js';
 import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
 import type { Wakeup } from './wakeups.js';
 
@@ -45,10 +43,6 @@ function isAnyOf(column: Column, values: string[]) {
   return sql`${column} = any(${sql.param(values)}::text[])`;
 }
 
-function endpointMissing(id: string) {
-  return notFound(`Webhook endpoint '${id}' does not exist.`);
-}
-
 export type EndpointInput = {
   url: string;
   /** The destination rule the URL was checked by, kept for its deliveries. */
@@ -61,67 +55,60 @@ export type EndpointInput = {
 /** An endpoint as stored, with its new signing secret in clear: shown once, stored only sealed. */
 export type EndpointWithSecret = { endpoint: EndpointRow; secret: string };
 
-export async function createEndpoint(
-  db: Database,
+export async function countEndpoints(tx: Transaction, tenant: string): Promise<number> {
+  const [existing] = await tx
+    .select({ count: count() })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.tenant, tenant));
+  return existing!.count;
+}
+
+export async function insertEndpoint(
+  tx: Transaction,
   keyring: Keyring,
   tenant: string,
   input: EndpointInput,
-  maxWebhooks: number,
 ): Promise<EndpointWithSecret> {
-  return db.transaction(async (tx) => {
-    await lockTenantQuota(tx, 'webhooks', tenant);
-    const [existing] = await tx
-      .select({ count: count() })
-      .from(webhookEndpoints)
-      .where(eq(webhookEndpoints.tenant, tenant));
-    if (existing!.count >= maxWebhooks) {
-      throw resourceExhausted(
-        'webhooks',
-        maxWebhooks,
-        `This tenant has ${existing!.count} webhook endpoints, its limit; delete one or ask for a higher limit.`,
-      );
-    }
-    const id = newId('wh');
-    const secret = newSecret();
-    const [row] = await tx
-      .insert(webhookEndpoints)
-      .values({ id, tenant, secret: keyring.sealWebhookSecret(id, secret), ...input })
-      .returning();
-    return { endpoint: row!, secret };
-  });
+  const id = newId('wh');
+  const secret = newSecret();
+  const [row] = await tx
+    .insert(webhookEndpoints)
+    .values({ id, tenant, secret: keyring.sealWebhookSecret(id, secret), ...input })
+    .returning();
+  return { endpoint: row!, secret };
 }
 
-export async function getEndpoint(db: Database, tenant: string, id: string): Promise<EndpointRow> {
+export async function getEndpoint(db: Database, tenant: string, id: string): Promise<EndpointRow | null> {
   const [row] = await db
     .select()
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)));
-  if (!row) throw endpointMissing(id);
-  return row;
+  return row ?? null;
 }
 
 export async function listEndpoints(
   db: Database,
   tenant: string,
   page: { limit: number; afterId: string | null },
-): Promise<{ items: EndpointRow[]; hasMore: boolean }> {
-  const rows = await db
-    .select()
-    .from(webhookEndpoints)
-    .where(
-      and(
-        eq(webhookEndpoints.tenant, tenant),
-        page.afterId === null ? undefined : gt(webhookEndpoints.id, page.afterId),
-      ),
-    )
-    .orderBy(asc(webhookEndpoints.id))
-    .limit(page.limit + 1);
-  return { items: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+): Promise<Page<EndpointRow>> {
+  return keysetPage(page.limit, (rowsWanted) =>
+    db
+      .select()
+      .from(webhookEndpoints)
+      .where(
+        and(
+          eq(webhookEndpoints.tenant, tenant),
+          page.afterId === null ? undefined : gt(webhookEndpoints.id, page.afterId),
+        ),
+      )
+      .orderBy(asc(webhookEndpoints.id))
+      .limit(rowsWanted),
+  );
 }
 
 /**
- * Changes an endpoint. Enabling it again also requeues its failed deliveries, so every event
- * still reaches it at least once.
+ * Changes an endpoint; null when the tenant has no such endpoint. Enabling it again also requeues
+ * its failed deliveries, so every event still reaches it at least once.
  */
 export async function updateEndpoint(
   db: Database,
@@ -129,7 +116,7 @@ export async function updateEndpoint(
   id: string,
   patch: Partial<Omit<EndpointInput, 'url' | 'allowPrivate'>> & { enabled?: boolean; destination?: Pick<EndpointInput, 'url' | 'allowPrivate'> },
   wakeups: Wakeup[],
-): Promise<EndpointRow> {
+): Promise<EndpointRow | null> {
   const { destination, ...fields } = patch;
   const reenable = patch.enabled === true ? { disabledReason: null, failingSince: null } : {};
   return db.transaction(async (tx) => {
@@ -138,7 +125,7 @@ export async function updateEndpoint(
       .set({ ...fields, ...destination, ...reenable, updatedAt: sql`now()` })
       .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
       .returning();
-    if (!row) throw endpointMissing(id);
+    if (!row) return null;
     if (patch.enabled === true) {
       const requeued = await tx
         .update(deliveries)
@@ -151,17 +138,19 @@ export async function updateEndpoint(
   });
 }
 
-export async function deleteEndpoint(db: Database, tenant: string, id: string): Promise<void> {
+/** False when the tenant has no such endpoint. */
+export async function deleteEndpoint(db: Database, tenant: string, id: string): Promise<boolean> {
   const rows = await db
     .delete(webhookEndpoints)
     .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
     .returning({ id: webhookEndpoints.id });
-  if (rows.length === 0) throw endpointMissing(id);
+  return rows.length > 0;
 }
 
 /**
  * Issues a new secret; the old one keeps signing, beside it, for `overlapMs`. It moves to the other
- * column still sealed: both are sealed with the endpoint's id as associated data.
+ * column still sealed: both are sealed with the endpoint's id as associated data. Null when the
+ * tenant has no such endpoint.
  */
 export async function rotateSecret(
   db: Database,
@@ -169,7 +158,7 @@ export async function rotateSecret(
   tenant: string,
   id: string,
   overlapMs: number,
-): Promise<EndpointWithSecret> {
+): Promise<EndpointWithSecret | null> {
   const secret = newSecret();
   const [row] = await db
     .update(webhookEndpoints)
@@ -181,7 +170,7 @@ export async function rotateSecret(
     })
     .where(and(eq(webhookEndpoints.tenant, tenant), eq(webhookEndpoints.id, id)))
     .returning();
-  if (!row) throw endpointMissing(id);
+  if (!row) return null;
   return { endpoint: row, secret };
 }
 
@@ -339,46 +328,45 @@ export async function recordAttempt(
   });
 }
 
-/** Makes a delivery due now again, whatever its status. */
+/** Makes a delivery of the endpoint due now again, whatever its status; false when it has no such delivery. */
 export async function redeliver(
   db: Database,
-  tenant: string,
   endpointId: string,
   deliveryId: string,
   wakeups: Wakeup[],
-): Promise<void> {
-  await getEndpoint(db, tenant, endpointId);
+): Promise<boolean> {
   const rows = await db
     .update(deliveries)
     .set({ status: 'pending', nextAttemptAt: sql`now()` })
     .where(and(eq(deliveries.id, deliveryId), eq(deliveries.endpointId, endpointId)))
     .returning({ id: deliveries.id });
-  if (rows.length === 0) throw notFound(`Delivery '${deliveryId}' does not exist for this endpoint.`);
+  if (rows.length === 0) return false;
   wakeups.push(DISPATCHERS_WAKEUP);
+  return true;
 }
 
 export type DeliveryView = DeliveryRow & { eventType: string; attemptList: AttemptRow[] };
 
+/** The endpoint's deliveries, newest first, each with its attempts. */
 export async function listDeliveries(
   db: Database,
-  tenant: string,
   endpointId: string,
   page: { limit: number; beforeId: string | null },
-): Promise<{ items: DeliveryView[]; hasMore: boolean }> {
-  await getEndpoint(db, tenant, endpointId);
-  const rows = await db
-    .select({ delivery: deliveries, eventType: events.type })
-    .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
-    .where(
-      and(
-        eq(deliveries.endpointId, endpointId),
-        page.beforeId === null ? undefined : sql`${deliveries.id} < ${page.beforeId}`,
-      ),
-    )
-    .orderBy(desc(deliveries.id))
-    .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
+): Promise<Page<DeliveryView>> {
+  const { items, hasMore } = await keysetPage(page.limit, (rowsWanted) =>
+    db
+      .select({ delivery: deliveries, eventType: events.type })
+      .from(deliveries)
+      .innerJoin(events, eq(events.id, deliveries.eventId))
+      .where(
+        and(
+          eq(deliveries.endpointId, endpointId),
+          page.beforeId === null ? undefined : sql`${deliveries.id} < ${page.beforeId}`,
+        ),
+      )
+      .orderBy(desc(deliveries.id))
+      .limit(rowsWanted),
+  );
   const attempts =
     items.length === 0
       ? []
@@ -393,7 +381,7 @@ export async function listDeliveries(
       eventType: r.eventType,
       attemptList: attempts.filter((a) => a.deliveryId === r.delivery.id),
     })),
-    hasMore: rows.length > page.limit,
+    hasMore,
   };
 }
 
@@ -410,8 +398,7 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
 }
 
 /** Emits a `webhook.test` event to this one endpoint, whether or not it subscribes to it. */
-export async function sendTestEvent(db: Database, tenant: string, id: string, wakeups: Wakeup[]): Promise<string> {
-  const endpoint = await getEndpoint(db, tenant, id);
+export async function sendTestEvent(db: Database, tenant: string, endpoint: EndpointRow, wakeups: Wakeup[]): Promise<string> {
   return db.transaction((tx) =>
     recordEvent(tx, {
       tenant,

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { lookup as lookupCallback } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest } from '../domain/refusal.js';
 
 function ipv4FromBits(high: number, low: number): ipaddr.IPv4 {
   return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);

@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js';
+import { Refusal } from './refusal.js';
 
 /**
  * The handover of an environment to a new deploy generation. A candidate registers read-only
@@ -42,7 +42,7 @@ export function isPromoted(state: DeploymentState): boolean {
 }
 
 /**
- * Refuses a transition the state machine does not have, with a typed 409. `skipCatchup` lets a
+ * Refuses a transition the state machine does not have, with `invalid_transition`. `skipCatchup` lets a
  * promotion start from a candidate that has not said it is ready.
  */
 export function assertTransition(
@@ -55,7 +55,7 @@ export function assertTransition(
     to === 'promoting' && options.skipCatchup ? [...BEFORE_PROMOTION, 'promoting', 'is_leader'] : ENTERED_FROM[to];
   if (allowed.includes(from)) return;
   const notReadyYet = to === 'promoting' && from !== null && BEFORE_PROMOTION.includes(from);
-  throw new ApiError(
+  throw new Refusal(
     'invalid_transition',
     notReadyYet
       ? `Deployment ${generation} is ${from}; it can be promoted once it is ready_to_promote (wait for it, or promote with skip_catchup).`
@@ -63,7 +63,6 @@ export function assertTransition(
         ? `Generation ${generation} is not registered; a new deployment starts initializing or catching_up.`
         : `Deployment ${generation} is ${from}; it cannot become ${to} from there.`,
     { deployment_state: from, requested_state: to, allowed_from: allowed },
-    {},
-    notReadyYet ? 'retry' : 'abort',
+    { action: notReadyYet ? 'retry' : 'abort' },
   );
 }
