@@ -52,7 +52,7 @@ export class Limits {
   }
 
   /**
-   * Counts a request in flight, or throws 429 in_flight when its tenant holds its share
+   * Counts a request in flight, or refuses it with in_flight when its tenant holds its share
    * (`tenantInFlight`) or the process is at `maxInFlight`; a counted request must `leave`.
    */
   enter(tenant: string | undefined): void {
@@ -89,7 +89,7 @@ export class Limits {
     this.overrides.delete(tenant);
   }
 
-  /** Takes one request from the key's bucket; throws 429 when it is empty. Returns the RateLimit fields. */
+  /** Takes one request from the key's bucket; refuses it with request_rate when the bucket is empty. Returns the RateLimit fields. */
   takeRequest(keyId: string, limits: TenantLimits): Record<string, string> {
     const now = performance.now();
     const { requestRate: rate, requestBurst: burst } = limits;
