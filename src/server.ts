@@ -4,16 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from './api/app.js';
+import { buildDeps } from './api/deps.js';
 import { ApiError, isDatabaseUnavailable, PROBLEM_JSON } from './api/problems.js';
 import { type Config, databaseLocation } from './config.js';
 import { type DatabaseHandle, type DatabaseOptions, openDatabase } from './db/client.js';
 import { lockDataDir } from './db/dataDirLock.js';
 import { sweepExpiredKeys } from './db/idempotency.js';
 import { resealAtStartUp } from './db/resealSecrets.js';
-import { oldestDueDeliveryAge } from './db/webhooks.js';
-import { Metrics } from './metrics.js';
 import { WebhookDispatcher } from './notify/dispatcher.js';
-import { WatchHub } from './notify/watchHub.js';
 import { keyringFor } from './secrets.js';
 
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
@@ -172,12 +170,11 @@ async function startServing(
     throw error;
   });
   await reportDurability(database, config, logger);
-  const lifecycle = { draining: false };
-  const watchHub = new WatchHub(database);
+  const deps = buildDeps(config, { database, logger, keyring });
+  const { lifecycle, watchHub, metrics } = deps;
   await watchHub.start();
-  const metrics = new Metrics(() => oldestDueDeliveryAge(database.db), database.poolUsage);
   metrics.observeReplication(() => database.replication());
-  const app = createApp({ database, config, logger, lifecycle, watchHub, metrics, keyring });
+  const app = createApp(deps);
   const dispatcher = new WebhookDispatcher(database, config.webhooks, logger, metrics, keyring);
   await dispatcher.start();
   const sweeper = setInterval(() => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
+import { buildDeps } from '../src/api/deps.js';
 import { createLogger } from '../src/logger.js';
-import { WatchHub } from '../src/notify/watchHub.js';
-import { Metrics } from '../src/metrics.js';
 import { Keyring } from '../src/secrets.js';
 import { createScratchDatabase, httpBackend } from './support/database.js';
 import { testLimits } from './support/harness.js';
@@ -11,10 +10,8 @@ import { expectProblem } from './support/problems.js';
 
 async function appOnScratch(draining = false) {
   const scratch = await createScratchDatabase(httpBackend);
-  const lifecycle = { draining };
-  const app = createApp({
-    database: scratch.handle,
-    config: {
+  const deps = buildDeps(
+    {
       adminToken: 'admin-token-for-health-tests',
       maxBodyBytes: 1024 * 1024,
       maxEntryBytes: 65536,
@@ -22,13 +19,10 @@ async function appOnScratch(draining = false) {
       limits: testLimits,
       watchHeartbeatMs: 15_000,
     },
-    logger: createLogger('silent'),
-    lifecycle,
-    watchHub: new WatchHub(scratch.handle),
-    keyring: new Keyring(randomBytes(32)),
-    metrics: new Metrics(async () => 0),
-  });
-  return { app, scratch, lifecycle };
+    { database: scratch.handle, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
+  );
+  deps.lifecycle.draining = draining;
+  return { app: createApp(deps), scratch, lifecycle: deps.lifecycle };
 }
 
 describe('health and availability', () => {

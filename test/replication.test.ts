@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
+import { buildDeps } from '../src/api/deps.js';
 import { ConfigError, databaseLocation, loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
-import { Metrics } from '../src/metrics.js';
-import { WatchHub } from '../src/notify/watchHub.js';
 import { Keyring } from '../src/secrets.js';
 import { createScratchPostgres, httpBackend, POSTGRES_URL } from './support/database.js';
 import { testLimits } from './support/harness.js';
@@ -102,15 +101,12 @@ describe.skipIf(!POSTGRES_URL)('a primary demoted under the service', () => {
     // One connection, so the session reopened read-only below is the one the write gets.
     const handle = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
-    const app = createApp({
-      database: handle,
-      config: { adminToken, maxBodyBytes: 1024 * 1024, maxEntryBytes: 65536, webhooks: { allowPrivate: true }, limits: testLimits, watchHeartbeatMs: 15_000 },
-      logger: createLogger('silent'),
-      lifecycle: { draining: false },
-      watchHub: new WatchHub(handle),
-      keyring: new Keyring(randomBytes(32)),
-      metrics: new Metrics(async () => 0),
-    });
+    const app = createApp(
+      buildDeps(
+        { adminToken, maxBodyBytes: 1024 * 1024, maxEntryBytes: 65536, webhooks: { allowPrivate: true }, limits: testLimits, watchHeartbeatMs: 15_000 },
+        { database: handle, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
+      ),
+    );
     const admin = postgres(scratch.url, { max: 1, onnotice: () => {} });
     const database = new URL(scratch.url).pathname.slice(1);
     try {

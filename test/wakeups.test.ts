@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
+import { buildDeps } from '../src/api/deps.js';
 import { openDatabase } from '../src/db/client.js';
-import { oldestDueDeliveryAge } from '../src/db/webhooks.js';
 import { createLogger } from '../src/logger.js';
-import { Metrics } from '../src/metrics.js';
-import { WatchHub } from '../src/notify/watchHub.js';
 import { Keyring } from '../src/secrets.js';
 import { httpBackend } from './support/database.js';
 import { fenceToken, testLimits, type Tenant, useHarness } from './support/harness.js';
@@ -88,11 +86,8 @@ describe('wake-ups after commit', () => {
     const t = await h.newTenant();
     await h.fence(t, 'remote', 1);
     const other = await openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 });
-    const watchHub = new WatchHub(other);
-    await watchHub.start();
-    const replica = createApp({
-      database: other,
-      config: {
+    const deps = buildDeps(
+      {
         adminToken: h.adminToken,
         maxBodyBytes: h.maxBodyBytes,
         maxEntryBytes: h.maxEntryBytes,
@@ -100,12 +95,11 @@ describe('wake-ups after commit', () => {
         limits: testLimits,
         watchHeartbeatMs: 60_000,
       },
-      logger: createLogger('silent'),
-      lifecycle: { draining: false },
-      watchHub,
-      metrics: new Metrics(() => oldestDueDeliveryAge(other.db), other.poolUsage),
-      keyring: new Keyring(randomBytes(32)),
-    });
+      { database: other, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
+    );
+    const { watchHub } = deps;
+    await watchHub.start();
+    const replica = createApp(deps);
     const stream = await watch(requester(replica), t, 'remote');
     try {
       const delays = await fenceLatencies(stream, 20, async () => void (await fenceToken(h, t, 'remote', 1)));

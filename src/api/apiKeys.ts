@@ -1,12 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createApiKey, revokeApiKey } from '../db/apiKeys.js';
 import { notFound } from '../domain/refusal.js';
-import type { App } from './app.js';
+import type { App } from './types.js';
+import { defineRoute } from './route.js';
 import type { WatchHub } from '../notify/watchHub.js';
 import {
-  adminSecurity,
-  errorResponses,
-  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   NAME_PATTERN,
@@ -45,31 +43,31 @@ const KeyParams = z.object({
   }),
 });
 
-const createRouteDef = createRoute({
+const createRouteDef = defineRoute({
   method: 'post',
   path: '/v1/api-keys',
   operationId: 'createApiKey',
   summary: 'Create a tenant API key (admin)',
   tags,
-  security: adminSecurity,
-  request: { headers: IdempotencyHeaders, body: jsonBody(CreateApiKeyRequest) },
+  auth: 'admin',
+  idempotent: true,
+  request: { body: jsonBody(CreateApiKeyRequest) },
   responses: {
     201: jsonResponse(CreatedApiKey, 'The key; store it now, it is not shown again.'),
-    ...errorResponses({ auth: 'admin', idempotent: true }),
   },
 });
 
-const revokeRoute = createRoute({
+const revokeRoute = defineRoute({
   method: 'delete',
   path: '/v1/api-keys/{id}',
   operationId: 'revokeApiKey',
   summary: 'Revoke an API key at once (admin)',
   tags,
-  security: adminSecurity,
+  auth: 'admin',
+  notFound: true,
   request: { params: KeyParams },
   responses: {
     204: { description: 'Revoked (revoking twice is not an error).' },
-    ...errorResponses({ auth: 'admin', notFound: true }),
   },
 });
 

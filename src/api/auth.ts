@@ -1,14 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { LimitsConfig } from '../config.js';
 import { findKeyOwner } from '../db/apiKeys.js';
 import { ApiError } from './problems.js';
 import { resourceExhausted } from '../domain/quotas.js';
 import type { Database } from '../db/client.js';
-import type { AppDeps, AppEnv } from './app.js';
-
-const ADMIN_PREFIXES = ['/v1/api-keys', '/v1/tenants'];
+import { incomingMessage } from './middleware/incoming.js';
+import type { AuthKind } from './route.js';
+import type { AppDeps, AppEnv } from './types.js';
 
 /**
  * How long a key's owner is remembered. A revocation takes effect at once on every replica that
@@ -147,7 +146,7 @@ export class AuthFailureLimiter {
 
 /** The TCP peer's address; undefined when the app is called in-process rather than over the network. */
 function clientAddress(c: Context): string | undefined {
-  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress;
+  return incomingMessage(c)?.socket.remoteAddress;
 }
 
 export function unauthorized(detail: string): ApiError {
@@ -172,13 +171,18 @@ function adminTokenCheck(adminToken: string | undefined): (presented: string) =>
 }
 
 /**
- * `/v1/api-keys` and `/v1/tenants` take only the admin token; every other `/v1` route takes only a tenant key and
- * sets `tenant` for the handlers. A credential that is valid but on the wrong kind of route is 403.
+ * Asks for the credential the matched route declares: the admin token on an admin route, a tenant
+ * key on a tenant route, which sets `tenant` for the handlers. A credential that is valid but on the
+ * wrong kind of route is 403. A path no route matches is taken for a tenant route, so it tells
+ * nothing to a caller without a key.
  */
-export function authenticate(deps: AppDeps, keys: KeyLookup, failures: AuthFailureLimiter): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: Pick<AppDeps, 'config' | 'keys' | 'authFailures'>): MiddlewareHandler<AppEnv> {
+  const { keys, authFailures: failures } = deps;
   const isAdminToken = adminTokenCheck(deps.config.adminToken);
   const identify = checkCredentials(deps, keys, isAdminToken);
   return async (c, next) => {
+    const kind = c.get('route')?.auth ?? 'tenant';
+    if (kind === 'none') return next();
     const address = clientAddress(c);
     const presented = bearerToken(c.req.header('authorization'));
     const recognised =
@@ -186,7 +190,7 @@ export function authenticate(deps: AppDeps, keys: KeyLookup, failures: AuthFailu
       (keys.cached(presented) || keys.recentlyValidated(presented) || isAdminToken(presented));
     if (address !== undefined && !recognised) failures.check(address);
     try {
-      await identify(c, presented);
+      await identify(c, kind, presented);
     } catch (error) {
       if (address !== undefined && error instanceof ApiError && error.code === 'unauthorized') failures.recordFailure(address);
       throw error;
@@ -196,18 +200,17 @@ export function authenticate(deps: AppDeps, keys: KeyLookup, failures: AuthFailu
 }
 
 function checkCredentials(
-  deps: AppDeps,
+  deps: Pick<AppDeps, 'config'>,
   keys: KeyLookup,
   isAdminToken: (presented: string) => boolean,
-): (c: Context<AppEnv>, presented: string | null) => Promise<void> {
-  return async (c, presented) => {
+): (c: Context<AppEnv>, kind: Exclude<AuthKind, 'none'>, presented: string | null) => Promise<void> {
+  return async (c, kind, presented) => {
     if (!presented) {
       throw unauthorized('Send Authorization: Bearer <key>.');
     }
     const admin = isAdminToken(presented);
-    const adminRoute = ADMIN_PREFIXES.some((prefix) => c.req.path === prefix || c.req.path.startsWith(`${prefix}/`));
 
-    if (adminRoute) {
+    if (kind === 'admin') {
       if (admin) return;
       if (await keys.find(presented)) {
         throw new ApiError('forbidden', 'A tenant key cannot manage API keys or tenants; use the admin token.');

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Deployment as DeploymentRecord } from '../db/deployments.js';
 import {
   getDeployment,
@@ -9,7 +9,8 @@ import {
 } from '../domain/deployments.js';
 import { DEPLOYMENT_STATES, type DeploymentState, REPORTED_STATES } from '../domain/deploymentStates.js';
 import { Wakeup } from '../notify/watchHub.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
 import { unauthorized } from './auth.js';
 import { countFence } from './fencing.js';
 import {
@@ -17,10 +18,8 @@ import {
   decodeCursor,
   listPage,
   EnvironmentName,
-  errorResponses,
   FencedProblem,
   Holder,
-  IdempotencyHeaders,
   InvalidTransitionProblem,
   jsonBody,
   jsonResponse,
@@ -28,7 +27,6 @@ import {
   MAX_INT53,
   NextCursor,
   NullableToken,
-  tenantSecurity,
   Timestamp,
 } from './schemas.js';
 
@@ -130,7 +128,7 @@ const DeploymentList = z
 
 const deploymentPath = '/v1/environments/{env}/deployments/{generation}';
 
-const registerRoute = createRoute({
+const registerRoute = defineRoute({
   method: 'put',
   path: deploymentPath,
   operationId: 'registerDeployment',
@@ -138,59 +136,62 @@ const registerRoute = createRoute({
   description:
     'A new deploy generation registers read-only before it takes over; creates the environment if absent. Refused with 409 fenced (kind deploy_generation) when a newer generation already holds or held a token. Repeating the request changes nothing.',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  conflicts: [FencedProblem, InvalidTransitionProblem],
   request: { params: DeploymentParams, body: jsonBody(RegisterRequest) },
   responses: {
     200: jsonResponse(Deployment, 'The deployment existed; its state after the report.'),
     201: jsonResponse(Deployment, 'The deployment was registered.'),
-    ...errorResponses({ auth: 'tenant', conflicts: [FencedProblem, InvalidTransitionProblem] }),
   },
 });
 
-const getRoute = createRoute({
+const getRoute = defineRoute({
   method: 'get',
   path: deploymentPath,
   operationId: 'getDeployment',
   summary: 'Get a deployment; with wait, long-poll for a state change',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
+  waits: (c) => (WaitQuery.shape.wait.safeParse(c.req.query('wait')).data ?? 0) > 0,
   request: { params: DeploymentParams, query: WaitQuery },
   responses: {
     200: jsonResponse(Deployment, 'The deployment: changed, or unchanged when the wait ran out.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
-const listRoute = createRoute({
+const listRoute = defineRoute({
   method: 'get',
   path: '/v1/environments/{env}/deployments',
   operationId: 'listDeployments',
   summary: 'The environment’s deployments, newest generation first',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
   request: { params: z.object({ env: EnvironmentName }), query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
     200: jsonResponse(DeploymentList, 'A page of deployments.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
-const readyRoute = createRoute({
+const readyRoute = defineRoute({
   method: 'post',
   path: `${deploymentPath}/ready`,
   operationId: 'markDeploymentReady',
   summary: 'The candidate has caught up: ready_to_promote',
   description: 'Emits deployment.ready_to_promote. Saying it again changes nothing.',
   tags,
-  security: tenantSecurity,
-  request: { params: DeploymentParams, headers: IdempotencyHeaders },
+  auth: 'tenant',
+  idempotent: true,
+  notFound: true,
+  conflicts: [FencedProblem, InvalidTransitionProblem],
+  request: { params: DeploymentParams },
   responses: {
     200: jsonResponse(Deployment, 'The deployment, ready_to_promote.'),
-    ...errorResponses({ auth: 'tenant', notFound: true, conflicts: [FencedProblem, InvalidTransitionProblem], idempotent: true }),
   },
 });
 
-const promoteRoute = createRoute({
+const promoteRoute = defineRoute({
   method: 'post',
   path: `${deploymentPath}/promote`,
   operationId: 'promoteDeployment',
@@ -198,15 +199,16 @@ const promoteRoute = createRoute({
   description:
     'Issues the candidate’s token (epoch + 1, its generation), which fences the previous holder with generation.fenced (epoch.fenced for the same generation) and every deployment of an older generation, and emits deployment.promoted. The deployment is promoting until its process reports is_leader. Refused with 409 invalid_transition (action retry) before ready_to_promote unless skip_catchup. Promoting again changes nothing.',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  idempotent: true,
+  notFound: true,
+  conflicts: [FencedProblem, InvalidTransitionProblem],
   request: {
     params: DeploymentParams,
-    headers: IdempotencyHeaders,
     body: { ...jsonBody(PromoteRequest), required: false },
   },
   responses: {
     200: jsonResponse(Deployment, 'The deployment, promoting (or as it was, if already promoted).'),
-    ...errorResponses({ auth: 'tenant', notFound: true, conflicts: [FencedProblem, InvalidTransitionProblem], idempotent: true }),
   },
 });
 

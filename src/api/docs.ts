@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { App } from './app.js';
+import type { App } from './types.js';
 
 /**
  * The API reference at /docs: Swagger UI from the swagger-ui-dist package, at the version the lock

@@ -1,19 +1,18 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { type EnvironmentState, listEnvironments } from '../db/environments.js';
 import { deleteEnvironment, getEnvironment, putEnvironment } from '../domain/environments.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
 import {
   Cursor,
   decodeCursor,
   listPage,
   EnvironmentName,
   EnvironmentParams,
-  errorResponses,
   Holder,
   jsonResponse,
   Limit,
   NextCursor,
-  tenantSecurity,
   Timestamp,
   NullableToken,
 } from './schemas.js';
@@ -43,53 +42,51 @@ export function toEnvironment(state: EnvironmentState): Environment {
 
 const tags = ['environments'];
 
-const putRoute = createRoute({
+const putRoute = defineRoute({
   method: 'put',
   path: '/v1/environments/{env}',
   operationId: 'putEnvironment',
   summary: 'Create an environment (idempotent)',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
   request: { params: EnvironmentParams },
   responses: {
     200: jsonResponse(Environment, 'The environment already existed.'),
     201: jsonResponse(Environment, 'The environment was created.'),
-    ...errorResponses({ auth: 'tenant' }),
   },
 });
 
-const getRoute = createRoute({
+const getRoute = defineRoute({
   method: 'get',
   path: '/v1/environments/{env}',
   operationId: 'getEnvironment',
   summary: 'Get an environment and its current token',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
   request: { params: EnvironmentParams },
   responses: {
     200: jsonResponse(Environment, 'The environment.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
-const listRoute = createRoute({
+const listRoute = defineRoute({
   method: 'get',
   path: '/v1/environments',
   operationId: 'listEnvironments',
   summary: 'List environments by name',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
   request: { query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
     200: jsonResponse(
       z.object({ items: z.array(Environment), next_cursor: NextCursor }).openapi('EnvironmentList'),
       'A page of environments, ordered by name.',
     ),
-    ...errorResponses({ auth: 'tenant' }),
   },
 });
 
-const deleteRoute = createRoute({
+const deleteRoute = defineRoute({
   method: 'delete',
   path: '/v1/environments/{env}',
   operationId: 'deleteEnvironment',
@@ -97,11 +94,11 @@ const deleteRoute = createRoute({
   description:
     'The name can be used again; its epochs continue from where they were, so no token issued before the delete is ever issued again.',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
   request: { params: EnvironmentParams },
   responses: {
     204: { description: 'Deleted.' },
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 

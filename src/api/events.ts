@@ -1,11 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
 import { invalidRequest } from '../domain/refusal.js';
-import type { App } from './app.js';
+import type { App } from './types.js';
+import { defineRoute } from './route.js';
 import { FeedEvent } from './eventSchemas.js';
-import { errorResponses, jsonResponse, Limit, tenantSecurity } from './schemas.js';
+import { jsonResponse, Limit } from './schemas.js';
 
-const eventsRoute = createRoute({
+const eventsRoute = defineRoute({
   method: 'get',
   path: '/v1/events',
   operationId: 'listEvents',
@@ -13,7 +14,7 @@ const eventsRoute = createRoute({
   description:
     'Every event webhooks carry, in the order their transactions committed, from an opaque cursor. An event shows only once every older transaction has ended, so resuming from `next_cursor` never misses one. `next_cursor` is never null: keep it and poll again, e.g. after downtime.',
   tags: ['events'],
-  security: tenantSecurity,
+  auth: 'tenant',
   request: {
     query: z.object({
       after: z
@@ -29,7 +30,6 @@ const eventsRoute = createRoute({
       z.object({ items: z.array(FeedEvent), next_cursor: z.string() }).openapi('EventFeed'),
       'Events after the cursor, oldest first.',
     ),
-    ...errorResponses({ auth: 'tenant' }),
   },
 });
 

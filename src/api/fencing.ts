@@ -1,23 +1,21 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { FenceOutcome, FenceRecord } from '../db/environments.js';
 import { confirmToken, fenceEnvironment, fenceHistory } from '../domain/fencing.js';
 import type { Metrics } from '../metrics.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
 import {
   Cursor,
   decodeCursor,
   DeployGeneration,
   listPage,
   EnvironmentParams,
-  errorResponses,
   FencedProblem,
-  IdempotencyHeaders,
   Holder,
   jsonBody,
   jsonResponse,
   Limit,
   NextCursor,
-  tenantSecurity,
   Timestamp,
   Token,
   TokenFromFutureProblem,
@@ -57,7 +55,7 @@ const HistoryItem = z
   })
   .openapi('FenceHistoryItem');
 
-const fenceRoute = createRoute({
+const fenceRoute = defineRoute({
   method: 'post',
   path: '/v1/environments/{env}/fence',
   operationId: 'fence',
@@ -65,46 +63,44 @@ const fenceRoute = createRoute({
   description:
     'Creates the environment if absent. Issues epoch = previous + 1 with the requested generation, fencing out the previous holder: by deploy_generation when the generation rises, by epoch when it stays. A generation lower than the current one is refused with 409 fenced.',
   tags,
-  security: tenantSecurity,
-  request: { params: EnvironmentParams, headers: IdempotencyHeaders, body: jsonBody(FenceRequest) },
+  auth: 'tenant',
+  idempotent: true,
+  conflicts: [FencedProblem],
+  request: { params: EnvironmentParams, body: jsonBody(FenceRequest) },
   responses: {
     200: jsonResponse(FenceResult, 'The new token, and the holder it fenced out.'),
-    ...errorResponses({ auth: 'tenant', conflicts: [FencedProblem], idempotent: true }),
   },
 });
 
-const confirmRoute = createRoute({
+const confirmRoute = defineRoute({
   method: 'post',
   path: '/v1/environments/{env}/confirm',
   operationId: 'confirm',
   summary: 'Confirm that a token is still current',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
+  conflicts: [FencedProblem, TokenFromFutureProblem],
   request: { params: EnvironmentParams, body: jsonBody(ConfirmRequest) },
   responses: {
     200: jsonResponse(ConfirmResult, 'The token is current.'),
-    ...errorResponses({
-      auth: 'tenant',
-      notFound: true,
-      conflicts: [FencedProblem, TokenFromFutureProblem],
-    }),
   },
 });
 
-const historyRoute = createRoute({
+const historyRoute = defineRoute({
   method: 'get',
   path: '/v1/environments/{env}/history',
   operationId: 'fenceHistory',
   summary: 'Every token issued, newest first',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
   request: { params: EnvironmentParams, query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
     200: jsonResponse(
       z.object({ items: z.array(HistoryItem), next_cursor: NextCursor }).openapi('FenceHistory'),
       'A page of the fence history.',
     ),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 

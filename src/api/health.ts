@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { App, AppDeps } from './app.js';
+import { z } from '@hono/zod-openapi';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
 import { jsonResponse } from './schemas.js';
 import type { Metrics } from '../metrics.js';
 
@@ -22,17 +23,17 @@ const ReadinessStatus = HealthStatus.extend({
   replication: Replication.optional().openapi({ description: 'Absent when the database did not answer.' }),
 }).openapi('ReadinessStatus');
 
-const livenessRoute = createRoute({
+const livenessRoute = defineRoute({
   method: 'get',
   path: '/healthz',
   operationId: 'healthz',
   summary: 'Liveness: the process is up',
   tags,
-  security: [],
+  auth: 'none',
   responses: { 200: jsonResponse(HealthStatus, 'The process is up.') },
 });
 
-const readinessRoute = createRoute({
+const readinessRoute = defineRoute({
   method: 'get',
   path: '/readyz',
   operationId: 'readyz',
@@ -40,7 +41,7 @@ const readinessRoute = createRoute({
   description:
     'Answers within a second: a database that has not answered by then counts as unavailable. Also says whether commits wait for a synchronous standby; with PALISADE_REQUIRE_SYNC_REPLICATION=true the service is not ready without one.',
   tags,
-  security: [],
+  auth: 'none',
   responses: {
     200: jsonResponse(ReadinessStatus, 'Ready to serve.'),
     503: jsonResponse(
@@ -50,7 +51,7 @@ const readinessRoute = createRoute({
   },
 });
 
-const metricsRoute = createRoute({
+const metricsRoute = defineRoute({
   method: 'get',
   path: '/metrics',
   operationId: 'metrics',
@@ -58,7 +59,7 @@ const metricsRoute = createRoute({
   description:
     'Request durations by route and status, fences by kind, 409s by code, 429s by resource, webhook attempts by outcome, outbox lag, requests in flight, and the process metrics (memory, CPU, event loop).',
   tags,
-  security: [],
+  auth: 'none',
   responses: {
     200: { description: 'The Prometheus text format.', content: { 'text/plain': { schema: z.string() } } },
   },

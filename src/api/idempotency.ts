@@ -4,9 +4,8 @@ import { findResponse, IDEMPOTENCY_KEY_TTL_MS, liveKeyUsage, responseBinding, st
 import { invalidRequest } from '../domain/refusal.js';
 import { ApiError } from './problems.js';
 import { assertRoomForIdempotencyKey } from '../domain/quotas.js';
-import type { AppDeps, AppEnv } from './app.js';
-
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+import { IDEMPOTENCY_KEY_PATTERN } from './schemas.js';
+import type { AppDeps, AppEnv } from './types.js';
 
 /** Thrown inside the transaction to leave no record of a request whose answer is not to be replayed. */
 class RollBack extends Error {}
@@ -19,7 +18,7 @@ class RollBack extends Error {}
 export const isReplayable = (status: number) => status < 400 || status === 404 || status === 409;
 
 /**
- * Idempotency-Key on a state-changing POST. The handler runs inside a transaction that also
+ * Idempotency-Key on a route declared idempotent. The handler runs inside a transaction that also
  * stores its response, so a retry with the same key and body gets that response replayed without
  * the work being done again, and a request that failed leaves nothing behind. The same
  * key with another body (or route) is 422; a key whose first request still runs is 409.
@@ -27,11 +26,11 @@ export const isReplayable = (status: number) => status < 400 || status === 404 |
  * secret shown once (a new API key, a webhook signing secret), and a replay shows it again only
  * to whoever holds the Idempotency-Key.
  */
-export function idempotency(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function idempotency(deps: Pick<AppDeps, 'database' | 'keyring'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
-    if (c.req.method !== 'POST' || key === undefined) return next();
-    if (!KEY_PATTERN.test(key)) {
+    if (!c.get('route')?.idempotent || key === undefined) return next();
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw invalidRequest('The Idempotency-Key must be 1 to 255 visible ASCII characters.', [
         { path: 'header.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
       ]);

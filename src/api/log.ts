@@ -1,19 +1,17 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { appendEntries, readEntries } from '../domain/log.js';
 import { invalidRequest } from '../domain/refusal.js';
 import { ApiError } from './problems.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
 import {
   EnvironmentParams,
-  errorResponses,
   FencedProblem,
-  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   integerQuery,
   Limit,
   MAX_INT53,
-  tenantSecurity,
   Timestamp,
   Token,
   TokenFromFutureProblem,
@@ -80,7 +78,7 @@ const LogPage = z
   })
   .openapi('LogPage');
 
-const appendRoute = createRoute({
+const appendRoute = defineRoute({
   method: 'post',
   path: '/v1/environments/{env}/log',
   operationId: 'appendLog',
@@ -88,26 +86,24 @@ const appendRoute = createRoute({
   description:
     'Accepted only if token equals the environment’s current token; the token is checked before expected_upper, so a stale writer always learns it was fenced.',
   tags,
-  security: tenantSecurity,
-  request: { params: EnvironmentParams, headers: IdempotencyHeaders, body: jsonBody(AppendRequest) },
+  auth: 'tenant',
+  idempotent: true,
+  notFound: true,
+  conflicts: [FencedProblem, UpperMismatchProblem, TokenFromFutureProblem],
+  request: { params: EnvironmentParams, body: jsonBody(AppendRequest) },
   responses: {
     201: jsonResponse(AppendResult, 'Appended; entries are at offset .. upper-1.'),
-    ...errorResponses({
-      auth: 'tenant',
-      notFound: true,
-      conflicts: [FencedProblem, UpperMismatchProblem, TokenFromFutureProblem],
-      idempotent: true,
-    }),
   },
 });
 
-const readRoute = createRoute({
+const readRoute = defineRoute({
   method: 'get',
   path: '/v1/environments/{env}/log',
   operationId: 'readLog',
   summary: 'Read entries from an offset',
   tags,
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
   request: {
     params: EnvironmentParams,
     query: z.object({
@@ -117,7 +113,6 @@ const readRoute = createRoute({
   },
   responses: {
     200: jsonResponse(LogPage, 'Entries from offset `from`, in order, the log’s upper, and where the next page starts.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 

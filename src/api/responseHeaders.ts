@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { isReplayable } from './idempotency.js';
+import type { RouteBehaviour } from './route.js';
 
 type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 type HeaderObject = { description: string; schema: { type: 'string'; example?: string } };
@@ -54,22 +55,17 @@ function headersOf(status: number, operation: { tenant: boolean; idempotent: boo
   return names;
 }
 
-/** `/v1/environments/:env/log` as the spec writes it: `/v1/environments/{env}/log`. */
-const toSpecPath = (honoPath: string) => honoPath.replace(/:(\w+)/g, '{$1}');
-
-/** Adds the response headers to every operation of the document, and their components. */
-export function declareResponseHeaders(document: Document, idempotentPaths: string[]): Document {
-  const idempotent = new Set(idempotentPaths.map(toSpecPath));
+/** Adds the response headers to every operation of the document, as its route declares it, and their components. */
+export function declareResponseHeaders(document: Document, routes: readonly RouteBehaviour[]): Document {
+  const declared = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
   const paths = Object.fromEntries(
     Object.entries(document.paths ?? {}).map(([path, item]) => [
       path,
       Object.fromEntries(
         Object.entries(item).map(([method, operation]) => {
           if (typeof operation !== 'object' || operation === null || !('responses' in operation)) return [method, operation];
-          const kind = {
-            tenant: (operation.security ?? []).some((requirement: Record<string, unknown>) => 'apiKey' in requirement),
-            idempotent: method === 'post' && idempotent.has(path),
-          };
+          const route = declared.get(`${method} ${path}`);
+          const kind = { tenant: route?.auth === 'tenant', idempotent: route?.idempotent ?? false };
           const responses = Object.fromEntries(
             Object.entries(operation.responses as Record<string, Record<string, unknown>>).map(([status, response]) => [
               status,

@@ -250,10 +250,13 @@ const descriptions: Record<ErrorStatus, string> = {
   503: 'The database cannot be reached, or the service is draining (unavailable).',
 };
 
+/** 1 to 255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
 export const IdempotencyHeaders = z.object({
   'Idempotency-Key': z
     .string()
-    .regex(/^[\x21-\x7e]{1,255}$/)
+    .regex(IDEMPOTENCY_KEY_PATTERN)
     .optional()
     .openapi({
       param: { name: 'Idempotency-Key', in: 'header' },
@@ -263,7 +266,7 @@ export const IdempotencyHeaders = z.object({
     }),
 });
 
-type ConflictSchema =
+export type ConflictSchema =
   | typeof FencedProblem
   | typeof InvalidTransitionProblem
   | typeof UpperMismatchProblem

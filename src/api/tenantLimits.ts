@@ -1,8 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { getLimitOverrides, type LimitOverrides, setLimitOverrides } from '../db/limits.js';
 import type { Limits } from '../limits.js';
-import type { App } from './app.js';
-import { adminSecurity, errorResponses, jsonBody, jsonResponse, MAX_INT53, NAME_PATTERN } from './schemas.js';
+import type { App } from './types.js';
+import { defineRoute } from './route.js';
+import { jsonBody, jsonResponse, MAX_INT53, NAME_PATTERN } from './schemas.js';
 
 const tags = ['tenants'];
 
@@ -47,32 +48,30 @@ const TenantLimitsView = z
   })
   .openapi('TenantLimits');
 
-const getRoute = createRoute({
+const getRoute = defineRoute({
   method: 'get',
   path: '/v1/tenants/{tenant}/limits',
   operationId: 'getTenantLimits',
   summary: 'The limits in force for a tenant (admin)',
   tags,
-  security: adminSecurity,
+  auth: 'admin',
   request: { params: TenantParams },
   responses: {
     200: jsonResponse(TenantLimitsView, 'Effective limits and the overrides behind them.'),
-    ...errorResponses({ auth: 'admin' }),
   },
 });
 
-const putRoute = createRoute({
+const putRoute = defineRoute({
   method: 'put',
   path: '/v1/tenants/{tenant}/limits',
   operationId: 'setTenantLimits',
   summary: 'Replace a tenant’s limit overrides (admin)',
   description: 'Takes effect at once on this process and within ten seconds on the others.',
   tags,
-  security: adminSecurity,
+  auth: 'admin',
   request: { params: TenantParams, body: jsonBody(LimitOverridesBody) },
   responses: {
     200: jsonResponse(TenantLimitsView, 'The limits now in force.'),
-    ...errorResponses({ auth: 'admin' }),
   },
 });
 

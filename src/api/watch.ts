@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { fencesAfter, findEnvironmentOrTombstone, lastIssuedToken, toState } from '../db/environments.js';
 import { findEnvironment } from '../domain/environments.js';
@@ -6,10 +6,11 @@ import { type DeploymentEvent, deploymentEventsSince } from '../db/deployments.j
 import { resourceExhausted } from '../domain/quotas.js';
 import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
-import type { App, AppDeps } from './app.js';
-import { EnvironmentParams, errorResponses, tenantSecurity } from './schemas.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute } from './route.js';
+import { EnvironmentParams } from './schemas.js';
 
-const watchRoute = createRoute({
+const watchRoute = defineRoute({
   method: 'get',
   path: '/v1/environments/{env}/watch',
   operationId: 'watchEnvironment',
@@ -25,7 +26,9 @@ const watchRoute = createRoute({
     'Each event’s id is the newest epoch it reflects. Reconnect with `Last-Event-ID` to receive every token issued since, in order, before the snapshot (deployment events are not replayed: read the deployments after reconnecting). A comment line is sent as a heartbeat when nothing else is.',
   ].join('\n'),
   tags: ['environments'],
-  security: tenantSecurity,
+  auth: 'tenant',
+  notFound: true,
+  waits: true,
   request: {
     params: EnvironmentParams,
     headers: z.object({
@@ -41,7 +44,6 @@ const watchRoute = createRoute({
       description: 'An event stream.',
       content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: fenced\nid: 2\ndata: {"environment":"orders-db",…}\n\n' }) } },
     },
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 

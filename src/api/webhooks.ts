@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { type DeliveryView, type EndpointRow, listEndpoints } from '../db/webhooks.js';
 import {
   createEndpoint,
@@ -11,22 +11,20 @@ import {
   updateEndpoint,
 } from '../domain/webhooks.js';
 import { assertRegistrableUrl } from '../notify/destination.js';
-import type { App, AppDeps } from './app.js';
+import type { App, AppDeps } from './types.js';
+import { defineRoute, type RouteDeclaration } from './route.js';
 import { webhookPayloads } from './eventSchemas.js';
 import {
   Cursor,
   decodeCursor,
   listPage,
   EnvironmentName,
-  errorResponses,
-  IdempotencyHeaders,
   jsonBody,
   jsonResponse,
   Limit,
   isStorableText,
   NextCursor,
   StorableText,
-  tenantSecurity,
   Timestamp,
 } from './schemas.js';
 
@@ -172,8 +170,8 @@ function toDelivery(view: DeliveryView): z.infer<typeof Delivery> {
   };
 }
 
-const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) =>
-  createRoute({ tags, security: tenantSecurity, ...definition });
+const route = <const T extends Omit<RouteDeclaration, 'tags' | 'auth'>>(definition: T) =>
+  defineRoute({ tags, auth: 'tenant', ...definition });
 
 const createWebhookRoute = route({
   method: 'post',
@@ -182,10 +180,10 @@ const createWebhookRoute = route({
   summary: 'Register a webhook endpoint',
   description:
     'The URL must resolve to a public address (unless the service allows private destinations). The response carries the signing secret, shown only here.',
-  request: { headers: IdempotencyHeaders, body: jsonBody(CreateWebhookRequest) },
+  idempotent: true,
+  request: { body: jsonBody(CreateWebhookRequest) },
   responses: {
     201: jsonResponse(WebhookEndpointWithSecret, 'Registered.'),
-    ...errorResponses({ auth: 'tenant', idempotent: true }),
   },
 });
 
@@ -197,7 +195,6 @@ const listWebhooksRoute = route({
   request: { query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
     200: jsonResponse(z.object({ items: z.array(WebhookEndpoint), next_cursor: NextCursor }).openapi('WebhookEndpointList'), 'A page of endpoints.'),
-    ...errorResponses({ auth: 'tenant' }),
   },
 });
 
@@ -206,10 +203,10 @@ const getWebhookRoute = route({
   path: '/v1/webhooks/{id}',
   operationId: 'getWebhook',
   summary: 'Get a webhook endpoint',
+  notFound: true,
   request: { params: WebhookParams },
   responses: {
     200: jsonResponse(WebhookEndpoint, 'The endpoint.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
@@ -218,10 +215,10 @@ const updateWebhookRoute = route({
   path: '/v1/webhooks/{id}',
   operationId: 'updateWebhook',
   summary: 'Change a webhook endpoint, or enable it again',
+  notFound: true,
   request: { params: WebhookParams, body: jsonBody(UpdateWebhookRequest) },
   responses: {
     200: jsonResponse(WebhookEndpoint, 'The changed endpoint.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
@@ -230,10 +227,10 @@ const deleteWebhookRoute = route({
   path: '/v1/webhooks/{id}',
   operationId: 'deleteWebhook',
   summary: 'Delete a webhook endpoint and its deliveries',
+  notFound: true,
   request: { params: WebhookParams },
   responses: {
     204: { description: 'Deleted.' },
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
@@ -243,10 +240,11 @@ const rotateSecretRoute = route({
   operationId: 'rotateWebhookSecret',
   summary: 'Issue a new signing secret',
   description: 'For 24 hours deliveries carry two signatures, by the new secret and by the old one.',
-  request: { headers: IdempotencyHeaders, params: WebhookParams },
+  idempotent: true,
+  notFound: true,
+  request: { params: WebhookParams },
   responses: {
     200: jsonResponse(WebhookEndpointWithSecret, 'The endpoint with its new secret.'),
-    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 
@@ -255,10 +253,11 @@ const testWebhookRoute = route({
   path: '/v1/webhooks/{id}/test',
   operationId: 'testWebhook',
   summary: 'Send a webhook.test event to this endpoint',
-  request: { headers: IdempotencyHeaders, params: WebhookParams },
+  idempotent: true,
+  notFound: true,
+  request: { params: WebhookParams },
   responses: {
     202: jsonResponse(z.object({ event_id: z.string() }).openapi('TestEventAccepted'), 'Queued for delivery.'),
-    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 
@@ -267,10 +266,10 @@ const listDeliveriesRoute = route({
   path: '/v1/webhooks/{id}/deliveries',
   operationId: 'listWebhookDeliveries',
   summary: 'Deliveries to this endpoint with every attempt, newest first',
+  notFound: true,
   request: { params: WebhookParams, query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
     200: jsonResponse(z.object({ items: z.array(Delivery), next_cursor: NextCursor }).openapi('DeliveryList'), 'A page of deliveries.'),
-    ...errorResponses({ auth: 'tenant', notFound: true }),
   },
 });
 
@@ -279,10 +278,11 @@ const redeliverRoute = route({
   path: '/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver',
   operationId: 'redeliverWebhook',
   summary: 'Send a delivery again now',
-  request: { headers: IdempotencyHeaders, params: DeliveryParams },
+  idempotent: true,
+  notFound: true,
+  request: { params: DeliveryParams },
   responses: {
     202: { description: 'Queued; the attempt appears in the delivery’s attempts.' },
-    ...errorResponses({ auth: 'tenant', notFound: true, idempotent: true }),
   },
 });
 

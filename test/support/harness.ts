@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll } from 'vitest';
-import { type App, createApp } from '../../src/api/app.js';
+import { createApp } from '../../src/api/app.js';
+import { buildDeps } from '../../src/api/deps.js';
+import type { App } from '../../src/api/types.js';
 import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
-import { WatchHub } from '../../src/notify/watchHub.js';
-import { Metrics } from '../../src/metrics.js';
-import { oldestDueDeliveryAge } from '../../src/db/webhooks.js';
 import { Keyring } from '../../src/secrets.js';
 import { type Backend, createScratchDatabase, type ScratchDatabase } from './database.js';
 
@@ -71,16 +70,12 @@ export const testLimits: LimitsConfig = loadConfig({}).limits;
 
 export async function createHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const scratch = await createScratchDatabase(backend);
-  const watchHub = new WatchHub(scratch.handle);
-  const metrics = new Metrics(() => oldestDueDeliveryAge(scratch.handle.db), scratch.handle.poolUsage);
-  if (options.listen ?? true) await watchHub.start();
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const maxBodyBytes = 1024 * 1024;
   const maxEntryBytes = 64 * 1024;
   const keyring = new Keyring(randomBytes(32));
-  const app = createApp({
-    database: scratch.handle,
-    config: {
+  const deps = buildDeps(
+    {
       adminToken,
       maxBodyBytes,
       maxEntryBytes,
@@ -88,12 +83,11 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
       limits: { ...testLimits, ...options.limits },
       watchHeartbeatMs: options.watchHeartbeatMs ?? 15_000,
     },
-    logger: createLogger('silent'),
-    lifecycle: { draining: false },
-    watchHub,
-    metrics,
-    keyring,
-  });
+    { database: scratch.handle, logger: createLogger('silent'), keyring },
+  );
+  const { watchHub, metrics } = deps;
+  if (options.listen ?? true) await watchHub.start();
+  const app = createApp(deps);
   const dispatcher = options.dispatcher
     ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'), metrics, keyring)
     : null;
