@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Token } from '../src/domain/token.js';
 
 /**
  * The chaos checker: pure functions over a recorded history of client operations plus the final
@@ -10,7 +11,6 @@ import { isDeepStrictEqual } from 'node:util';
  * service that lost its database connection during COMMIT cannot know whether the write landed.
  */
 
-export type Token = { deploy_generation: number; epoch: number };
 export type Json = Record<string, any>;
 export type Outcome = 'ok' | 'fail' | 'unknown';
 /** `status` 0: no HTTP answer. */

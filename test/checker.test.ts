@@ -9,8 +9,8 @@ import {
   type HttpResult,
   type Operation,
   outcomeOf,
-  type Token,
 } from '../chaos/checker.js';
+import type { Token } from '../src/domain/token.js';
 
 /**
  * The chaos checker fed doctored histories: a clean run passes, and each invariant violation a

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
 
@@ -32,7 +33,6 @@ const LEADER_APPEND_SHARE = 0.85;
 /** Raising or lowering the generation now and then; rarely enough that most fences succeed. */
 const GENERATION_STEP_SHARE = 1 / 24;
 
-type Token = { deploy_generation: number; epoch: number };
 type Json = Record<string, any>;
 type EntryData = { client: number; append: number; part: number };
 

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../src/db/schema.js';
+import type { Token } from '../src/domain/token.js';
 import { httpBackend } from './support/database.js';
 import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -24,8 +25,6 @@ import {
 } from './support/security.js';
 
 const harness = useHarness(httpBackend);
-
-type Token = { deploy_generation: number; epoch: number };
 
 /** A tenant with one environment that has a history (two fences), a log (two entries) and a ready candidate. */
 type Fixture = { owner: Tenant; env: string; token: Token };
