@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
+import type { Token } from '../src/domain/token.js';
 import { closedLoop, freePort, ownedBy, type Measurement } from './load.js';
 import type { LimitOperation } from './pgbench.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-type Token = { deploy_generation: number; epoch: number };
 type EtcdEnvironment = { tokenKey: string; upperKey: string; logPrefix: string; token: Token; modRevision: number; upper: number };
 
 export type EtcdPeer = {

@@ -14,11 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres } from '../test/support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from '../test/support/processes.js';
 import { type Received, WebhookReceiver } from '../test/support/receiver.js';
 
-type Token = { deploy_generation: number; epoch: number };
 type FenceResult = { token: Token; previous: { token: Token; holder: string } | null };
 
 const SETTINGS = {

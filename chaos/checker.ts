@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { Token } from '../src/domain/token.js';
 
 /**
  * The chaos checker: pure functions over a recorded history of client operations plus the final
@@ -10,11 +11,10 @@ import { isDeepStrictEqual } from 'node:util';
  * service that lost its database connection during COMMIT cannot know whether the write landed.
  */
 
-export type Token = { deploy_generation: number; epoch: number };
 export type Json = Record<string, any>;
 export type Outcome = 'ok' | 'fail' | 'unknown';
-/** `status` 0: no HTTP answer. */
-export type HttpResult = { status: number; body: Json | null; text: string };
+/** `status` 0: no HTTP answer. `contentType` is recorded where the answers' shape is checked (checkAnswers). */
+export type HttpResult = { status: number; body: Json | null; text: string; contentType?: string };
 export type EntryData = { client: number; seq: number; part: number };
 
 type Base = {
@@ -26,13 +26,20 @@ type Base = {
   outcome: Outcome;
   response: HttpResult;
 };
-export type FenceOp = Base & { kind: 'fence'; request: { deploy_generation: number; holder: string } };
+export type FenceOp = Base & {
+  kind: 'fence';
+  request: { deploy_generation: number; holder: string };
+  /** The highest generation the client had seen in any answer when it sent the fence, where it keeps count. */
+  knownGeneration?: number;
+};
 export type AppendOp = Base & { kind: 'append'; request: { token: Token; expected_upper?: number; entries: EntryData[] } };
 export type ConfirmOp = Base & { kind: 'confirm'; request: { token: Token } };
 /** A step of the deployment handover; a promotion issues a token as a fence does. */
 export type DeployOp = Base & { kind: 'register' | 'ready' | 'promote'; request: { deploy_generation: number; holder: string } };
 export type Operation = FenceOp | AppendOp | ConfirmOp | DeployOp;
 type WriteOp = AppendOp | ConfirmOp;
+/** The operations whose every answer checkAnswers knows. */
+export type FencingOp = FenceOp | WriteOp;
 /** The operations that issue a token: a fence, and a promotion. */
 type IssuingOp = FenceOp | (DeployOp & { kind: 'promote' });
 
@@ -62,6 +69,18 @@ export const tokenText = (token: Token | undefined | null) =>
 const sameToken = (a: Token | undefined | null, b: Token | undefined | null) =>
   !!a && !!b && a.deploy_generation === b.deploy_generation && a.epoch === b.epoch;
 
+export function isToken(value: unknown): value is Token {
+  const token = value as Token | null;
+  return (
+    typeof token === 'object' &&
+    token !== null &&
+    Number.isSafeInteger(token.deploy_generation) &&
+    token.deploy_generation >= 0 &&
+    Number.isSafeInteger(token.epoch) &&
+    token.epoch >= 1
+  );
+}
+
 /** No answer, or a 5xx: the operation may or may not have taken effect. */
 export const indeterminate = (op: Operation) => op.outcome === 'unknown' || op.response.status >= 500;
 const isOk = (op: Operation) => op.outcome === 'ok';
@@ -84,8 +103,9 @@ const writes = (ops: Operation[]) => ops.filter((op): op is WriteOp => op.kind =
 /**
  * Invariant 1: the history's epochs are 1, 2, 3, … (strictly increasing, none twice), generations
  * never go down, every ok fence's token is in it with its holder, and every item is either an ok
- * fence's or an indeterminate fence's (matched by its unique holder). Real time: a fence invoked after
- * another completed gets a higher epoch.
+ * fence's or an indeterminate fence's (matched by its unique holder); an ok fence names as previous
+ * the history item before its own. Real time: a fence invoked after another completed gets a higher
+ * epoch.
  */
 export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] {
   const violations: string[] = [];
@@ -130,6 +150,12 @@ export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] 
   for (const fence of fences) {
     if (!sameToken(inHistory.get(fenceToken(fence).epoch)?.token, fenceToken(fence))) {
       violations.push(`an ok fence's token is missing from the history: ${describeOp(fence)}`);
+    }
+    if (fence.kind !== 'fence') continue;
+    const before = history[fenceToken(fence).epoch - 2];
+    const expected = before ? { token: before.token, holder: before.holder } : null;
+    if (!isDeepStrictEqual(fence.response.body!.previous, expected)) {
+      violations.push(`fence names previous ${JSON.stringify(fence.response.body!.previous)}, the history says ${JSON.stringify(expected)}: ${describeOp(fence)}`);
     }
   }
   for (const fence of fences) {
@@ -238,11 +264,15 @@ export function checkWrites(ops: Operation[], state: EnvironmentState): string[]
 /**
  * Invariant 3: a fenced refusal is kind deploy_generation exactly when the current generation is
  * above the writer's, epoch only within one generation; a refused fence is always deploy_generation;
- * an epoch refusal after a higher generation's fence had completed is a violation.
+ * an epoch refusal after a higher generation's fence had completed is a violation. The current_token
+ * a refused write is shown was really issued, is newer than the writer's, is no older than any fence
+ * completed before the write was invoked, and was issued by a fence invoked before the answer came.
  */
-export function checkRefusalKinds(ops: Operation[]): string[] {
+export function checkRefusalKinds(ops: Operation[], history: HistoryItem[]): string[] {
   const violations: string[] = [];
   const fences = okFences(ops);
+  const issued = new Map(history.map((item) => [item.token.epoch, item.token]));
+  const fenceOfEpoch = new Map(fences.map((fence) => [fenceToken(fence).epoch, fence]));
   for (const op of ops.filter(isFencedRefusal)) {
     const refusal = op.response.body!;
     const current = refusal.current_token as Token | undefined;
@@ -255,14 +285,134 @@ export function checkRefusalKinds(ops: Operation[]): string[] {
     if (refusal.kind !== expected || refusal.action !== (expected === 'deploy_generation' ? 'terminate' : 'halt')) {
       violations.push(`fenced should be kind ${expected}: ${describeOp(op)}`);
     }
+    const completedBefore = fences.filter((fence) => fence.completedAt < op.invokedAt);
     if (refusal.kind === 'epoch') {
-      const takeover = fences.find(
-        (fence) => fence.completedAt < op.invokedAt && fenceToken(fence).deploy_generation > yours.deploy_generation,
-      );
+      const takeover = completedBefore.find((fence) => fenceToken(fence).deploy_generation > yours.deploy_generation);
       if (takeover) violations.push(`epoch refusal although generation ${fenceToken(takeover).deploy_generation} had taken over before: ${describeOp(op)}`);
+    }
+    if (!current) {
+      violations.push(`fenced names no current_token: ${describeOp(op)}`);
+      continue;
+    }
+    if (!sameToken(issued.get(current.epoch), current)) {
+      violations.push(`fenced names a current_token that was never issued: ${describeOp(op)}`);
+    }
+    if (!(current.epoch > yours.epoch) || current.deploy_generation < yours.deploy_generation) {
+      violations.push(`fenced names a current_token that is not newer than the writer's: ${describeOp(op)}`);
+    }
+    const newestCompleted = Math.max(0, ...completedBefore.map((fence) => fenceToken(fence).epoch));
+    if (current.epoch < newestCompleted) {
+      violations.push(`fenced names current epoch ${current.epoch}, older than epoch ${newestCompleted} completed before the request: ${describeOp(op)}`);
+    }
+    const issuer = fenceOfEpoch.get(current.epoch);
+    if (issuer && !(issuer.invokedAt < op.completedAt)) {
+      violations.push(`fenced names a token whose fence was invoked only after the answer: ${describeOp(op)}`);
     }
   }
   return violations;
+}
+
+/**
+ * For a run without faults, where every request must be answered as the contract says: no 5xx and
+ * no missing answer, only the statuses each operation can answer, well-formed bodies, 409s that are
+ * problem documents with the members their code lists; and what must be refused is refused as
+ * fenced: a write with a token older than one whose fence completed before the write was invoked, a
+ * fence with a generation below one current before it was invoked.
+ */
+export function checkAnswers(ops: FencingOp[]): string[] {
+  const violations: string[] = [];
+  const allowed = { fence: [200, 409], append: [201, 409], confirm: [200, 409] };
+  for (const op of ops) {
+    const { status, body } = op.response;
+    if (status === 0 || status >= 500 || !allowed[op.kind].includes(status) || body === null) {
+      violations.push(`unexpected response: ${describeOp(op)}`);
+      continue;
+    }
+    if (status === 409) {
+      violations.push(...checkConflictProblem(op));
+      continue;
+    }
+    if (op.kind === 'fence') {
+      const previous = body.previous as Json | null;
+      const wellFormed =
+        isToken(body.token) &&
+        body.token.deploy_generation === op.request.deploy_generation &&
+        (previous === null || (isToken(previous?.token) && typeof previous?.holder === 'string'));
+      if (!wellFormed) violations.push(`malformed fence result: ${describeOp(op)}`);
+    } else if (op.kind === 'append') {
+      const wellFormed =
+        Number.isSafeInteger(body.offset) &&
+        body.upper === body.offset + op.request.entries.length &&
+        (op.request.expected_upper === undefined || body.offset === op.request.expected_upper);
+      if (!wellFormed) violations.push(`malformed append result: ${describeOp(op)}`);
+    } else if (!sameToken(body.token, op.request.token) || !Number.isSafeInteger(body.upper)) {
+      violations.push(`malformed confirm result: ${describeOp(op)}`);
+    }
+  }
+
+  const fences = okFences(ops);
+  for (const write of writes(ops)) {
+    const newer = fences.find((fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch);
+    if (newer && !isFencedRefusal(write)) {
+      violations.push(`${write.kind} with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked, was not refused as fenced: ${describeOp(write)}`);
+    }
+  }
+  for (const op of ops) {
+    if (op.kind !== 'fence') continue;
+    // A generation the client itself saw in an answer was committed, and generations never go down.
+    const current = Math.max(
+      op.knownGeneration ?? 0,
+      ...fences.filter((fence) => fence.completedAt < op.invokedAt).map((fence) => fenceToken(fence).deploy_generation),
+    );
+    if (op.request.deploy_generation < current && !isFencedRefusal(op)) {
+      violations.push(`fence with generation below ${current}, current before it was invoked, was not refused as fenced: ${describeOp(op)}`);
+    }
+  }
+  return violations;
+}
+
+/** A 409 is application/problem+json with the members the contract lists for its code. */
+function checkConflictProblem(op: FencingOp): string[] {
+  const { body, contentType } = op.response;
+  const problem = body!;
+  const wrong = (why: string) => [`409 ${why}: ${describeOp(op)}`];
+  if (!contentType?.startsWith('application/problem+json')) return wrong(`has content type ${contentType}`);
+  for (const member of ['type', 'title', 'detail', 'code', 'action']) {
+    if (typeof problem[member] !== 'string') return wrong(`lacks the string member ${member}`);
+  }
+  if (problem.status !== 409) return wrong('has a status member other than 409');
+  if (problem.type !== `https://palisade.dev/problems/${String(problem.code).replaceAll('_', '-')}`) {
+    return wrong('has a type that does not match its code');
+  }
+  if (problem.code === 'fenced') {
+    if (!['deploy_generation', 'epoch'].includes(problem.kind)) return wrong('fenced has no valid kind');
+    if (!isToken(problem.current_token)) return wrong('fenced has no current_token');
+    if (problem.action !== (problem.kind === 'deploy_generation' ? 'terminate' : 'halt')) {
+      return wrong(`fenced of kind ${problem.kind} has action ${problem.action}`);
+    }
+    if (op.kind === 'fence') {
+      if (problem.your_deploy_generation !== op.request.deploy_generation) {
+        return wrong('fenced (fence) does not echo your_deploy_generation');
+      }
+      if (problem.kind !== 'deploy_generation') return wrong('a refused fence is not of kind deploy_generation');
+      if (!(problem.current_token.deploy_generation > op.request.deploy_generation)) {
+        return wrong('a fence was refused although its generation is not lower than the current one');
+      }
+    } else if (!sameToken(problem.your_token, op.request.token)) {
+      return wrong('fenced does not echo your_token');
+    }
+    return [];
+  }
+  if (problem.code === 'upper_mismatch' && op.kind === 'append' && op.request.expected_upper !== undefined) {
+    if (problem.action !== 'retry') return wrong('upper_mismatch has an action other than retry');
+    if (problem.expected_upper !== op.request.expected_upper) return wrong('upper_mismatch does not echo expected_upper');
+    if (!Number.isSafeInteger(problem.current_upper) || problem.current_upper === problem.expected_upper) {
+      return wrong('upper_mismatch has no current_upper that differs from expected_upper');
+    }
+    return [];
+  }
+  // token_from_future included: every token a client sends was issued to it by a fence.
+  return wrong(`with code ${problem.code} is not a possible answer to this request`);
 }
 
 /**
@@ -346,20 +496,23 @@ export function checkPromotions(ops: Operation[], env: string, state: Environmen
   return violations;
 }
 
+/** Every check of one environment's invariants, over the operations on it and its final state. */
+export function checkEnvironment(ops: Operation[], env: string, environment: EnvironmentState, feed: FeedEvent[]): string[] {
+  const mine = ops.filter((op) => op.env === env);
+  return [
+    ...checkTokens(mine, environment.history),
+    ...checkLog(mine, environment.log),
+    ...checkWrites(mine, environment),
+    ...checkRefusalKinds(mine, environment.history),
+    ...checkPromotions(mine, env, environment, feed),
+  ];
+}
+
 /** Every check over the whole run. */
 export function checkAll(ops: Operation[], state: FinalState): string[] {
   const violations: string[] = [];
   for (const [env, environment] of Object.entries(state.environments)) {
-    const mine = ops.filter((op) => op.env === env);
-    violations.push(
-      ...[
-        ...checkTokens(mine, environment.history),
-        ...checkLog(mine, environment.log),
-        ...checkWrites(mine, environment),
-        ...checkRefusalKinds(mine),
-        ...checkPromotions(mine, env, environment, state.feed),
-      ].map((v) => `${env}: ${v}`),
-    );
+    violations.push(...checkEnvironment(ops, env, environment, state.feed).map((v) => `${env}: ${v}`));
   }
   const known = new Set(Object.keys(state.environments));
   for (const op of ops) if (!known.has(op.env)) violations.push(`no final state read for ${op.env}`);

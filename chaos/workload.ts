@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Token } from '../src/domain/token.js';
 import { type ServiceProcess, startService, stopAllServices } from '../test/support/processes.js';
 import { WebhookReceiver } from '../test/support/receiver.js';
 import {
@@ -28,7 +29,6 @@ import {
   type LogEntry,
   type Operation,
   outcomeOf,
-  type Token,
 } from './checker.js';
 
 /** A fault, run at `share` of the run's length (0 at the start, 1 at the end). */

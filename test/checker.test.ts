@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   type AppendOp,
   checkAll,
+  checkAnswers,
   type ConfirmOp,
   type DeployOp,
   type FenceOp,
+  type FencingOp,
   type FinalState,
   type HttpResult,
+  indeterminate,
   type Operation,
   outcomeOf,
-  type Token,
 } from '../chaos/checker.js';
+import type { Token } from '../src/domain/token.js';
 
 /**
  * The chaos checker fed doctored histories: a clean run passes, and each invariant violation a
@@ -21,10 +24,21 @@ const ENV = 'e';
 const t = (deploy_generation: number, epoch: number): Token => ({ deploy_generation, epoch });
 
 function answer(status: number, body: Record<string, unknown> | null): HttpResult {
-  return { status, body, text: body ? JSON.stringify(body) : 'fetch failed' };
+  const contentType = status === 409 ? 'application/problem+json' : 'application/json';
+  return { status, body, text: body ? JSON.stringify(body) : 'fetch failed', contentType };
 }
 const fenced = (kind: 'deploy_generation' | 'epoch', current: Token, extra: Record<string, unknown>) =>
-  answer(409, { code: 'fenced', kind, action: kind === 'deploy_generation' ? 'terminate' : 'halt', current_token: current, ...extra });
+  answer(409, {
+    type: 'https://palisade.dev/problems/fenced',
+    title: 'Fenced',
+    status: 409,
+    detail: 'A newer token is in force.',
+    code: 'fenced',
+    kind,
+    action: kind === 'deploy_generation' ? 'terminate' : 'halt',
+    current_token: current,
+    ...extra,
+  });
 const noAnswer = answer(0, null);
 
 function fence(client: number, at: number, generation: number, holder: string, response: HttpResult): FenceOp {
@@ -219,6 +233,43 @@ describe('the chaos checker', () => {
     expect(wrongKind.join('\n')).toMatch(/fenced should be kind deploy_generation/);
   });
 
+  it('catches an ok fence that names another previous than the history', () => {
+    const violations = doctored((run) => {
+      (run.ops[3] as FenceOp).response = answer(200, { token: t(2, 2), previous: null });
+    });
+    expect(violations.join('\n')).toMatch(/fence names previous null, the history says \{"token":\{"deploy_generation":1,"epoch":1\},"holder":"h1"\}/);
+  });
+
+  it('catches a refusal naming a current token never issued, or not newer than the writer’s', () => {
+    const neverIssued = doctored((run) => {
+      run.ops[4]!.response = fenced('deploy_generation', t(2, 9), { your_token: t(1, 1) });
+    });
+    expect(neverIssued.join('\n')).toMatch(/fenced names a current_token that was never issued/);
+    const notNewer = doctored((run) => {
+      run.ops[8]!.response = fenced('epoch', t(2, 2), { your_token: t(2, 2) });
+    });
+    expect(notNewer.join('\n')).toMatch(/fenced names a current_token that is not newer than the writer's/);
+    const none = doctored((run) => {
+      run.ops[4]!.response = fenced('deploy_generation', t(2, 2), { your_token: t(1, 1), current_token: undefined });
+    });
+    expect(none.join('\n')).toMatch(/fenced names no current_token/);
+  });
+
+  it('catches a refusal naming a current token older than a fence completed before, or issued after the answer', () => {
+    const older = doctored((run) => {
+      const op = run.ops[6] as FenceOp;
+      op.response = answer(200, { token: t(2, 3), previous: { token: t(2, 2), holder: 'h2' } });
+      op.outcome = 'ok';
+      run.ops[10]!.response = fenced('deploy_generation', t(2, 2), { your_token: t(1, 1) });
+    });
+    expect(older.join('\n')).toMatch(/fenced names current epoch 2, older than epoch 3 completed before the request/);
+    const fromTheFuture = doctored((run) => {
+      run.ops[1]!.response = fenced('deploy_generation', t(2, 2), { your_token: t(1, 1) });
+      run.ops[1]!.outcome = 'fail';
+    });
+    expect(fromTheFuture.join('\n')).toMatch(/fenced names a token whose fence was invoked only after the answer/);
+  });
+
   it('catches a generation.fenced event never received', () => {
     const violations = doctored((run) => {
       run.state.receptions = [];
@@ -360,5 +411,78 @@ describe('the chaos checker on the deployment handover', () => {
       (run.ops[3] as DeployOp).response = answer(200, deploymentBody(2, 'd2', 'promoting', t(2, 5)));
     });
     expect(violations).toMatch(/acknowledged promotion of generation 2 returned \{g2 e5\}/);
+  });
+});
+
+/** The clean run without its operations that got no answer or a 5xx: what a run without faults records. */
+function answeredRun(): FencingOp[] {
+  return cleanRun().ops.filter((op): op is FencingOp => op.kind === 'fence' || op.kind === 'append' || op.kind === 'confirm').filter((op) => !indeterminate(op));
+}
+
+function doctoredAnswers(change: (ops: FencingOp[]) => void): string {
+  const ops = structuredClone(answeredRun());
+  change(ops);
+  return checkAnswers(ops).join('\n');
+}
+
+describe('the checker of a run without faults', () => {
+  it('passes answers the contract allows', () => {
+    expect(checkAnswers(answeredRun())).toEqual([]);
+  });
+
+  it('catches operations without an answer, with a 5xx or a status the operation cannot answer', () => {
+    const ops = cleanRun().ops.filter((op): op is FencingOp => op.kind !== 'register' && op.kind !== 'ready' && op.kind !== 'promote');
+    expect(checkAnswers(ops).filter((v) => v.startsWith('unexpected response'))).toHaveLength(3);
+    expect(doctoredAnswers((run) => (run[1]!.response = answer(200, { offset: 0, upper: 1 })))).toMatch(/unexpected response: append/);
+  });
+
+  it('catches malformed fence, append and confirm results', () => {
+    expect(doctoredAnswers((run) => (run[0]!.response = answer(200, { token: t(2, 1), previous: null })))).toMatch(/malformed fence result/);
+    expect(doctoredAnswers((run) => (run[1]!.response = answer(201, { offset: 0, upper: 2 })))).toMatch(/malformed append result/);
+    expect(doctoredAnswers((run) => (run[2]!.response = answer(200, { token: t(1, 2), upper: 1 })))).toMatch(/malformed confirm result/);
+  });
+
+  it('catches a 409 that is not the problem document its code lists', () => {
+    const notProblem = doctoredAnswers((run) => {
+      run[4]!.response.contentType = 'application/json';
+    });
+    expect(notProblem).toMatch(/409 has content type application\/json/);
+    const wrongType = doctoredAnswers((run) => {
+      run[4]!.response.body!.type = 'about:blank';
+    });
+    expect(wrongType).toMatch(/409 has a type that does not match its code/);
+    const noEcho = doctoredAnswers((run) => {
+      run[4]!.response.body!.your_token = t(2, 2);
+    });
+    expect(noEcho).toMatch(/409 fenced does not echo your_token/);
+    const impossible = doctoredAnswers((run) => {
+      run[4]!.response = answer(409, { ...run[4]!.response.body, type: 'https://palisade.dev/problems/token-from-future', code: 'token_from_future' });
+    });
+    expect(impossible).toMatch(/409 with code token_from_future is not a possible answer/);
+  });
+
+  it('catches a stale write refused otherwise than as fenced', () => {
+    const violations = doctoredAnswers((run) => {
+      const op = run[4] as AppendOp;
+      op.request.expected_upper = 0;
+      op.response = answer(409, {
+        type: 'https://palisade.dev/problems/upper-mismatch',
+        title: 'Upper mismatch',
+        status: 409,
+        detail: 'The log has moved on.',
+        code: 'upper_mismatch',
+        action: 'retry',
+        expected_upper: 0,
+        current_upper: 3,
+      });
+    });
+    expect(violations).toMatch(/append with a token older than \{g2 e2\}, issued before it was invoked, was not refused as fenced/);
+  });
+
+  it('catches a fence below a generation the client had seen that was not refused', () => {
+    const violations = doctoredAnswers((run) => {
+      (run[0] as FenceOp).knownGeneration = 2;
+    });
+    expect(violations).toMatch(/fence with generation below 2, current before it was invoked, was not refused as fenced/);
   });
 });

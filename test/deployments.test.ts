@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { events as eventTable } from '../src/db/schema.js';
+import type { Token } from '../src/domain/token.js';
 import { httpBackend } from './support/database.js';
 import { feedShowing, fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
@@ -13,7 +14,7 @@ type Deployment = {
   deploy_generation: number;
   state: string;
   holder: string;
-  token: { deploy_generation: number; epoch: number } | null;
+  token: Token | null;
   ready_at: string | null;
   promoted_at: string | null;
   fenced_at: string | null;
@@ -522,7 +523,7 @@ describe('deployments — races', () => {
       for (const res of answers) {
         if (res.status !== 200) await expectProblem(res, 409, 'fenced', { kind: 'deploy_generation' });
       }
-      const current = (await environment(h, t, env)).token as { deploy_generation: number; epoch: number };
+      const current = (await environment(h, t, env)).token as Token;
       const list = await json<{ items: Deployment[] }>(await h.request('GET', `/v1/environments/${env}/deployments`, { key: t.key }));
       const leading = list.items.filter((d) => d.state === 'promoting' || d.state === 'is_leader');
       expect(leading.length).toBeLessThanOrEqual(1);

@@ -43,6 +43,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { apiKeys, idempotencyKeys, tenantLimits } from '../src/db/schema.js';
+import type { Token } from '../src/domain/token.js';
 import { httpBackend } from './support/database.js';
 import { useHarness, type Harness } from './support/harness.js';
 import { SseReader } from './support/sse.js';
@@ -972,8 +973,6 @@ function requestArb(op: Operation): fc.Arbitrary<RequestGen> {
 
 // ---------------------------------------------------------------------------------------------
 // Live state: the scope a request runs in, and its snapshot
-
-type Token = { deploy_generation: number; epoch: number };
 
 type Scope = {
   tenant: string;

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Token } from '../src/domain/token.js';
 import { httpBackend } from './support/database.js';
 import { fenceToken, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const harness = useHarness(httpBackend);
-
-type Token = { deploy_generation: number; epoch: number };
 
 function append(h: Harness, t: Tenant, env: string, body: unknown) {
   return h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body });

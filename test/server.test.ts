@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import {
   type ServiceProcess,
@@ -13,8 +14,6 @@ import {
   startService,
   stopAllServices,
 } from './support/processes.js';
-
-type Token = { deploy_generation: number; epoch: number };
 
 const temporaryDirectories: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];

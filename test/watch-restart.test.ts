@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Token } from '../src/domain/token.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/privatePostgres.js';
 import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
 import { SseReader } from './support/sse.js';
@@ -71,7 +72,7 @@ describe('watchers across a database restart', () => {
       // Down long enough for reconnect attempts to fail and back off, as in a real restart.
       await cluster.restart(2_000);
 
-      let token: { deploy_generation: number; epoch: number } | undefined;
+      let token: Token | undefined;
       const deadline = performance.now() + 15_000;
       while (!token) {
         const res = await call(writer, 'POST', `/v1/environments/${env}/fence`, key, { deploy_generation: 2, holder: 'manual' });

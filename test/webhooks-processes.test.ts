@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
 import { type Received, WebhookReceiver } from './support/receiver.js';
@@ -17,7 +18,6 @@ import { type Received, WebhookReceiver } from './support/receiver.js';
  * SIGTERM lets a delivery in flight finish and be recorded before the process exits 0.
  */
 
-type Token = { deploy_generation: number; epoch: number };
 type Json = Record<string, any>;
 type FenceResult = { token: Token; previous: { token: Token; holder: string } | null };
 type DeliveryItem = {
