@@ -6,6 +6,7 @@ import { createApp } from '../../src/api/app.js';
 import { buildDeps } from '../../src/api/deps.js';
 import type { App } from '../../src/api/types.js';
 import { type LimitsConfig, loadConfig, type WebhookConfig } from '../../src/config.js';
+import type { Token } from '../../src/domain/token.js';
 import { createLogger } from '../../src/logger.js';
 import { WebhookDispatcher } from '../../src/notify/dispatcher.js';
 import { Keyring } from '../../src/secrets.js';
@@ -13,7 +14,6 @@ import { type Backend, createScratchDatabase, type ScratchDatabase } from './dat
 
 export type Tenant = { tenant: string; key: string; keyId: string };
 
-type Token = { deploy_generation: number; epoch: number };
 export type FenceBody = { token: Token; previous: { token: Token; holder: string } | null };
 
 export type RequestOptions = {
