@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, findKeyOwner } from '../src/db/apiKeys.js';
 import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { confirmToken, fenceEnvironment } from '../src/db/environments.js';
+import { DISPATCHERS_WAKEUP } from '../src/db/events.js';
 import { appendEntries, readEntries } from '../src/db/log.js';
 import type { Wakeup } from '../src/db/wakeups.js';
-import { claimDueDeliveries, createEndpoint, DISPATCHERS_WAKEUP, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
+import { claimDueDeliveries, createEndpoint, type EndpointRow, listDeliveries } from '../src/db/webhooks.js';
 import { Keyring } from '../src/secrets.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 

@@ -12,10 +12,9 @@ import { Wakeup } from '../notify/watchHub.js';
 import type { App, AppDeps } from './app.js';
 import { unauthorized } from './auth.js';
 import { countFence } from './fencing.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   errorResponses,
   FencedProblem,

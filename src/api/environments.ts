@@ -7,10 +7,9 @@ import {
   putEnvironment,
 } from '../db/environments.js';
 import type { App, AppDeps } from './app.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   EnvironmentParams,
   errorResponses,

@@ -2,11 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { confirmToken, fenceEnvironment, fenceHistory, type FenceOutcome, type FenceRecord } from '../db/environments.js';
 import type { Metrics } from '../metrics.js';
 import type { App, AppDeps } from './app.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
   DeployGeneration,
-  listPage,
   EnvironmentParams,
   errorResponses,
   FencedProblem,

@@ -15,10 +15,9 @@ import {
 import { assertRegistrableUrl } from '../notify/destination.js';
 import type { App, AppDeps } from './app.js';
 import { webhookPayloads } from './eventSchemas.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   errorResponses,
   IdempotencyHeaders,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { assertTransition, type DeploymentState, isPromoted, type ReportedState } from '../deployments.js';
 import { notFound } from '../errors.js';
@@ -12,11 +12,10 @@ import {
   issueToken,
   lockEnvironment,
   lockOrCreateEnvironment,
-  watchersWakeup,
 } from './environments.js';
-import { deployments, events } from './schema.js';
+import { recordEvent, watchersWakeup } from './events.js';
+import { deployments } from './schema.js';
 import type { Wakeup } from './wakeups.js';
-import { recordEvent } from './webhooks.js';
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
@@ -33,8 +32,6 @@ export type Deployment = {
   promotedAt: Date | null;
   fencedAt: Date | null;
 };
-
-export const DEPLOYMENT_EVENT_TYPES = ['deployment.ready_to_promote', 'deployment.promoted'] as const;
 
 function toDeployment(environment: string, row: DeploymentRow): Deployment {
   return {
@@ -239,28 +236,4 @@ export async function listDeployments(
     items: rows.slice(0, page.limit).map((row) => toDeployment(name, row)),
     hasMore: rows.length > page.limit,
   };
-}
-
-export type DeploymentEvent = { id: string; type: (typeof DEPLOYMENT_EVENT_TYPES)[number]; payload: string };
-
-/** The environment's deployment events written since `since`, in the order their transactions began. */
-export async function deploymentEventsSince(
-  db: Database,
-  tenant: string,
-  name: string,
-  since: Date,
-): Promise<DeploymentEvent[]> {
-  const rows = await db
-    .select({ id: events.id, type: events.type, payload: events.payload })
-    .from(events)
-    .where(
-      and(
-        eq(events.tenant, tenant),
-        eq(events.environment, name),
-        gt(events.createdAt, since),
-        inArray(events.type, [...DEPLOYMENT_EVENT_TYPES]),
-      ),
-    )
-    .orderBy(asc(events.txid), asc(events.id));
-  return rows as DeploymentEvent[];
 }
