@@ -45,7 +45,7 @@ const watchRoute = createRoute({
   },
 });
 
-/** Each open stream holds buffers and a re-read per wake-up, so one tenant's streams are capped per process. */
+/** Each open stream holds buffers and a write per change, so one tenant's streams are capped per process. */
 class OpenStreams {
   private readonly byTenant = new Map<string, number>();
 

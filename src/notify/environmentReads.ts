@@ -98,9 +98,10 @@ export class SharedRead {
     for (const request of requests) {
       if (request.tokensAfter !== null) tokensAfter = Math.min(tokensAfter ?? request.tokensAfter, request.tokensAfter);
       const position = request.deploymentsAfter;
-      if (position === null || deploymentsAfter === position) continue;
-      if (deploymentsAfter === null || deploymentsAfter === 'now') deploymentsAfter = position;
-      else if (position !== 'now' && isAfter(deploymentsAfter, position)) deploymentsAfter = position;
+      if (position === 'now') deploymentsAfter ??= 'now';
+      else if (position !== null && (deploymentsAfter === null || deploymentsAfter === 'now' || isAfter(deploymentsAfter, position))) {
+        deploymentsAfter = position;
+      }
     }
     // Read before the token, so a promotion's fence, committed with its event, is sent first.
     const deployments = deploymentsAfter === null ? null : await deploymentEventsAfter(this.db, this.tenant, this.name, deploymentsAfter);
