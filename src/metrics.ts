@@ -45,6 +45,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly watchReads = new Counter({
+    name: 'palisade_watch_reads_total',
+    help: 'Reads of an environment for its watch streams; one read serves every stream of the environment waiting on it.',
+    registers: [this.registry],
+  });
+
   private inFlightSource: () => number = () => 0;
 
   constructor(outboxLagSeconds: () => Promise<number>, poolUsage?: () => PoolUsage) {

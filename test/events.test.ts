@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordEvent } from '../src/db/webhooks.js';
+import { recordEvent } from '../src/db/events.js';
 import { httpBackend } from './support/database.js';
 import { feedPageShowing, json, useHarness, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';

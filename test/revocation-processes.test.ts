@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY_CACHE_TTL_MS } from '../src/api/auth.js';
+import { KEY_CACHE_TTL_MS } from '../src/keyCache.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
 import { SseReader } from './support/sse.js';

@@ -3,17 +3,12 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { LimitsConfig } from '../config.js';
 import { findKeyOwner } from '../db/apiKeys.js';
 import { ApiError } from './problems.js';
+import { KEY_CACHE_TTL_MS } from '../keyCache.js';
 import { resourceExhausted } from '../domain/quotas.js';
 import type { Database } from '../db/client.js';
 import { incomingMessage } from './middleware/incoming.js';
 import type { AuthKind } from './route.js';
 import type { AppDeps, AppEnv } from './types.js';
-
-/**
- * How long a key's owner is remembered. A revocation takes effect at once on every replica that
- * hears of it (see WatchHub), and within this long on one that missed the notification.
- */
-export const KEY_CACHE_TTL_MS = 2_000;
 
 type Owner = { keyId: string; tenant: string };
 

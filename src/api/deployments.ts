@@ -13,10 +13,9 @@ import type { App, AppDeps } from './types.js';
 import { defineRoute } from './route.js';
 import { unauthorized } from './auth.js';
 import { countFence } from './fencing.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   FencedProblem,
   Holder,

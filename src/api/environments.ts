@@ -2,11 +2,10 @@ import { z } from '@hono/zod-openapi';
 import { type EnvironmentState, listEnvironments } from '../db/environments.js';
 import { deleteEnvironment, getEnvironment, putEnvironment } from '../domain/environments.js';
 import type { App, AppDeps } from './types.js';
+import { decodeCursor, listPage } from './cursor.js';
 import { defineRoute } from './route.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   EnvironmentParams,
   Holder,

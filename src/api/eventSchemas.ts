@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { EventType } from '../db/webhooks.js';
+import type { EventType } from '../db/events.js';
 import { DeployGeneration, Holder, Timestamp, Token } from './schemas.js';
 
 /**

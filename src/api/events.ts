@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
 import { invalidRequest } from '../domain/refusal.js';
 import type { App } from './types.js';
+import { decodeFeedCursor, encodeFeedCursor } from './cursor.js';
 import { defineRoute } from './route.js';
 import { FeedEvent } from './eventSchemas.js';
 import { jsonResponse, Limit } from './schemas.js';
@@ -33,38 +34,16 @@ const eventsRoute = defineRoute({
   },
 });
 
-type Position = { txid: number; id: string };
-
-function encodePosition(position: Position): string {
-  return Buffer.from(JSON.stringify([position.txid, position.id])).toString('base64url');
-}
-
-function decodePosition(cursor: string | undefined): Position | null {
-  if (cursor === undefined || cursor === '') return null;
-  try {
-    const [txid, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (Number.isSafeInteger(txid) && typeof id === 'string' && /^(evt_[0-9a-f]{28})?$/.test(id)) {
-      return { txid: txid as number, id };
-    }
-  } catch {
-    // Answered below: the client sent something no page returned.
-  }
-  throw invalidRequest('The cursor is not one this API returned.', [{ path: 'query.after', message: 'invalid cursor' }]);
-}
-
-/** Where a reader that has seen nothing is: before every event. */
-const START: Position = { txid: 0, id: '' };
-
 export function registerEventRoutes(app: App): void {
   app.openapi(eventsRoute, async (c) => {
     const { after, limit } = c.req.valid('query');
-    const from = decodePosition(after);
+    const from = decodeFeedCursor(after);
     const page = await listEvents(c.get('db'), c.get('tenant'), { after: from, limit });
-    const last = page.at(-1)?.position ?? from ?? START;
+    const last = page.at(-1)?.position ?? from;
     return c.json(
       {
         items: page.map((event) => ({ id: event.id, ...(JSON.parse(event.payload) as Omit<z.infer<typeof FeedEvent>, 'id'>) })),
-        next_cursor: encodePosition(last),
+        next_cursor: encodeFeedCursor(last),
       },
       200,
     );

@@ -3,12 +3,11 @@ import type { FenceOutcome, FenceRecord } from '../db/environments.js';
 import { confirmToken, fenceEnvironment, fenceHistory } from '../domain/fencing.js';
 import type { Metrics } from '../metrics.js';
 import type { App, AppDeps } from './types.js';
+import { decodeCursor, listPage } from './cursor.js';
 import { defineRoute } from './route.js';
 import {
   Cursor,
-  decodeCursor,
   DeployGeneration,
-  listPage,
   EnvironmentParams,
   FencedProblem,
   Holder,

@@ -102,37 +102,6 @@ export const NextCursor = z
   .nullable()
   .openapi({ description: 'Cursor of the next page; null on the last page.' });
 
-export function encodeCursor(value: string | number): string {
-  return Buffer.from(JSON.stringify({ v: value })).toString('base64url');
-}
-
-/** A list's answer: the page's items, and the cursor after its last item while more follow. */
-export function listPage<Row, Item>(
-  page: { items: Row[]; hasMore: boolean },
-  toItem: (row: Row) => Item,
-  cursorOf: (row: Row) => string | number,
-): { items: Item[]; next_cursor: string | null } {
-  const last = page.items.at(-1);
-  return { items: page.items.map(toItem), next_cursor: page.hasMore && last !== undefined ? encodeCursor(cursorOf(last)) : null };
-}
-
-/** Decodes a cursor made by `encodeCursor`; anything else is a 400. */
-export function decodeCursor<T extends 'string' | 'number'>(
-  cursor: string | undefined,
-  kind: T,
-): (T extends 'string' ? string : number) | null {
-  if (cursor === undefined) return null;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown };
-    const valid =
-      kind === 'number' ? Number.isSafeInteger(parsed.v) : typeof parsed.v === 'string' && isStorableText(parsed.v);
-    if (valid) return parsed.v as T extends 'string' ? string : number;
-  } catch {
-    // Falls through to the 400 below: the client sent something that no page ever returned.
-  }
-  throw invalidRequest('The cursor is not one this API returned.', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-}
-
 /**
  * The problem body of one error code: the RFC 9457 members with the code's type, status, code and
  * actions fixed, and the members only that code has. One schema per code lets every generated

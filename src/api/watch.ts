@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { fencesAfter, findEnvironmentOrTombstone, lastIssuedToken, toState } from '../db/environments.js';
+import { lastIssuedToken, toState } from '../db/environments.js';
 import { findEnvironment } from '../domain/environments.js';
-import { type DeploymentEvent, deploymentEventsSince } from '../db/deployments.js';
+import { type FeedPosition, isAfter } from '../db/events.js';
 import { resourceExhausted } from '../domain/quotas.js';
+import { type EnvironmentChanges, EnvironmentReads } from '../notify/environmentReads.js';
 import { Wakeup } from '../notify/watchHub.js';
 import { toEnvironment } from './environments.js';
 import type { App, AppDeps } from './types.js';
@@ -47,10 +48,7 @@ const watchRoute = defineRoute({
   },
 });
 
-/** How far the clocks of replicas sharing the database may disagree. */
-const CLOCK_SKEW_MARGIN_MS = 60_000;
-
-/** Each open stream holds buffers and a re-read per wake-up, so one tenant's streams are capped per process. */
+/** Each open stream holds buffers and a write per change, so one tenant's streams are capped per process. */
 class OpenStreams {
   private readonly byTenant = new Map<string, number>();
 
@@ -77,92 +75,131 @@ class OpenStreams {
   }
 }
 
+const encoder = new TextEncoder();
+
+/** One Server-Sent Event, encoded: its data is one line of JSON. */
+function sseEvent(event: string, id: number, data: unknown): Uint8Array {
+  return encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\nid: ${id}\n\n`);
+}
+
+/** The events built from one read, by key: every stream the read answers sends the same bytes. */
+const builtEvents = new WeakMap<EnvironmentChanges, Map<string, Uint8Array>>();
+
+function sharedEvent(changes: EnvironmentChanges, key: string, build: () => Uint8Array): Uint8Array {
+  let built = builtEvents.get(changes);
+  if (!built) builtEvents.set(changes, (built = new Map()));
+  let event = built.get(key);
+  if (!event) built.set(key, (event = build()));
+  return event;
+}
+
 export function registerWatchRoutes(app: App, deps: AppDeps): void {
   const { watchHub } = deps;
   const heartbeatMs = deps.config.watchHeartbeatMs;
   const openStreams = new OpenStreams(deps.config.limits.watchStreams);
+  const reads = new EnvironmentReads(deps.database.db, () => deps.metrics.watchReads.inc(), deps.logger);
+  // On the clock's multiples of the heartbeat: every stream of the process beats at once, so the
+  // re-reads of an environment's streams are one shared read.
+  const untilNextBeat = () => heartbeatMs - (Date.now() % heartbeatMs);
 
   app.openapi(watchRoute, async (c) => {
     const { env } = c.req.valid('param');
     const tenant = c.get('tenant');
-    const db = c.get('db');
     const resumeFrom = c.req.valid('header')['Last-Event-ID'];
-    await findEnvironment(db, tenant, env);
+    await findEnvironment(c.get('db'), tenant, env);
 
     openStreams.take(tenant);
     return streamSSE(c, async (stream) => {
       const wakeup = new Wakeup(watchHub, tenant, env, c.get('keyId'));
       stream.onAbort(() => wakeup.signal());
-
-      // Deployment events are read from the outbox. Clocks of replicas differ, so the window opens a
-      // little before the stream did, and the events already in it when the stream opened are skipped.
-      const deploymentEventsFrom = new Date(Date.now() - CLOCK_SKEW_MARGIN_MS);
-      const sentDeploymentEvents = new Set<string>();
+      const shared = reads.join(tenant, env);
 
       let sentEpoch = resumeFrom === undefined ? null : Number(resumeFrom);
       let sentDeleted = false;
-      const sendChanges = async (withSnapshot: boolean) => {
-        const row = await findEnvironmentOrTombstone(db, tenant, env);
+      /** The feed position this stream has sent the deployment events up to; null until the first read. */
+      let sentPosition: FeedPosition | null = null;
+      /** Events committed before the stream opened that the feed shows only later: not sent. */
+      let committedBeforeOpening = new Set<string>();
+      const sendChanges = async (changes: EnvironmentChanges, withSnapshot: boolean) => {
+        const { row, fences } = changes;
         if (!row) return;
         const newest = lastIssuedToken(row)?.epoch ?? 0;
         let reached = newest;
         if (!row.deletedAt && sentEpoch !== null && newest > sentEpoch) {
-          for (const fence of await fencesAfter(db, row.id, sentEpoch)) {
+          for (const fence of fences) {
+            if (fence.token.epoch <= sentEpoch) continue;
             reached = Math.max(reached, fence.token.epoch);
-            await stream.writeSSE({
-              event: 'fenced',
-              id: String(fence.token.epoch),
-              data: JSON.stringify({
-                environment: env,
-                token: fence.token,
-                holder: fence.holder,
-                upper: fence.upper,
-                fenced_at: fence.fencedAt.toISOString(),
-              }),
-            });
+            await stream.write(
+              sharedEvent(changes, `fenced ${fence.token.epoch}`, () =>
+                sseEvent('fenced', fence.token.epoch, {
+                  environment: env,
+                  token: fence.token,
+                  holder: fence.holder,
+                  upper: fence.upper,
+                  fenced_at: fence.fencedAt.toISOString(),
+                }),
+              ),
+            );
           }
         }
         if (row.deletedAt && !sentDeleted) {
-          await stream.writeSSE({ event: 'deleted', id: String(newest), data: JSON.stringify({ environment: env }) });
+          await stream.write(sharedEvent(changes, `deleted ${newest}`, () => sseEvent('deleted', newest, { environment: env })));
         } else if (withSnapshot) {
-          await stream.writeSSE({ event: 'snapshot', id: String(newest), data: JSON.stringify(toEnvironment(toState(row))) });
+          await stream.write(sseEvent('snapshot', newest, toEnvironment(toState(row))));
         }
         sentDeleted = row.deletedAt !== null;
         sentEpoch = reached;
       };
-      const sendDeploymentEvents = async (events: DeploymentEvent[]) => {
-        for (const event of events) {
-          if (sentDeploymentEvents.has(event.id)) continue;
-          sentDeploymentEvents.add(event.id);
-          const { data } = JSON.parse(event.payload) as { data: unknown };
-          await stream.writeSSE({ event: event.type, id: String(sentEpoch ?? 0), data: JSON.stringify(data) });
+      const sendDeploymentEvents = async (changes: EnvironmentChanges) => {
+        const { deployments } = changes;
+        if (!deployments) return;
+        const epoch = sentEpoch ?? 0;
+        if (sentPosition === null) committedBeforeOpening = new Set(deployments.unsettled);
+        for (const event of deployments.events) {
+          // Events before the stream's first read had happened when it opened: not sent.
+          if (sentPosition === null || !isAfter(event.position, sentPosition)) continue;
+          sentPosition = event.position;
+          if (committedBeforeOpening.delete(event.id)) continue;
+          await stream.write(
+            sharedEvent(changes, `${event.id} ${epoch}`, () =>
+              sseEvent(event.type, epoch, (JSON.parse(event.payload) as { data: unknown }).data),
+            ),
+          );
         }
+        if (sentPosition === null || isAfter(deployments.horizon, sentPosition)) sentPosition = deployments.horizon;
       };
 
       try {
-        for (const event of await deploymentEventsSince(db, tenant, env, deploymentEventsFrom)) sentDeploymentEvents.add(event.id);
-        await sendChanges(true);
+        let opened: EnvironmentChanges;
+        try {
+          opened = await shared.read({ tokensAfter: sentEpoch, deploymentsAfter: 'now' });
+        } catch {
+          // Logged by the shared read; the stream ends and its client reconnects.
+          return;
+        }
+        await sendChanges(opened, true);
+        await sendDeploymentEvents(opened);
         while (!stream.aborted && !stream.closed && !watchHub.closed && !deps.lifecycle.draining) {
-          const woken = await wakeup.wait(heartbeatMs);
+          const woken = await wakeup.wait(untilNextBeat());
           if (stream.aborted || watchHub.closed || wakeup.revoked) break;
           // A wake-up is only a hint and may be lost, so the state is re-read at least once per
           // heartbeat; a heartbeat is sent only after a re-read that succeeded.
+          let changes: EnvironmentChanges;
           try {
-            // Read before the token, so a promotion's fence, committed with its event, is sent first.
-            const deploymentEvents =
-              !woken || wakeup.changed('deployments') ? await deploymentEventsSince(db, tenant, env, deploymentEventsFrom) : [];
-            await sendChanges(false);
-            await sendDeploymentEvents(deploymentEvents);
-          } catch (error) {
-            // The query builder's message carries the statement and its parameters; log the database's own.
-            const cause = (error as { cause?: { message?: unknown } }).cause;
-            const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
-            deps.logger.warn({ environment: env, error: message }, 'watch stream could not re-read; retrying');
+            changes = await shared.read({
+              tokensAfter: sentEpoch,
+              deploymentsAfter: !woken || wakeup.changed('deployments') ? sentPosition : null,
+            });
+          } catch {
+            // Logged once for all the environment's streams by the shared read.
             continue;
           }
+          await sendChanges(changes, false);
+          await sendDeploymentEvents(changes);
           if (!woken) await stream.write(': heartbeat\n\n');
         }
       } finally {
+        reads.leave(tenant, env);
         wakeup.close();
         openStreams.release(tenant);
       }

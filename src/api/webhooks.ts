@@ -14,10 +14,9 @@ import { assertRegistrableUrl } from '../notify/destination.js';
 import type { App, AppDeps } from './types.js';
 import { defineRoute, type RouteDeclaration } from './route.js';
 import { webhookPayloads } from './eventSchemas.js';
+import { decodeCursor, listPage } from './cursor.js';
 import {
   Cursor,
-  decodeCursor,
-  listPage,
   EnvironmentName,
   jsonBody,
   jsonResponse,

@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { DeploymentState } from '../domain/deploymentStates.js';
 import type { Token } from '../domain/token.js';
 import type { Database, Transaction } from './client.js';
-import { type EnvironmentRow, type FenceOutcome, watchersWakeup } from './environments.js';
+import type { EnvironmentRow, FenceOutcome } from './environments.js';
+import { recordEvent, watchersWakeup } from './events.js';
 import { keysetPage, type Page } from './pages.js';
 import { deployments, events } from './schema.js';
 import type { Wakeup } from './wakeups.js';
-import { recordEvent } from './webhooks.js';
 
 export type DeploymentRow = typeof deployments.$inferSelect;
 
@@ -24,8 +24,6 @@ export type Deployment = {
   promotedAt: Date | null;
   fencedAt: Date | null;
 };
-
-export const DEPLOYMENT_EVENT_TYPES = ['deployment.ready_to_promote', 'deployment.promoted'] as const;
 
 export function toDeployment(environment: string, row: DeploymentRow): Deployment {
   return {
@@ -166,28 +164,4 @@ export async function listDeployments(
         .limit(rowsWanted),
     (row) => toDeployment(env.name, row),
   );
-}
-
-export type DeploymentEvent = { id: string; type: (typeof DEPLOYMENT_EVENT_TYPES)[number]; payload: string };
-
-/** The environment's deployment events written since `since`, in the order their transactions began. */
-export async function deploymentEventsSince(
-  db: Database,
-  tenant: string,
-  name: string,
-  since: Date,
-): Promise<DeploymentEvent[]> {
-  const rows = await db
-    .select({ id: events.id, type: events.type, payload: events.payload })
-    .from(events)
-    .where(
-      and(
-        eq(events.tenant, tenant),
-        eq(events.environment, name),
-        gt(events.createdAt, since),
-        inArray(events.type, [...DEPLOYMENT_EVENT_TYPES]),
-      ),
-    )
-    .orderBy(asc(events.txid), asc(events.id));
-  return rows as DeploymentEvent[];
 }

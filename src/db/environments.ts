@@ -2,26 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
 import type { Database, Transaction } from './client.js';
+import { DISPATCHERS_WAKEUP, recordEvent, watchersWakeup } from './events.js';
+import { newId } from './ids.js';
 import { keysetPage, type Page } from './pages.js';
 import { deployments, deliveries, environments, events, fences, logEntries, webhookEndpoints } from './schema.js';
 import { hotStatement } from './statements.js';
 import type { Wakeup } from './wakeups.js';
-import { DISPATCHERS_WAKEUP, newId, recordEvent } from './webhooks.js';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
-
-/**
- * The channel told, after commit, of every change watchers follow: the payload is `tenant` LF `name`
- * LF the topic (`token` for fences and deletes, `deployments` for the handover).
- */
-export const ENVIRONMENTS_CHANNEL = 'palisade_environments';
-
-export type WatchTopic = 'token' | 'deployments';
-
-/** The wake-up of the environment's watchers, to send once the change has committed. */
-export function watchersWakeup(tenant: string, name: string, topic: WatchTopic = 'token'): Wakeup {
-  return { channel: ENVIRONMENTS_CHANNEL, payload: `${tenant}\n${name}\n${topic}` };
-}
 
 export type EnvironmentState = {
   name: string;

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, arrayContains, asc, count, desc, eq, gt, isNull, lte, or, sql, type Column } from 'drizzle-orm';
 import type { Keyring } from '../secrets.js';
 import type { Database, Transaction } from './client.js';
+import { DISPATCHERS_WAKEUP, type EventType, recordEvent } from './events.js';
+import { newId } from './ids.js';
 import { keysetPage, type Page } from './pages.js';
 import { deliveries, deliveryAttempts, events, webhookEndpoints } from './schema.js';
 import type { Wakeup } from './wakeups.js';
@@ -9,26 +11,6 @@ import type { Wakeup } from './wakeups.js';
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof deliveryAttempts.$inferSelect;
-
-/** The channel the outbox notifies after a commit that made deliveries due. */
-export const DELIVERIES_CHANNEL = 'palisade_deliveries';
-
-/** Wakes the dispatchers; sent once the write that made deliveries due has committed. */
-export const DISPATCHERS_WAKEUP: Wakeup = { channel: DELIVERIES_CHANNEL, payload: '' };
-
-export const EVENT_TYPES = [
-  'generation.fenced',
-  'epoch.fenced',
-  'environment.deleted',
-  'deployment.ready_to_promote',
-  'deployment.promoted',
-  'webhook.test',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** Ids that sort by creation time (milliseconds, then random), so lists page newest first by id. */
-export const newId = (prefix: string) =>
-  `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
 export function newSecret(): string {
@@ -172,56 +154,6 @@ export async function rotateSecret(
     .returning();
   if (!row) return null;
   return { endpoint: row, secret };
-}
-
-/**
- * Writes an event and one delivery per matching enabled endpoint, inside the caller's transaction
- * (the outbox); adds the dispatchers' wake-up to `wakeups` when it made deliveries due.
- */
-export async function recordEvent(
-  tx: Transaction,
-  event: { tenant: string; type: EventType; data: unknown; environment: string | null; endpointId?: string },
-  wakeups: Wakeup[],
-): Promise<string> {
-  const id = newId('evt');
-  const createdAt = new Date();
-  const payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data });
-  // One round trip: PostgreSQL runs a data-modifying WITH even though the query does not read it.
-  const inserted = tx.$with('inserted_event').as(
-    tx.insert(events).values({ id, tenant: event.tenant, type: event.type, environment: event.environment, payload, createdAt }).returning({ id: events.id }),
-  );
-  const matching = await tx
-    .with(inserted)
-    .select({ id: webhookEndpoints.id })
-    .from(webhookEndpoints)
-    .where(
-      and(
-        eq(webhookEndpoints.tenant, event.tenant),
-        event.endpointId === undefined
-          ? and(
-              eq(webhookEndpoints.enabled, true),
-              arrayContains(webhookEndpoints.events, [event.type]),
-              event.environment === null
-                ? undefined
-                : or(
-                    isNull(webhookEndpoints.environments),
-                    arrayContains(webhookEndpoints.environments, [event.environment]),
-                  ),
-            )
-          : eq(webhookEndpoints.id, event.endpointId),
-      ),
-    );
-  if (matching.length > 0) {
-    const deliveryIds = matching.map(() => newId('dlv'));
-    const endpointIds = matching.map((endpoint) => endpoint.id);
-    // As arrays, so the statement text is the same for any number of endpoints.
-    await tx.execute(sql`
-      insert into ${deliveries} (id, event_id, endpoint_id)
-      select delivery.id, ${id}, delivery.endpoint_id
-      from unnest(${sql.param(deliveryIds)}::text[], ${sql.param(endpointIds)}::text[]) as delivery(id, endpoint_id)`);
-    wakeups.push(DISPATCHERS_WAKEUP);
-  }
-  return id;
 }
 
 export type ClaimedDelivery = {

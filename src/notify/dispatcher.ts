@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { DELIVERIES_CHANNEL } from '../db/events.js';
 import type { Metrics } from '../metrics.js';
 import { type Keyring, UnknownKeyError } from '../secrets.js';
 import {
   type AttemptOutcome,
   type ClaimedDelivery,
   claimDueDeliveries,
-  DELIVERIES_CHANNEL,
   nextDueAt,
   recordAttempt,
 } from '../db/webhooks.js';

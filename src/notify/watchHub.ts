@@ -1,7 +1,7 @@
-import { KEY_CACHE_TTL_MS } from '../api/auth.js';
 import { announceRevocation, API_KEYS_CHANNEL, revokedAmong } from '../db/apiKeys.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { ENVIRONMENTS_CHANNEL, type WatchTopic } from '../db/environments.js';
+import { ENVIRONMENTS_CHANNEL, type WatchTopic } from '../db/events.js';
+import { KEY_CACHE_TTL_MS } from '../keyCache.js';
 
 /**
  * How often the keys of open watchers are checked for revocation, should the notification of one
