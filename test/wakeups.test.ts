@@ -110,4 +110,31 @@ describe('wake-ups after commit', () => {
       await other.close();
     }
   });
+
+  it.skipIf(httpBackend !== 'postgres')('a replica\'s own wake-up reaches its listeners once, another replica\'s once', async () => {
+    const h = harness();
+    const [sender, receiver] = await Promise.all([
+      openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
+      openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
+    ]);
+    const channel = `palisade_test_${randomBytes(4).toString('hex')}`;
+    const heardBySender: string[] = [];
+    const heardByReceiver: string[] = [];
+    const unlisteners = [
+      await sender.listen(channel, (payload) => heardBySender.push(payload)),
+      await receiver.listen(channel, (payload) => heardByReceiver.push(payload)),
+    ];
+    try {
+      sender.wake([{ channel, payload: 'tenant\nname\ntoken' }]);
+      const deadline = Date.now() + 5_000;
+      while (heardByReceiver.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // The sender's echo, were it delivered, comes back no later than the other replica's copy.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heardBySender).toEqual(['tenant\nname\ntoken']);
+      expect(heardByReceiver).toEqual(['tenant\nname\ntoken']);
+    } finally {
+      for (const unlisten of unlisteners) await unlisten();
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
 });

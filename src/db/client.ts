@@ -424,7 +424,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     replication: () => replicationState(db),
     listen: async (channel, onNotify, onReconnect) => {
       const unsubscribeLocal = wakeups.subscribe(channel, onNotify);
-      const unsubscribe = await listener.listen(channel, onNotify, onReconnect);
+      const unsubscribe = await listener.listen(channel, wakeups.fromOtherProcesses(onNotify), onReconnect);
       return async () => {
         unsubscribeLocal();
         await unsubscribe();

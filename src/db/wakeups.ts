@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * A hint that something changed, for the watchers or dispatchers listening on `channel`. Sent only
  * after the change has committed, never from inside the writing transaction: PostgreSQL serialises
@@ -14,6 +16,14 @@ export type NotifyStatement = (channels: string[], payloads: string[]) => Promis
 type Subscriber = (payload: string) => void;
 
 /**
+ * Starts the last line of a NOTIFY's payload that names the process which sent it. A replica's own
+ * NOTIFY comes back to its listener after its listeners were woken in process; the mark lets it drop
+ * that echo, which would wake every watcher of the environment a second time. A payload's own lines
+ * come first, so a replica that reads only those reads the mark as an extra line it ignores.
+ */
+const ORIGIN_MARK = '\nfrom:';
+
+/**
  * The wake-ups of one process. Its own listeners are woken at once, in process; the other replicas
  * by NOTIFY, coalesced: while one notifying statement is in flight, the wake-ups that come meanwhile
  * (duplicates sent once) wait and go together in the next, so a busy process runs at most one at a time.
@@ -22,6 +32,7 @@ export class WakeupSender {
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly pending = new Map<string, Wakeup>();
   private sending = false;
+  private readonly origin = randomUUID();
 
   /** Without `notify` (the embedded database, one process) wake-ups stay in process. */
   constructor(private readonly notify: NotifyStatement | null) {}
@@ -37,6 +48,18 @@ export class WakeupSender {
     return () => {
       set.delete(onWake);
       if (set.size === 0 && this.subscribers.get(channel) === set) this.subscribers.delete(channel);
+    };
+  }
+
+  /**
+   * Wraps a NOTIFY listener: another process's payloads reach `onNotify` without their mark, and
+   * this process's own, whose listeners `send` has already woken, not at all.
+   */
+  fromOtherProcesses(onNotify: Subscriber): Subscriber {
+    return (payload) => {
+      const mark = payload.lastIndexOf(ORIGIN_MARK);
+      if (mark === -1) return onNotify(payload);
+      if (payload.slice(mark + ORIGIN_MARK.length) !== this.origin) onNotify(payload.slice(0, mark));
     };
   }
 
@@ -59,7 +82,7 @@ export class WakeupSender {
         try {
           await this.notify!(
             batch.map((wakeup) => wakeup.channel),
-            batch.map((wakeup) => wakeup.payload),
+            batch.map((wakeup) => `${wakeup.payload}${ORIGIN_MARK}${this.origin}`),
           );
         } catch {
           // The database is unreachable: the other replicas re-read on reconnect and on their heartbeat.
