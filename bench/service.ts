@@ -40,6 +40,8 @@ export async function prepareService(options: {
   maxWorkers: number;
   /** Where the service writes a CPU profile (node --cpu-prof) when it stops; none without. */
   cpuProfileDir?: string;
+  /** Options for node instead of those of `npm start`. */
+  nodeOptions?: string[];
 }): Promise<ServiceUnderLoad> {
   const scratch = await createScratchPostgres();
   let pool: Pool | undefined;
@@ -68,7 +70,10 @@ export async function prepareService(options: {
       },
       {
         compiled: true,
-        nodeOptions: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+        nodeOptions: [
+          ...(options.nodeOptions ?? startScriptNodeOptions()),
+          ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+        ],
       },
     );
     const started = service;
@@ -127,6 +132,13 @@ export async function prepareService(options: {
     await close();
     throw error;
   }
+}
+
+/** The options `npm start` gives node (`node --flag … dist/index.js`), so the bench runs what it runs. */
+function startScriptNodeOptions(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const [, ...words] = manifest.scripts.start.split(' ');
+  return words.filter((word) => word.startsWith('--'));
 }
 
 /** User and system CPU time the process has used (Linux), in seconds: the wall time it was not waiting. */

@@ -12,8 +12,9 @@
  * Confirm is a read; like the targets, it is compared with the limits' append.
  *
  *   DATABASE_URL=postgres://… npm run bench -- [--seconds 10] [--concurrency 1,8,32]
- *     [--only fence,append,confirm] [--skip-etcd] [--skip-service] [--environments 1000]
+ *     [--only fence,append,confirm] [--skip-etcd] [--skip-pgbench] [--skip-service] [--environments 1000]
  *     [--cpu-prof-dir DIR]   (the service writes a CPU profile there when it stops)
+ *     [--node-options '--flag …']   (node options for the service instead of the start script's)
  */
 import { parseArgs } from 'node:util';
 import { prepareEtcd, etcdInstalled, type EtcdPeer } from './etcd.js';
@@ -36,7 +37,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,8,32' },
     only: { type: 'string', default: OPERATIONS.join(',') },
     'skip-etcd': { type: 'boolean', default: false },
+    'skip-pgbench': { type: 'boolean', default: false },
     'skip-service': { type: 'boolean', default: false },
+    'node-options': { type: 'string' },
     'cpu-prof-dir': { type: 'string' },
   },
 });
@@ -56,8 +59,8 @@ if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1 || c > ENVIRONMENTS)) 
 const unknown = ONLY.filter((op) => !OPERATIONS.includes(op as ServiceOperation));
 if (unknown.length > 0) fail(`--only takes ${OPERATIONS.join(', ')}; not ${unknown.join(', ')}`);
 if (!process.env.DATABASE_URL) fail('set DATABASE_URL to a PostgreSQL server where databases may be created');
-const pgbenchPath = findPgbench();
-if (!pgbenchPath) fail('pgbench not found (it comes with the PostgreSQL client: apt-get install postgresql-client)');
+const pgbenchPath = values['skip-pgbench'] ? undefined : findPgbench();
+if (!pgbenchPath && !values['skip-pgbench']) fail('pgbench not found (it comes with the PostgreSQL client: apt-get install postgresql-client)');
 
 const operations = OPERATIONS.filter((op) => ONLY.includes(op));
 const limitOperations = [...new Set(operations.map((op) => LIMIT_OF[op]))];
@@ -153,8 +156,11 @@ async function main(): Promise<void> {
   const options = { seconds: SECONDS, environments: ENVIRONMENTS };
   let service: ServiceUnderLoad | undefined;
   let etcd: EtcdPeer | undefined;
-  const pgbench: PgbenchLimit = await preparePgbench(pgbenchPath!, options);
-  closers.push(() => pgbench.close());
+  let pgbench: PgbenchLimit | undefined;
+  if (pgbenchPath) {
+    pgbench = await preparePgbench(pgbenchPath, options);
+    closers.push(() => pgbench!.close());
+  }
 
   let etcdNote = 'skipped (--skip-etcd)';
   if (!values['skip-etcd']) {
@@ -171,13 +177,18 @@ async function main(): Promise<void> {
     }
   }
   if (!values['skip-service']) {
-    service = await prepareService({ ...options, maxWorkers: Math.max(...CONCURRENCY), cpuProfileDir: values['cpu-prof-dir'] });
+    service = await prepareService({
+      ...options,
+      maxWorkers: Math.max(...CONCURRENCY),
+      cpuProfileDir: values['cpu-prof-dir'],
+      nodeOptions: values['node-options']?.split(' ').filter(Boolean),
+    });
     closers.push(() => service!.close());
   }
 
   process.stdout.write(
     `settings: ${SECONDS} s per run, ${ENVIRONMENTS} environments per side, concurrency ${CONCURRENCY.join(', ')}, ${new Date().toISOString()}\n` +
-      `pgbench: ${pgbenchPath}, one prepared statement per operation\netcd: ${etcdNote}\n`,
+      `pgbench: ${pgbenchPath ? `${pgbenchPath}, one prepared statement per operation` : 'skipped (--skip-pgbench)'}\netcd: ${etcdNote}\n`,
   );
 
   const limits = new Map<string, { pgbench?: Measurement; etcd?: Measurement }>();
@@ -195,8 +206,10 @@ async function main(): Promise<void> {
       const key = `${limitOperation} ${workers}`;
       if (!limits.has(key)) {
         const measured: { pgbench?: Measurement; etcd?: Measurement } = {};
-        measured.pgbench = await pgbench.run(limitOperation, workers);
-        progress('pgbench', limitOperation, workers, measured.pgbench);
+        if (pgbench) {
+          measured.pgbench = await pgbench.run(limitOperation, workers);
+          progress('pgbench', limitOperation, workers, measured.pgbench);
+        }
         if (etcd) {
           measured.etcd = await etcd.run(limitOperation, workers);
           progress('etcd', limitOperation, workers, measured.etcd);

@@ -1,13 +1,35 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 
+/** Fields censored one level down in what is logged (a logged `headers`, `config` or `webhook`). */
+const SECRET_FIELDS = ['authorization', 'key', 'secret', 'adminToken'];
+const CENSOR = '[redacted]';
+
+/**
+ * pino's own `redact` with wildcard paths walks every line's object with a compiled matcher, about
+ * 5 µs a line even for the flat request line, a few per cent of a small request's CPU; this looks
+ * only inside the values that are objects, and copies one only when it holds a secret field.
+ */
+function censorSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let censored: Record<string, unknown> | undefined;
+  for (const name in object) {
+    const value = object[name];
+    if (typeof value !== 'object' || value === null || !SECRET_FIELDS.some((field) => Object.hasOwn(value, field))) continue;
+    const copy: Record<string, unknown> = { ...value };
+    for (const field of SECRET_FIELDS) if (Object.hasOwn(copy, field)) copy[field] = CENSOR;
+    censored ??= { ...object };
+    censored[name] = copy;
+  }
+  return censored ?? object;
+}
+
 export function createLogger(level: Config['logLevel']): Logger {
   return pino(
     {
       level,
       base: { service: 'palisade' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['*.authorization', '*.key', '*.secret', '*.adminToken'], censor: '[redacted]' },
+      formatters: { log: censorSecrets },
     },
     // Buffered writes keep a log line per request off the request's path; pino flushes on exit.
     // Lines are gathered into writes of 4 KiB or every 100 ms: a write per line cost a system call

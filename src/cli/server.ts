@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
 import { CliError, EXIT, parse, say, wholeNumber } from './common.js';
@@ -23,6 +24,10 @@ export async function serve(args: string[]): Promise<number | 'running'> {
   const port = wholeNumber('serve', 'port', values.port);
   if (port !== undefined) process.env.PORT = String(port);
   if (values.host !== undefined) process.env.HOST = values.host;
+  // The old generation's growth bound that `npm start` passes on node's command line (the young
+  // generation's can only be set there): the heap otherwise grows to several times what is live
+  // under load, peaking near 190 MB instead of 130 MB at 32 concurrent requests.
+  setFlagsFromString('--heap-growing-percent=50');
   // src/index.ts is the service's entry point: importing it starts the server with its own
   // configuration checks, logging and signal handling, so `serve` and `npm start` cannot drift.
   await import('../index.js');
