@@ -353,7 +353,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       import('@electric-sql/pglite'),
       import('drizzle-orm/pglite'),
     ]);
-    const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+    // PGlite keeps PostgreSQL's shared_buffers (128 MB) in its WebAssembly memory for good; one
+    // process's small tables need far less, and the process's memory at rest follows this figure.
+    const settings = { postgresqlconf: ['shared_buffers = 16MB', 'work_mem = 1MB'] };
+    const client = options.dataDir ? new PGlite(options.dataDir, settings) : new PGlite(settings);
     try {
       await runMigrations(options, client);
     } catch (error) {
