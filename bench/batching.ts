@@ -46,7 +46,7 @@ with picked as (
  * The service's guarded append (src/db/log.ts) for each picked environment, each checked against its
  * own token and upper and answered with its own row; the rows are locked in one order.
  */
-const APPEND_SCRIPT = String.raw`${OWN_BATCH},
+const APPEND_SCRIPT = `${OWN_BATCH},
 target as (
   select e.id, e.deploy_generation, e.epoch, e.upper, e.fenced_at, e.deleted_at, picked.position
   from environments e join picked on e.tenant = '${TENANT}' and e.name = picked.name
@@ -74,7 +74,7 @@ select target.position, target.deploy_generation::text, target.epoch::text, targ
 from target left join raised on raised.position = target.position;
 `;
 
-const CONFIRM_SCRIPT = String.raw`${OWN_BATCH}
+const CONFIRM_SCRIPT = `${OWN_BATCH}
 select picked.position, e.deploy_generation::text, e.epoch::text, e.fenced_at is not null, e.deleted_at is not null
 from picked left join environments e on e.tenant = '${TENANT}' and e.name = picked.name;
 `;
@@ -99,7 +99,10 @@ try {
   await writeFile(join(workDir, 'append.sql'), APPEND_SCRIPT);
   await writeFile(join(workDir, 'confirm.sql'), CONFIRM_SCRIPT);
   process.stdout.write(
-    `${new Date().toISOString()}, ${SECONDS} s per run, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}\n` +
+    `${new Date().toISOString()}, ${SECONDS} s per run, load average ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n` +
       '| operation | clients | environments per statement | statements/s | operations/s | latency ms (avg) |\n| --- | --- | --- | --- | --- | --- |\n',
   );
   for (const operation of ['append', 'confirm']) {
@@ -108,16 +111,30 @@ try {
         const { stdout } = await run(
           pgbench!,
           [
-            '-n', '-M', 'prepared', '-f', join(workDir, `${operation}.sql`),
-            '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS),
-            '-D', `per_client=${Math.floor(ENVIRONMENTS / clients)}`, '-D', `batch=${batch}`,
+            '-n',
+            '-M',
+            'prepared',
+            '-f',
+            join(workDir, `${operation}.sql`),
+            '-c',
+            String(clients),
+            '-j',
+            String(Math.min(clients, 2)),
+            '-T',
+            String(SECONDS),
+            '-D',
+            `per_client=${Math.floor(ENVIRONMENTS / clients)}`,
+            '-D',
+            `batch=${batch}`,
             scratch.url,
           ],
           { timeout: (SECONDS + 60) * 1000, killSignal: 'SIGKILL' },
         );
         const tps = Number(/^tps = ([\d.]+) \(without initial connection time\)/m.exec(stdout)?.[1]);
         const latency = /^latency average = ([\d.]+) ms/m.exec(stdout)?.[1];
-        process.stdout.write(`| ${operation} | ${clients} | ${batch} | ${tps.toFixed(0)} | ${(tps * batch).toFixed(0)} | ${latency} |\n`);
+        process.stdout.write(
+          `| ${operation} | ${clients} | ${batch} | ${tps.toFixed(0)} | ${(tps * batch).toFixed(0)} | ${latency} |\n`,
+        );
       }
     }
   }

@@ -16,7 +16,14 @@ import type { LimitOperation } from './pgbench.js';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-type EtcdEnvironment = { tokenKey: string; upperKey: string; logPrefix: string; token: Token; modRevision: number; upper: number };
+type EtcdEnvironment = {
+  tokenKey: string;
+  upperKey: string;
+  logPrefix: string;
+  token: Token;
+  modRevision: number;
+  upper: number;
+};
 
 export type EtcdPeer = {
   run(operation: LimitOperation, workers: number): Promise<Measurement>;
@@ -38,24 +45,37 @@ export async function etcdInstalled(): Promise<boolean> {
  * the signal to that group, and should this process die without stopping it, `timeout` still ends
  * etcd once `lifetimeSeconds` have passed.
  */
-async function startEtcd(dataDir: string, lifetimeSeconds: number): Promise<{ endpoint: string; stop(): Promise<void> }> {
+async function startEtcd(
+  dataDir: string,
+  lifetimeSeconds: number,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child: ChildProcess = spawn(
     'timeout',
     [
-      '--kill-after=5', String(lifetimeSeconds),
+      '--kill-after=5',
+      String(lifetimeSeconds),
       'etcd',
-      '--name', 'bench',
-      '--data-dir', dataDir,
-      '--listen-client-urls', endpoint,
-      '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `bench=${peer}`,
-      '--logger', 'zap',
-      '--log-level', 'error',
+      '--name',
+      'bench',
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      endpoint,
+      '--advertise-client-urls',
+      endpoint,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `bench=${peer}`,
+      '--logger',
+      'zap',
+      '--log-level',
+      'error',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -109,7 +129,11 @@ async function startEtcd(dataDir: string, lifetimeSeconds: number): Promise<{ en
  * key holding 0. Each worker of a run owns its environments and remembers their tokens, the
  * token key's mod revision and the upper, as a client of hand-rolled fencing would.
  */
-export async function prepareEtcd(options: { seconds: number; environments: number; lifetimeSeconds: number }): Promise<EtcdPeer> {
+export async function prepareEtcd(options: {
+  seconds: number;
+  environments: number;
+  lifetimeSeconds: number;
+}): Promise<EtcdPeer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'palisade-etcd-'));
   let etcd: Awaited<ReturnType<typeof startEtcd>>;
   try {
@@ -128,15 +152,28 @@ export async function prepareEtcd(options: { seconds: number; environments: numb
     const environments: EtcdEnvironment[] = [];
     const SEED_BATCH = 100;
     for (let first = 0; first < options.environments; first += SEED_BATCH) {
-      const batch = Array.from({ length: Math.min(SEED_BATCH, options.environments - first) }, (_, i) => `/palisade/bench/env-${first + i}`);
+      const batch = Array.from(
+        { length: Math.min(SEED_BATCH, options.environments - first) },
+        (_, i) => `/palisade/bench/env-${first + i}`,
+      );
       environments.push(
         ...(await Promise.all(
           batch.map(async (prefix) => {
             const token = { deploy_generation: 1, epoch: 1 };
             const tokenKey = `${prefix}/token`;
             const upperKey = `${prefix}/upper`;
-            const written = await client.if(tokenKey, 'Create', '==', 0).then(client.put(tokenKey).value(JSON.stringify(token)), client.put(upperKey).value('0')).commit();
-            return { tokenKey, upperKey, logPrefix: `${prefix}/log/`, token, modRevision: Number(written.header.revision), upper: 0 };
+            const written = await client
+              .if(tokenKey, 'Create', '==', 0)
+              .then(client.put(tokenKey).value(JSON.stringify(token)), client.put(upperKey).value('0'))
+              .commit();
+            return {
+              tokenKey,
+              upperKey,
+              logPrefix: `${prefix}/log/`,
+              token,
+              modRevision: Number(written.header.revision),
+              upper: 0,
+            };
           }),
         )),
       );

@@ -18,7 +18,12 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Latencies of every operation, failed ones included: a refusal costs its caller the same wait. */
-export function measurement(latenciesMs: number[], seconds: number, succeeded: number, failures: Map<string, number>): Measurement {
+export function measurement(
+  latenciesMs: number[],
+  seconds: number,
+  succeeded: number,
+  failures: Map<string, number>,
+): Measurement {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   return {
     rate: succeeded / seconds,
@@ -34,7 +39,11 @@ export function measurement(latenciesMs: number[], seconds: number, succeeded: n
  * Runs `workers` closed loops for `seconds`; each loop calls `step(worker)`, which answers `ok` or
  * what went wrong instead.
  */
-export async function closedLoop(seconds: number, workers: number, step: (worker: number) => Promise<string>): Promise<Measurement> {
+export async function closedLoop(
+  seconds: number,
+  workers: number,
+  step: (worker: number) => Promise<string>,
+): Promise<Measurement> {
   const latenciesMs: number[] = [];
   const failures = new Map<string, number>();
   let succeeded = 0;
@@ -68,7 +77,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -44,7 +44,7 @@ const PICK_OWN_ENVIRONMENT = String.raw`
  * statement. Like the service's, it does not notify: the service wakes watchers after the commit,
  * with a statement of its own coalescing many writes' wake-ups.
  */
-const FENCE_SCRIPT = String.raw`${PICK_OWN_ENVIRONMENT}
+const FENCE_SCRIPT = `${PICK_OWN_ENVIRONMENT}
 with target as (
   select id, name, deploy_generation, epoch, holder
   from environments
@@ -150,7 +150,10 @@ export type PgbenchLimit = {
  * A scratch database migrated by the service's own migrations, with `environments` environments
  * for fences (`fence-N`) and as many for appends (`log-N`), each holding the token (1, 1).
  */
-export async function preparePgbench(pgbench: string, options: { seconds: number; environments: number }): Promise<PgbenchLimit> {
+export async function preparePgbench(
+  pgbench: string,
+  options: { seconds: number; environments: number },
+): Promise<PgbenchLimit> {
   const scratch = await createScratchPostgres();
   const workDir = await mkdtemp(join(tmpdir(), 'palisade-pgbench-'));
   const admin = postgres(scratch.url, { max: 1, onnotice: () => {} });
@@ -181,7 +184,9 @@ export async function preparePgbench(pgbench: string, options: { seconds: number
   }
 
   const writtenRows = async (operation: LimitOperation) => {
-    const [row] = await admin.unsafe<{ rows: string }[]>(`select count(*)::text as rows from ${WRITTEN_ROWS[operation]}`);
+    const [row] = await admin.unsafe<{ rows: string }[]>(
+      `select count(*)::text as rows from ${WRITTEN_ROWS[operation]}`,
+    );
     return Number(row!.rows);
   };
 
@@ -193,13 +198,20 @@ export async function preparePgbench(pgbench: string, options: { seconds: number
         pgbench,
         [
           '-n',
-          '-M', 'prepared',
-          '-f', join(workDir, `${operation}.sql`),
-          '-c', String(clients),
-          '-j', String(Math.min(clients, 2)),
-          '-T', String(options.seconds),
-          '-D', `per_client=${Math.max(1, Math.floor(options.environments / clients))}`,
-          '--log', `--log-prefix=${logPrefix}`,
+          '-M',
+          'prepared',
+          '-f',
+          join(workDir, `${operation}.sql`),
+          '-c',
+          String(clients),
+          '-j',
+          String(Math.min(clients, 2)),
+          '-T',
+          String(options.seconds),
+          '-D',
+          `per_client=${Math.max(1, Math.floor(options.environments / clients))}`,
+          '--log',
+          `--log-prefix=${logPrefix}`,
           scratch.url,
         ],
         // pgbench stops itself after -T; the deadline only bounds a pgbench that hangs.

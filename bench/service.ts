@@ -94,7 +94,10 @@ export async function prepareService(options: {
     const states: EnvState[] = [];
     for (let i = 0; i < options.environments; i++) {
       const name = `env-${i}`;
-      const fenced = await call('POST', `/v1/environments/${name}/fence`, key, { deploy_generation: 1, holder: 'bench' });
+      const fenced = await call('POST', `/v1/environments/${name}/fence`, key, {
+        deploy_generation: 1,
+        holder: 'bench',
+      });
       states.push({ name, token: fenced.body.token, upper: 0 });
     }
 
@@ -105,7 +108,10 @@ export async function prepareService(options: {
         const measured = await closedLoop(options.seconds, workers, async (worker) => {
           const env = pick[worker]!();
           if (operation === 'fence') {
-            const r = await call('POST', `/v1/environments/${env.name}/fence`, key, { deploy_generation: env.token.deploy_generation + 1, holder: `w${worker}` });
+            const r = await call('POST', `/v1/environments/${env.name}/fence`, key, {
+              deploy_generation: env.token.deploy_generation + 1,
+              holder: `w${worker}`,
+            });
             if (r.status !== 200) return `HTTP ${r.status}`;
             env.token = r.body.token;
             return 'ok';
@@ -114,7 +120,11 @@ export async function prepareService(options: {
             const r = await call('POST', `/v1/environments/${env.name}/confirm`, key, { token: env.token });
             return r.status === 200 ? 'ok' : `HTTP ${r.status}`;
           }
-          const r = await call('POST', `/v1/environments/${env.name}/log`, key, { token: env.token, expected_upper: env.upper, entries: [{ worker, at: env.upper }] });
+          const r = await call('POST', `/v1/environments/${env.name}/log`, key, {
+            token: env.token,
+            expected_upper: env.upper,
+            entries: [{ worker, at: env.upper }],
+          });
           if (r.status !== 201) return `HTTP ${r.status}`;
           env.upper = r.body.upper;
           return 'ok';
@@ -136,7 +146,9 @@ export async function prepareService(options: {
 
 /** The options `npm start` gives node (`node --flag … dist/index.js`), so the bench runs what it runs. */
 function startScriptNodeOptions(): string[] {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
   const [, ...words] = manifest.scripts.start.split(' ');
   return words.filter((word) => word.startsWith('--'));
 }

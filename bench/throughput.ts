@@ -55,21 +55,31 @@ const CONCURRENCY = values.concurrency.split(',').map(Number);
 const ONLY = values.only.split(',').map((op) => op.trim());
 if (!(SECONDS > 0)) fail('--seconds must be a positive number');
 if (!Number.isInteger(ENVIRONMENTS) || ENVIRONMENTS < 1) fail('--environments must be a positive integer');
-if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1 || c > ENVIRONMENTS)) fail(`--concurrency takes integers from 1 to --environments (${ENVIRONMENTS})`);
+if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1 || c > ENVIRONMENTS))
+  fail(`--concurrency takes integers from 1 to --environments (${ENVIRONMENTS})`);
 const unknown = ONLY.filter((op) => !OPERATIONS.includes(op as ServiceOperation));
 if (unknown.length > 0) fail(`--only takes ${OPERATIONS.join(', ')}; not ${unknown.join(', ')}`);
 if (!process.env.DATABASE_URL) fail('set DATABASE_URL to a PostgreSQL server where databases may be created');
 const pgbenchPath = values['skip-pgbench'] ? undefined : findPgbench();
-if (!pgbenchPath && !values['skip-pgbench']) fail('pgbench not found (it comes with the PostgreSQL client: apt-get install postgresql-client)');
+if (!pgbenchPath && !values['skip-pgbench'])
+  fail('pgbench not found (it comes with the PostgreSQL client: apt-get install postgresql-client)');
 
 const operations = OPERATIONS.filter((op) => ONLY.includes(op));
 const limitOperations = [...new Set(operations.map((op) => LIMIT_OF[op]))];
 
 type Side = 'service' | 'pgbench' | 'etcd';
-type Cell = { operation: ServiceOperation; workers: number; service?: ServiceMeasurement; pgbench?: Measurement; etcd?: Measurement };
+type Cell = {
+  operation: ServiceOperation;
+  workers: number;
+  service?: ServiceMeasurement;
+  pgbench?: Measurement;
+  etcd?: Measurement;
+};
 
-const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
-const ratio = (a: Measurement | undefined, b: Measurement | undefined) => (a && b && b.rate > 0 ? a.rate / b.rate : undefined);
+const fixed = (value: number | undefined, digits: number) =>
+  value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+const ratio = (a: Measurement | undefined, b: Measurement | undefined) =>
+  a && b && b.rate > 0 ? a.rate / b.rate : undefined;
 
 function progress(side: Side, operation: string, workers: number, m: Measurement): void {
   const failed = [...m.failures].map(([outcome, count]) => `${outcome}×${count}`).join(' ');
@@ -87,7 +97,9 @@ function table(cells: Cell[]): string {
     const label = LIMIT_OF[operation] === operation ? operation : `${operation} (limits: ${LIMIT_OF[operation]})`;
     const sides = [service, pgbench, etcd].flatMap((m) => [fixed(m?.rate, 0), fixed(m?.p50Ms, 2), fixed(m?.p99Ms, 2)]);
     sides.splice(3, 0, fixed(service?.cpuMicrosPerOp, 0));
-    rows.push(`| ${[label, workers, ...sides, fixed(ratio(service, pgbench), 2), fixed(ratio(service, etcd), 2)].join(' | ')} |`);
+    rows.push(
+      `| ${[label, workers, ...sides, fixed(ratio(service, pgbench), 2), fixed(ratio(service, etcd), 2)].join(' | ')} |`,
+    );
   }
   return rows.join('\n');
 }
@@ -97,13 +109,16 @@ function verdict(value: number | undefined, unit: string, met: (value: number) =
 }
 
 function targets(cells: Cell[]): string {
-  const at = (op: ServiceOperation) => cells.find((cell) => cell.operation === op && cell.workers === TARGET_CONCURRENCY);
+  const at = (op: ServiceOperation) =>
+    cells.find((cell) => cell.operation === op && cell.workers === TARGET_CONCURRENCY);
   const lines = [`targets at C=${TARGET_CONCURRENCY}:`];
   for (const op of operations) {
     const cell = at(op);
     const share = ratio(cell?.service, cell?.pgbench);
     const wanted = TARGET_SHARE_OF_PGBENCH[op];
-    lines.push(`  ${op} ≥ ${wanted.toFixed(2)}× pgbench ${LIMIT_OF[op]}: ${verdict(share, '×', (value) => value >= wanted)}`);
+    lines.push(
+      `  ${op} ≥ ${wanted.toFixed(2)}× pgbench ${LIMIT_OF[op]}: ${verdict(share, '×', (value) => value >= wanted)}`,
+    );
   }
   for (const op of operations) {
     const p99 = at(op)?.service?.p99Ms;
@@ -112,7 +127,9 @@ function targets(cells: Cell[]): string {
   for (const op of operations) {
     const cell = at(op);
     const times = ratio(cell?.service, cell?.etcd);
-    lines.push(`  ${op} ≥ ${TARGET_TIMES_ETCD}× etcd ${LIMIT_OF[op]}: ${verdict(times, '×', (value) => value >= TARGET_TIMES_ETCD)}`);
+    lines.push(
+      `  ${op} ≥ ${TARGET_TIMES_ETCD}× etcd ${LIMIT_OF[op]}: ${verdict(times, '×', (value) => value >= TARGET_TIMES_ETCD)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -123,11 +140,15 @@ function failures(cells: Cell[]): string {
     for (const side of ['service', 'pgbench', 'etcd'] as const) {
       const failed = cell[side]?.failures;
       if (failed && failed.size > 0) {
-        lines.push(`  ${side} ${cell.operation} C=${cell.workers}: ${[...failed].map(([outcome, count]) => `${outcome}×${count}`).join(', ')}`);
+        lines.push(
+          `  ${side} ${cell.operation} C=${cell.workers}: ${[...failed].map(([outcome, count]) => `${outcome}×${count}`).join(', ')}`,
+        );
       }
     }
   }
-  return lines.length === 0 ? 'every operation on every side succeeded' : `operations that failed (not counted in ops/s):\n${lines.join('\n')}`;
+  return lines.length === 0
+    ? 'every operation on every side succeeded'
+    : `operations that failed (not counted in ops/s):\n${lines.join('\n')}`;
 }
 
 /** Closed in reverse order of opening, once, on the way out or on SIGINT/SIGTERM. */
@@ -199,7 +220,9 @@ async function main(): Promise<void> {
       if (service) {
         cell.service = await service.run(operation, workers);
         progress('service', operation, workers, cell.service);
-        process.stderr.write(`${''.padEnd(24)} service CPU ${cell.service.cpuMicrosPerOp.toFixed(0)} µs per operation\n`);
+        process.stderr.write(
+          `${''.padEnd(24)} service CPU ${cell.service.cpuMicrosPerOp.toFixed(0)} µs per operation\n`,
+        );
       }
       // Each limit is measured once per concurrency, right after the first service run that needs it.
       const limitOperation = LIMIT_OF[operation];

@@ -45,7 +45,12 @@ function positiveInteger(name: string, text: string | undefined, fallback: numbe
   return value;
 }
 
-async function post(service: ServiceProcess, path: string, key: string, body: unknown): Promise<{ status: number; body: any; text: string }> {
+async function post(
+  service: ServiceProcess,
+  path: string,
+  key: string,
+  body: unknown,
+): Promise<{ status: number; body: any; text: string }> {
   const response = await fetch(`${service.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -61,12 +66,18 @@ async function post(service: ServiceProcess, path: string, key: string, body: un
   return { status: response.status, body: parsed, text };
 }
 
-async function fence(service: ServiceProcess, key: string, environment: string, generation: number): Promise<FenceResult> {
+async function fence(
+  service: ServiceProcess,
+  key: string,
+  environment: string,
+  generation: number,
+): Promise<FenceResult> {
   const result = await post(service, `/v1/environments/${environment}/fence`, key, {
     deploy_generation: generation,
     holder: `bench-gen-${generation}`,
   });
-  if (result.status !== 200) throw new Error(`fencing generation ${generation} of ${environment}: ${result.status} ${result.text}`);
+  if (result.status !== 200)
+    throw new Error(`fencing generation ${generation} of ${environment}: ${result.status} ${result.text}`);
   return result.body as FenceResult;
 }
 
@@ -91,7 +102,9 @@ async function main(): Promise<void> {
   const warmUp = positiveInteger('warm-up', values['warm-up'], 50);
   if (events === 0) fail('--events must be at least 1');
   if (!process.env.DATABASE_URL) {
-    fail('DATABASE_URL is not set; point it at a PostgreSQL server, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test');
+    fail(
+      'DATABASE_URL is not set; point it at a PostgreSQL server, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test',
+    );
   }
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -122,7 +135,8 @@ async function main(): Promise<void> {
     receiver.secrets = [endpoint.body.secret as string];
 
     // Unmeasured: a cold JIT, connection set-up and the first claims are not the steady state.
-    for (let generation = 1; generation <= warmUp + 1; generation++) await fence(service, key, WARM_UP_ENVIRONMENT, generation);
+    for (let generation = 1; generation <= warmUp + 1; generation++)
+      await fence(service, key, WARM_UP_ENVIRONMENT, generation);
     const isWarmUp = (r: Received) => r.payload.data?.environment === WARM_UP_ENVIRONMENT;
     await receiver.waitFor((received) => received.filter(isWarmUp).length >= warmUp, ARRIVAL_TIMEOUT_MS);
 
@@ -184,6 +198,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:webhooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:webhooks failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

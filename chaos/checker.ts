@@ -32,10 +32,16 @@ export type FenceOp = Base & {
   /** The highest generation the client had seen in any answer when it sent the fence, where it keeps count. */
   knownGeneration?: number;
 };
-export type AppendOp = Base & { kind: 'append'; request: { token: Token; expected_upper?: number; entries: EntryData[] } };
+export type AppendOp = Base & {
+  kind: 'append';
+  request: { token: Token; expected_upper?: number; entries: EntryData[] };
+};
 export type ConfirmOp = Base & { kind: 'confirm'; request: { token: Token } };
 /** A step of the deployment handover; a promotion issues a token as a fence does. */
-export type DeployOp = Base & { kind: 'register' | 'ready' | 'promote'; request: { deploy_generation: number; holder: string } };
+export type DeployOp = Base & {
+  kind: 'register' | 'ready' | 'promote';
+  request: { deploy_generation: number; holder: string };
+};
 export type Operation = FenceOp | AppendOp | ConfirmOp | DeployOp;
 type WriteOp = AppendOp | ConfirmOp;
 /** The operations whose every answer checkAnswers knows. */
@@ -53,7 +59,12 @@ export type EnvironmentState = {
   deployments?: DeploymentRecord[];
 };
 export type FeedEvent = { id: string; type: string; timestamp: string; data: Json };
-export type Reception = { id: string; verified: boolean; payload: { type: string; data: unknown }; answered: number | string };
+export type Reception = {
+  id: string;
+  verified: boolean;
+  payload: { type: string; data: unknown };
+  answered: number | string;
+};
 
 export type FinalState = {
   environments: Record<string, EnvironmentState>;
@@ -61,7 +72,8 @@ export type FinalState = {
   receptions: Reception[];
 };
 
-export const outcomeOf = (status: number): Outcome => (status === 0 ? 'unknown' : status >= 200 && status < 300 ? 'ok' : 'fail');
+export const outcomeOf = (status: number): Outcome =>
+  status === 0 ? 'unknown' : status >= 200 && status < 300 ? 'ok' : 'fail';
 
 export const tokenText = (token: Token | undefined | null) =>
   token ? `{g${token.deploy_generation} e${token.epoch}}` : String(token);
@@ -117,7 +129,9 @@ export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] 
     if (earlier) violations.push(`epoch ${token.epoch} issued twice: ${describeOp(earlier)} and ${describeOp(fence)}`);
     byEpoch.set(token.epoch, fence);
     if (token.deploy_generation !== fence.request.deploy_generation) {
-      violations.push(`fence returned generation ${token.deploy_generation}, asked for ${fence.request.deploy_generation}: ${describeOp(fence)}`);
+      violations.push(
+        `fence returned generation ${token.deploy_generation}, asked for ${fence.request.deploy_generation}: ${describeOp(fence)}`,
+      );
     }
   }
   const indeterminateByHolder = new Map(
@@ -137,13 +151,17 @@ export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] 
     const fence = byEpoch.get(item.token.epoch);
     if (fence) {
       if (!sameToken(fenceToken(fence), item.token) || fence.request.holder !== item.holder) {
-        violations.push(`history holds ${tokenText(item.token)} for ${item.holder}, the fence returned: ${describeOp(fence)}`);
+        violations.push(
+          `history holds ${tokenText(item.token)} for ${item.holder}, the fence returned: ${describeOp(fence)}`,
+        );
       }
       return;
     }
     const maybe = indeterminateByHolder.get(item.holder);
     if (!maybe || maybe.request.deploy_generation !== item.token.deploy_generation) {
-      violations.push(`history holds ${tokenText(item.token)} (holder ${item.holder}) that neither an ok nor an unknown-outcome fence can explain`);
+      violations.push(
+        `history holds ${tokenText(item.token)} (holder ${item.holder}) that neither an ok nor an unknown-outcome fence can explain`,
+      );
     }
   });
   const inHistory = new Map(history.map((item) => [item.token.epoch, item]));
@@ -155,12 +173,19 @@ export function checkTokens(ops: Operation[], history: HistoryItem[]): string[] 
     const before = history[fenceToken(fence).epoch - 2];
     const expected = before ? { token: before.token, holder: before.holder } : null;
     if (!isDeepStrictEqual(fence.response.body!.previous, expected)) {
-      violations.push(`fence names previous ${JSON.stringify(fence.response.body!.previous)}, the history says ${JSON.stringify(expected)}: ${describeOp(fence)}`);
+      violations.push(
+        `fence names previous ${JSON.stringify(fence.response.body!.previous)}, the history says ${JSON.stringify(expected)}: ${describeOp(fence)}`,
+      );
     }
   }
   for (const fence of fences) {
-    const newer = fences.find((other) => other.completedAt < fence.invokedAt && fenceToken(other).epoch >= fenceToken(fence).epoch);
-    if (newer) violations.push(`fence returned an epoch not above one completed before it was invoked: ${describeOp(fence)} / ${describeOp(newer)}`);
+    const newer = fences.find(
+      (other) => other.completedAt < fence.invokedAt && fenceToken(other).epoch >= fenceToken(fence).epoch,
+    );
+    if (newer)
+      violations.push(
+        `fence returned an epoch not above one completed before it was invoked: ${describeOp(fence)} / ${describeOp(newer)}`,
+      );
   }
   return violations;
 }
@@ -175,7 +200,8 @@ export function checkLog(ops: Operation[], log: { entries: LogEntry[]; upper: nu
   const { entries, upper } = log;
   if (entries.length !== upper) violations.push(`the log has ${entries.length} entries but upper ${upper}`);
   entries.forEach((entry, index) => {
-    if (entry.offset !== index) violations.push(`offsets are not dense: position ${index} holds offset ${entry.offset}`);
+    if (entry.offset !== index)
+      violations.push(`offsets are not dense: position ${index} holds offset ${entry.offset}`);
   });
   const dataKey = (data: unknown) => JSON.stringify(data);
   const positions = new Map<string, number[]>();
@@ -197,16 +223,21 @@ export function checkLog(ops: Operation[], log: { entries: LogEntry[]; upper: nu
         if (!entry || entry.offset !== offset + part) {
           violations.push(`acknowledged entry ${dataKey(data)} missing at offset ${offset + part}: ${describeOp(op)}`);
         } else if (!isDeepStrictEqual(entry.data, data) || !sameToken(entry.token, op.request.token)) {
-          violations.push(`offset ${offset + part} holds ${dataKey(entry.data)} with ${tokenText(entry.token)}, acknowledged to: ${describeOp(op)}`);
+          violations.push(
+            `offset ${offset + part} holds ${dataKey(entry.data)} with ${tokenText(entry.token)}, acknowledged to: ${describeOp(op)}`,
+          );
         }
       });
     } else if (indeterminate(op)) {
       const at = op.request.entries.map((data) => positions.get(dataKey(data))?.[0]);
-      op.request.entries.forEach((data) => explained.add(dataKey(data)));
+      for (const data of op.request.entries) explained.add(dataKey(data));
       const present = at.filter((offset) => offset !== undefined);
       if (present.length === 0) continue;
       const contiguous = at.every((offset, part) => offset !== undefined && offset === at[0]! + part);
-      if (!contiguous) violations.push(`an unknown-outcome append is partly present (offsets ${JSON.stringify(at)}): ${describeOp(op)}`);
+      if (!contiguous)
+        violations.push(
+          `an unknown-outcome append is partly present (offsets ${JSON.stringify(at)}): ${describeOp(op)}`,
+        );
       else if (present.some((offset) => !sameToken(entries[offset!]!.token, op.request.token))) {
         violations.push(`an unknown-outcome append landed with another token: ${describeOp(op)}`);
       }
@@ -235,13 +266,20 @@ export function checkWrites(ops: Operation[], state: EnvironmentState): string[]
     const governing = history[index];
     if (!governing) violations.push(`offset ${entry.offset} was written before any fence`);
     else if (!sameToken(entry.token, governing.token)) {
-      violations.push(`offset ${entry.offset} accepted with ${tokenText(entry.token)} while ${tokenText(governing.token)} was current (from upper ${governing.upper})`);
+      violations.push(
+        `offset ${entry.offset} accepted with ${tokenText(entry.token)} while ${tokenText(governing.token)} was current (from upper ${governing.upper})`,
+      );
     }
   }
   const fences = okFences(ops);
   for (const write of writes(ops).filter(isOk)) {
-    const newer = fences.find((fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch);
-    if (newer) violations.push(`${write.kind} accepted with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked: ${describeOp(write)}`);
+    const newer = fences.find(
+      (fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch,
+    );
+    if (newer)
+      violations.push(
+        `${write.kind} accepted with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked: ${describeOp(write)}`,
+      );
   }
   const recorded = new Map(history.map((item) => [item.token.epoch, item]));
   const appends = ops.filter((op): op is AppendOp => op.kind === 'append' && isOk(op));
@@ -251,10 +289,14 @@ export function checkWrites(ops: Operation[], state: EnvironmentState): string[]
     for (const append of appends) {
       const { offset, upper } = append.response.body as { offset: number; upper: number };
       if (append.completedAt < fence.invokedAt && upper > item.upper) {
-        violations.push(`append acknowledged before a fence was invoked ends at ${upper}, past the fence's upper ${item.upper}: ${describeOp(append)}`);
+        violations.push(
+          `append acknowledged before a fence was invoked ends at ${upper}, past the fence's upper ${item.upper}: ${describeOp(append)}`,
+        );
       }
       if (fence.completedAt < append.invokedAt && offset < item.upper) {
-        violations.push(`append invoked after a fence completed landed at ${offset}, below its upper ${item.upper}: ${describeOp(append)}`);
+        violations.push(
+          `append invoked after a fence completed landed at ${offset}, below its upper ${item.upper}: ${describeOp(append)}`,
+        );
       }
     }
   }
@@ -277,7 +319,8 @@ export function checkRefusalKinds(ops: Operation[], history: HistoryItem[]): str
     const refusal = op.response.body!;
     const current = refusal.current_token as Token | undefined;
     if (op.kind !== 'append' && op.kind !== 'confirm') {
-      if (refusal.kind !== 'deploy_generation') violations.push(`a refused ${op.kind} is not of kind deploy_generation: ${describeOp(op)}`);
+      if (refusal.kind !== 'deploy_generation')
+        violations.push(`a refused ${op.kind} is not of kind deploy_generation: ${describeOp(op)}`);
       continue;
     }
     const yours = op.request.token;
@@ -288,7 +331,10 @@ export function checkRefusalKinds(ops: Operation[], history: HistoryItem[]): str
     const completedBefore = fences.filter((fence) => fence.completedAt < op.invokedAt);
     if (refusal.kind === 'epoch') {
       const takeover = completedBefore.find((fence) => fenceToken(fence).deploy_generation > yours.deploy_generation);
-      if (takeover) violations.push(`epoch refusal although generation ${fenceToken(takeover).deploy_generation} had taken over before: ${describeOp(op)}`);
+      if (takeover)
+        violations.push(
+          `epoch refusal although generation ${fenceToken(takeover).deploy_generation} had taken over before: ${describeOp(op)}`,
+        );
     }
     if (!current) {
       violations.push(`fenced names no current_token: ${describeOp(op)}`);
@@ -302,7 +348,9 @@ export function checkRefusalKinds(ops: Operation[], history: HistoryItem[]): str
     }
     const newestCompleted = Math.max(0, ...completedBefore.map((fence) => fenceToken(fence).epoch));
     if (current.epoch < newestCompleted) {
-      violations.push(`fenced names current epoch ${current.epoch}, older than epoch ${newestCompleted} completed before the request: ${describeOp(op)}`);
+      violations.push(
+        `fenced names current epoch ${current.epoch}, older than epoch ${newestCompleted} completed before the request: ${describeOp(op)}`,
+      );
     }
     const issuer = fenceOfEpoch.get(current.epoch);
     if (issuer && !(issuer.invokedAt < op.completedAt)) {
@@ -352,9 +400,13 @@ export function checkAnswers(ops: FencingOp[]): string[] {
 
   const fences = okFences(ops);
   for (const write of writes(ops)) {
-    const newer = fences.find((fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch);
+    const newer = fences.find(
+      (fence) => fence.completedAt < write.invokedAt && fenceToken(fence).epoch > write.request.token.epoch,
+    );
     if (newer && !isFencedRefusal(write)) {
-      violations.push(`${write.kind} with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked, was not refused as fenced: ${describeOp(write)}`);
+      violations.push(
+        `${write.kind} with a token older than ${tokenText(fenceToken(newer))}, issued before it was invoked, was not refused as fenced: ${describeOp(write)}`,
+      );
     }
   }
   for (const op of ops) {
@@ -365,7 +417,9 @@ export function checkAnswers(ops: FencingOp[]): string[] {
       ...fences.filter((fence) => fence.completedAt < op.invokedAt).map((fence) => fenceToken(fence).deploy_generation),
     );
     if (op.request.deploy_generation < current && !isFencedRefusal(op)) {
-      violations.push(`fence with generation below ${current}, current before it was invoked, was not refused as fenced: ${describeOp(op)}`);
+      violations.push(
+        `fence with generation below ${current}, current before it was invoked, was not refused as fenced: ${describeOp(op)}`,
+      );
     }
   }
   return violations;
@@ -405,7 +459,8 @@ function checkConflictProblem(op: FencingOp): string[] {
   }
   if (problem.code === 'upper_mismatch' && op.kind === 'append' && op.request.expected_upper !== undefined) {
     if (problem.action !== 'retry') return wrong('upper_mismatch has an action other than retry');
-    if (problem.expected_upper !== op.request.expected_upper) return wrong('upper_mismatch does not echo expected_upper');
+    if (problem.expected_upper !== op.request.expected_upper)
+      return wrong('upper_mismatch does not echo expected_upper');
     if (!Number.isSafeInteger(problem.current_upper) || problem.current_upper === problem.expected_upper) {
       return wrong('upper_mismatch has no current_upper that differs from expected_upper');
     }
@@ -424,26 +479,33 @@ export function checkWebhooks(state: FinalState): string[] {
   const violations: string[] = [];
   const events = state.feed.filter((event) => event.type === 'generation.fenced');
   for (const reception of state.receptions) {
-    if (!reception.verified) violations.push(`a reception with webhook-id ${reception.id} did not verify (bad signature)`);
+    if (!reception.verified)
+      violations.push(`a reception with webhook-id ${reception.id} did not verify (bad signature)`);
   }
   for (const event of events) {
     const same = state.receptions.filter(
       (reception) => reception.payload.type === event.type && isDeepStrictEqual(reception.payload.data, event.data),
     );
     if (!same.some((reception) => reception.id === event.id && reception.verified)) {
-      violations.push(`generation.fenced ${event.id} (${JSON.stringify(event.data)}) was never received with a valid signature`);
+      violations.push(
+        `generation.fenced ${event.id} (${JSON.stringify(event.data)}) was never received with a valid signature`,
+      );
     }
     const otherIds = [...new Set(same.map((reception) => reception.id).filter((id) => id !== event.id))];
-    if (otherIds.length > 0) violations.push(`generation.fenced ${event.id} was also received under webhook-id(s) ${otherIds.join(', ')}`);
+    if (otherIds.length > 0)
+      violations.push(`generation.fenced ${event.id} was also received under webhook-id(s) ${otherIds.join(', ')}`);
   }
   for (const [env, { history }] of Object.entries(state.environments)) {
     history.forEach((item, index) => {
       const before = history[index - 1];
       if (!before || item.token.deploy_generation <= before.token.deploy_generation) return;
       const event = events.find((e) => e.data.environment === env && sameToken(e.data.by?.token, item.token));
-      if (!event) violations.push(`${env}: the raise to ${tokenText(item.token)} has no generation.fenced event in the feed`);
+      if (!event)
+        violations.push(`${env}: the raise to ${tokenText(item.token)} has no generation.fenced event in the feed`);
       else if (!sameToken(event.data.fenced?.token, before.token)) {
-        violations.push(`${env}: generation.fenced ${event.id} names fenced ${tokenText(event.data.fenced?.token)}, history says ${tokenText(before.token)}`);
+        violations.push(
+          `${env}: generation.fenced ${event.id} names fenced ${tokenText(event.data.fenced?.token)}, history says ${tokenText(before.token)}`,
+        );
       }
     });
   }
@@ -463,23 +525,34 @@ export function checkPromotions(ops: Operation[], env: string, state: Environmen
   const promotedEvents = feed.filter((event) => event.type === 'deployment.promoted' && event.data.environment === env);
   for (const deployment of deployments) {
     const generation = deployment.deploy_generation;
-    const issued = state.history.find((item) => item.holder === deployment.holder && item.token.deploy_generation === generation);
+    const issued = state.history.find(
+      (item) => item.holder === deployment.holder && item.token.deploy_generation === generation,
+    );
     const events = promotedEvents.filter((event) => event.data.deploy_generation === generation);
     const partial = `promotion of generation ${generation} is partial:`;
     if (deployment.token) {
       if (!issued || !sameToken(issued.token, deployment.token)) {
-        violations.push(`${partial} the deployment holds ${tokenText(deployment.token)} but the history does not (for ${deployment.holder})`);
+        violations.push(
+          `${partial} the deployment holds ${tokenText(deployment.token)} but the history does not (for ${deployment.holder})`,
+        );
       }
       if (events.length !== 1 || !sameToken(events[0]!.data.token, deployment.token)) {
-        violations.push(`${partial} no deployment.promoted event with ${tokenText(deployment.token)} (${events.length} for the generation)`);
+        violations.push(
+          `${partial} no deployment.promoted event with ${tokenText(deployment.token)} (${events.length} for the generation)`,
+        );
       }
       for (const older of deployments) {
         if (older.deploy_generation < generation && older.state !== 'fenced') {
-          violations.push(`generation ${older.deploy_generation} is ${older.state} although generation ${generation} was promoted`);
+          violations.push(
+            `generation ${older.deploy_generation} is ${older.state} although generation ${generation} was promoted`,
+          );
         }
       }
     } else {
-      if (issued) violations.push(`${partial} the history holds ${tokenText(issued.token)} for ${deployment.holder} but the deployment has no token`);
+      if (issued)
+        violations.push(
+          `${partial} the history holds ${tokenText(issued.token)} for ${deployment.holder} but the deployment has no token`,
+        );
       if (events.length > 0) violations.push(`${partial} a deployment.promoted event but the deployment has no token`);
     }
   }
@@ -497,7 +570,12 @@ export function checkPromotions(ops: Operation[], env: string, state: Environmen
 }
 
 /** Every check of one environment's invariants, over the operations on it and its final state. */
-export function checkEnvironment(ops: Operation[], env: string, environment: EnvironmentState, feed: FeedEvent[]): string[] {
+export function checkEnvironment(
+  ops: Operation[],
+  env: string,
+  environment: EnvironmentState,
+  feed: FeedEvent[],
+): string[] {
   const mine = ops.filter((op) => op.env === env);
   return [
     ...checkTokens(mine, environment.history),

@@ -5,7 +5,17 @@
  * outlives a crashed run by more than `lifetimeSeconds`, and each is stopped by its pid.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,9 +179,14 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
   const etcdPort = options.etcdPort ?? 23791;
   const lifetime = String(options.lifetimeSeconds ?? 1_800);
   const log = options.log ?? (() => {});
-  const ports = [etcdPort, etcdPort + 10, ...Array.from({ length: options.members }, (_, i) => [pgPort + i, restPort + i]).flat()];
+  const ports = [
+    etcdPort,
+    etcdPort + 10,
+    ...Array.from({ length: options.members }, (_, i) => [pgPort + i, restPort + i]).flat(),
+  ];
   for (const port of ports) {
-    if (!(await portIsFree(port))) throw new Error(`port ${port} is in use: another failover run, or something else, holds it`);
+    if (!(await portIsFree(port)))
+      throw new Error(`port ${port} is in use: another failover run, or something else, holds it`);
   }
 
   const { uid, gid } = postgresIds();
@@ -190,12 +205,35 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
   };
 
   const etcd = started(
-    spawn('timeout', ['--kill-after=5', lifetime, 'etcd', '--name', 'e1', '--data-dir', join(workDir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPort + 10}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPort + 10}`,
-      '--initial-cluster', `e1=http://127.0.0.1:${etcdPort + 10}`, '--initial-cluster-state', 'new', '--initial-cluster-token', SCOPE], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      'timeout',
+      [
+        '--kill-after=5',
+        lifetime,
+        'etcd',
+        '--name',
+        'e1',
+        '--data-dir',
+        join(workDir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPort + 10}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPort + 10}`,
+        '--initial-cluster',
+        `e1=http://127.0.0.1:${etcdPort + 10}`,
+        '--initial-cluster-state',
+        'new',
+        '--initial-cluster-token',
+        SCOPE,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
     join(workDir, 'etcd.log'),
   );
 
@@ -230,7 +268,12 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
     const parent = member.process?.pid;
     if (!parent) return null;
     try {
-      return Number(execFileSync('pgrep', ['-P', String(parent)]).toString().trim().split('\n')[0]);
+      return Number(
+        execFileSync('pgrep', ['-P', String(parent)])
+          .toString()
+          .trim()
+          .split('\n')[0],
+      );
     } catch {
       return null;
     }
@@ -251,11 +294,13 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
   };
 
   const primary = async () => {
-    for (const member of members) if ((await httpStatus(`http://127.0.0.1:${member.restPort}/primary`)) === 200) return member;
+    for (const member of members)
+      if ((await httpStatus(`http://127.0.0.1:${member.restPort}/primary`)) === 200) return member;
     return null;
   };
   const syncStandby = async () => {
-    for (const member of members) if ((await httpStatus(`http://127.0.0.1:${member.restPort}/sync`)) === 200) return member;
+    for (const member of members)
+      if ((await httpStatus(`http://127.0.0.1:${member.restPort}/sync`)) === 200) return member;
     return null;
   };
 
@@ -263,7 +308,8 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
     // Patroni stops its PostgreSQL on SIGTERM; a member whose Patroni is gone may leave a postmaster behind.
     for (const member of members) kill(patroniPid(member), 'SIGTERM');
     const deadline = Date.now() + 30_000;
-    while (members.some((member) => member.process && member.process.exitCode === null) && Date.now() < deadline) await sleep(200);
+    while (members.some((member) => member.process && member.process.exitCode === null) && Date.now() < deadline)
+      await sleep(200);
     for (const member of members) {
       kill(patroniPid(member), 'SIGKILL');
       kill(postmasterPid(member), 'SIGKILL');
@@ -285,10 +331,16 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
     waitHealthy: async (timeoutMs, not) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [leader, sync] = await Promise.all([primary(), options.synchronous ? syncStandby() : Promise.resolve(null)]);
-        if (leader && leader !== not && ((sync && sync !== leader) || !options.synchronous)) return { primary: leader, sync };
+        const [leader, sync] = await Promise.all([
+          primary(),
+          options.synchronous ? syncStandby() : Promise.resolve(null),
+        ]);
+        if (leader && leader !== not && ((sync && sync !== leader) || !options.synchronous))
+          return { primary: leader, sync };
         if (Date.now() > deadline) {
-          throw new Error(`no ${leader ? 'synchronous standby' : 'primary'} within ${timeoutMs} ms (logs in ${workDir})`);
+          throw new Error(
+            `no ${leader ? 'synchronous standby' : 'primary'} within ${timeoutMs} ms (logs in ${workDir})`,
+          );
         }
         await sleep(250);
       }
@@ -298,10 +350,13 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
       for (;;) {
         const healthy = await cluster.waitHealthy(Math.max(0, deadline - Date.now()));
         const replicas = await Promise.all(
-          members.filter((member) => member !== healthy.primary).map((member) => httpStatus(`http://127.0.0.1:${member.restPort}/replica`)),
+          members
+            .filter((member) => member !== healthy.primary)
+            .map((member) => httpStatus(`http://127.0.0.1:${member.restPort}/replica`)),
         );
         if (replicas.every((status) => status === 200)) return healthy;
-        if (Date.now() > deadline) throw new Error(`not every member is a running replica within ${timeoutMs} ms (logs in ${workDir})`);
+        if (Date.now() > deadline)
+          throw new Error(`not every member is a running replica within ${timeoutMs} ms (logs in ${workDir})`);
         await sleep(250);
       }
     },
@@ -322,11 +377,14 @@ export async function startPatroniCluster(options: ClusterOptions): Promise<Patr
   };
 
   try {
-    log(`etcd on ${etcdPort}; ${options.members} Patroni members (${options.synchronous ? 'synchronous' : 'asynchronous'} replication) in ${workDir}`);
+    log(
+      `etcd on ${etcdPort}; ${options.members} Patroni members (${options.synchronous ? 'synchronous' : 'asynchronous'} replication) in ${workDir}`,
+    );
     startMember(members[0]!);
     const bootstrapDeadline = Date.now() + 60_000;
     while (!(await primary())) {
-      if (Date.now() > bootstrapDeadline) throw new Error(`${members[0]!.name} did not become the primary (logs in ${workDir})`);
+      if (Date.now() > bootstrapDeadline)
+        throw new Error(`${members[0]!.name} did not become the primary (logs in ${workDir})`);
       await sleep(250);
     }
     for (const member of members.slice(1)) startMember(member);

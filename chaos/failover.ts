@@ -23,13 +23,13 @@ import { type FaultContext, type FaultStep, runChaos } from './workload.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
-const valueOf = (name: string, fallback: number) => {
+const numberOption = (name: string, fallback: number) => {
   const at = args.indexOf(name);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 const SYNCHRONOUS = !flag('--async');
-const RUN_SECONDS = valueOf('--seconds', flag('--short') ? 40 : 60);
-const MEMBERS = valueOf('--members', 3);
+const RUN_SECONDS = numberOption('--seconds', flag('--short') ? 40 : 60);
+const MEMBERS = numberOption('--members', 3);
 if (!Number.isFinite(RUN_SECONDS) || RUN_SECONDS < 30) {
   console.error('--seconds needs a number of at least 30');
   process.exit(2);
@@ -50,7 +50,8 @@ const FAILOVER_TIMEOUT_MS = 60_000;
 const NODE_DOWN_MS = 5_000;
 
 const started = performance.now();
-const log = (message: string) => console.log(`[failover ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
+const log = (message: string) =>
+  console.log(`[failover ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
 type Failover = { fault: string; member: string; killedAt: number; newPrimary?: string; detectedMs?: number };
 
@@ -74,7 +75,9 @@ function databaseFaults(cluster: PatroniCluster, context: FaultContext): FaultSt
     const after = await cluster.waitHealthy(FAILOVER_TIMEOUT_MS, primary);
     record.newPrimary = after.primary.name;
     record.detectedMs = Math.round(performance.now() - record.killedAt);
-    context.log(`${after.primary.name} is the primary ${record.detectedMs} ms after the kill (by Patroni's REST API)${after.sync ? `; synchronous standby ${after.sync.name}` : ''}`);
+    context.log(
+      `${after.primary.name} is the primary ${record.detectedMs} ms after the kill (by Patroni's REST API)${after.sync ? `; synchronous standby ${after.sync.name}` : ''}`,
+    );
     context.count('failovers');
     if (restart) {
       await sleep(NODE_DOWN_MS);
@@ -87,15 +90,33 @@ function databaseFaults(cluster: PatroniCluster, context: FaultContext): FaultSt
       share: 0.05,
       run: async () => {
         const answers = await Promise.all(
-          context.serviceUrls().map(async (url) => (await fetch(`${url}/readyz`)).json() as Promise<{ replication?: { synchronous: boolean } }>),
+          context
+            .serviceUrls()
+            .map(
+              async (url) =>
+                (await fetch(`${url}/readyz`)).json() as Promise<{ replication?: { synchronous: boolean } }>,
+            ),
         );
         const synchronous = answers.map((answer) => answer.replication?.synchronous);
         context.log(`/readyz says commits wait for a synchronous standby: ${synchronous.join(', ')}`);
-        if (synchronous.some((value) => value !== SYNCHRONOUS)) problems.push(`/readyz replication.synchronous is ${synchronous.join(', ')}, expected ${SYNCHRONOUS}`);
+        if (synchronous.some((value) => value !== SYNCHRONOUS))
+          problems.push(`/readyz replication.synchronous is ${synchronous.join(', ')}, expected ${SYNCHRONOUS}`);
       },
     },
-    { share: 0.2, run: serial(() => strike('SIGKILL of the primary\'s postmaster', (member) => cluster.killPostgres(member), false)) },
-    { share: 0.5, run: serial(() => strike('SIGKILL of the primary\'s Patroni and postmaster (node lost)', (member) => cluster.killNode(member), true)) },
+    {
+      share: 0.2,
+      run: serial(() => strike("SIGKILL of the primary's postmaster", (member) => cluster.killPostgres(member), false)),
+    },
+    {
+      share: 0.5,
+      run: serial(() =>
+        strike(
+          "SIGKILL of the primary's Patroni and postmaster (node lost)",
+          (member) => cluster.killNode(member),
+          true,
+        ),
+      ),
+    },
     { share: 0.75, run: () => context.killAndRestartService() },
   ];
 }
@@ -114,10 +135,14 @@ function measure(ops: Operation[], failover: Failover) {
     .filter((op) => WRITES.has(op.kind) && op.outcome === 'ok' && op.completedAt <= until)
     .map((op) => op.completedAt)
     .sort((a, b) => a - b);
-  const from = Math.max(0, acks.findLastIndex((at) => at <= failover.killedAt));
+  const from = Math.max(
+    0,
+    acks.findLastIndex((at) => at <= failover.killedAt),
+  );
   let gap = { before: acks[from] ?? failover.killedAt, after: acks[from] ?? failover.killedAt };
   for (let index = from + 1; index < acks.length; index++) {
-    if (acks[index]! - acks[index - 1]! > gap.after - gap.before) gap = { before: acks[index - 1]!, after: acks[index]! };
+    if (acks[index]! - acks[index - 1]! > gap.after - gap.before)
+      gap = { before: acks[index - 1]!, after: acks[index]! };
   }
   const during = ops.filter((op) => op.completedAt > gap.before && op.completedAt <= gap.after);
   return {
@@ -134,7 +159,12 @@ function measure(ops: Operation[], failover: Failover) {
 }
 
 async function main(): Promise<number> {
-  const cluster = await startPatroniCluster({ members: MEMBERS, synchronous: SYNCHRONOUS, lifetimeSeconds: RUN_SECONDS + 900, log });
+  const cluster = await startPatroniCluster({
+    members: MEMBERS,
+    synchronous: SYNCHRONOUS,
+    lifetimeSeconds: RUN_SECONDS + 900,
+    log,
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cluster.stop().finally(() => process.exit(130)));
   }
@@ -167,7 +197,9 @@ async function main(): Promise<number> {
       ),
     );
     for (const problem of problems) console.log(`VIOLATION: ${problem}`);
-    console.log(violations.length === 0 ? 'failover check: no violations' : `failover check: ${violations.length} violations`);
+    console.log(
+      violations.length === 0 ? 'failover check: no violations' : `failover check: ${violations.length} violations`,
+    );
     passed = violations.length === 0;
     return passed ? 0 : 1;
   } finally {

@@ -23,7 +23,9 @@ const shareFlag = args.indexOf('--tenant-in-flight');
 const TENANT_IN_FLIGHT = shareFlag >= 0 ? args[shareFlag + 1]! : '32';
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
-  console.error('DATABASE_URL is not set, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run test:overload');
+  console.error(
+    'DATABASE_URL is not set, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run test:overload',
+  );
   process.exit(2);
 }
 
@@ -35,14 +37,30 @@ type Sample = { ms: number; status: number; resource?: string };
 /** Which limit a 429 names. */
 async function refusal(res: Response): Promise<string | undefined> {
   if (res.status !== 429) return undefined;
-  return ((await res.clone().json().catch(() => ({}))) as { resource?: string }).resource;
+  return (
+    (await res
+      .clone()
+      .json()
+      .catch(() => ({}))) as { resource?: string }
+  ).resource;
 }
 
-async function call(base: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<number> {
+async function call(
+  base: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<number> {
   try {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -84,7 +102,10 @@ async function steadyB(services: Replica[], key: string, until: number): Promise
         if (fence?.status === 409) generation++;
         if (!fenceBody?.token) continue;
         started = performance.now();
-        const status = await call(base, key, 'POST', `/v1/environments/${env}/log`, { token: fenceBody.token, entries: [{ i }] });
+        const status = await call(base, key, 'POST', `/v1/environments/${env}/log`, {
+          token: fenceBody.token,
+          entries: [{ i }],
+        });
         samples.push({ ms: performance.now() - started, status });
       }
     }),
@@ -107,21 +128,29 @@ function slowBodies(services: Replica[], key: string, perReplica: number): () =>
       sockets.push(socket);
     }
   }
-  return () => sockets.forEach((socket) => socket.destroy());
+  return () => {
+    for (const socket of sockets) socket.destroy();
+  };
 }
 
 function watchFlood(services: Replica[], key: string, perReplica: number, until: number): Promise<void> {
   const controller = new AbortController();
   const streams = services.flatMap((service) =>
     Array.from({ length: perReplica }, async () => {
-      const res = await fetch(`${service.url}/v1/environments/a-watched/watch`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal }).catch(() => null);
+      const res = await fetch(`${service.url}/v1/environments/a-watched/watch`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: controller.signal,
+      }).catch(() => null);
       const reader = res?.body?.getReader();
       while (reader) if ((await reader.read().catch(() => ({ done: true }))).done) break;
     }),
   );
   const fencer = (async () => {
     for (let generation = 1; performance.now() < until; generation++) {
-      await call(services[0]!.url, key, 'POST', '/v1/environments/a-watched/fence', { deploy_generation: generation, holder: 'a' });
+      await call(services[0]!.url, key, 'POST', '/v1/environments/a-watched/fence', {
+        deploy_generation: generation,
+        holder: 'a',
+      });
       await sleep(200);
     }
   })();
@@ -154,22 +183,39 @@ function abuses(services: Replica[], keyA: string): { name: string; abuse: (unti
     { name: 'A: 300 watch streams per replica, fenced 5/s', abuse: (until) => watchFlood(services, keyA, 300, until) },
     {
       name: 'A: 16 concurrent log reads of 96 x 60 KB',
-      abuse: (until) => concurrently(16, until, (i) => call(i % 2 ? a1 : a0, keyA, 'GET', '/v1/environments/a-big/log?limit=1000')),
+      abuse: (until) =>
+        concurrently(16, until, (i) => call(i % 2 ? a1 : a0, keyA, 'GET', '/v1/environments/a-big/log?limit=1000')),
     },
     {
       name: 'A: unknown-key flood (32 loops)',
-      abuse: (until) => concurrently(32, until, (i) => call(i % 2 ? a1 : a0, `pal_${randomBytes(32).toString('base64url')}`, 'GET', '/v1/environments')),
+      abuse: (until) =>
+        concurrently(32, until, (i) =>
+          call(i % 2 ? a1 : a0, `pal_${randomBytes(32).toString('base64url')}`, 'GET', '/v1/environments'),
+        ),
     },
     {
       name: 'A: Idempotency-Key flood (16 loops)',
       abuse: (until) =>
         concurrently(16, until, (i) =>
-          call(i % 2 ? a1 : a0, keyA, 'POST', `/v1/environments/a-idem-${i % 8}/fence`, { deploy_generation: 1, holder: 'a' }, { 'idempotency-key': randomUUID() }),
+          call(
+            i % 2 ? a1 : a0,
+            keyA,
+            'POST',
+            `/v1/environments/a-idem-${i % 8}/fence`,
+            { deploy_generation: 1, holder: 'a' },
+            { 'idempotency-key': randomUUID() },
+          ),
         ),
     },
     {
       name: 'A: request flood (96 loops of fences)',
-      abuse: (until) => concurrently(96, until, (i) => call(i % 2 ? a1 : a0, keyA, 'POST', `/v1/environments/a-hot-${i % 4}/fence`, { deploy_generation: 1, holder: 'a' })),
+      abuse: (until) =>
+        concurrently(96, until, (i) =>
+          call(i % 2 ? a1 : a0, keyA, 'POST', `/v1/environments/a-hot-${i % 4}/fence`, {
+            deploy_generation: 1,
+            holder: 'a',
+          }),
+        ),
     },
   ];
 }
@@ -180,7 +226,9 @@ function abuses(services: Replica[], keyA: string): { name: string; abuse: (unti
  */
 function abuseInChild(services: Replica[], keyA: string, index: number, durationMs: number): Promise<void> {
   const plan = JSON.stringify({ services: services.map(({ url, port }) => ({ url, port })), keyA, index, durationMs });
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--abuse', plan], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--abuse', plan], {
+    stdio: 'inherit',
+  });
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
@@ -202,7 +250,12 @@ function summary(name: string, samples: Sample[]) {
 
 const abuseFlag = args.indexOf('--abuse');
 if (abuseFlag >= 0) {
-  const plan = JSON.parse(args[abuseFlag + 1]!) as { services: Replica[]; keyA: string; index: number; durationMs: number };
+  const plan = JSON.parse(args[abuseFlag + 1]!) as {
+    services: Replica[];
+    keyA: string;
+    index: number;
+    durationMs: number;
+  };
   await abuses(plan.services, plan.keyA)[plan.index]!.abuse(performance.now() + plan.durationMs);
   process.exit(0);
 }
@@ -226,15 +279,19 @@ try {
   const a0 = services[0]!.url;
 
   // Large entries for the log-read phase.
-  const { token } = (await (await fetch(`${a0}/v1/environments/a-big/fence`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ deploy_generation: 1, holder: 'a' }),
-  })).json()) as { token: unknown };
+  const { token } = (await (
+    await fetch(`${a0}/v1/environments/a-big/fence`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deploy_generation: 1, holder: 'a' }),
+    })
+  ).json()) as { token: unknown };
   for (let batch = 0; batch < 8; batch++) {
-    await call(a0, keyA, 'POST', '/v1/environments/a-big/log', { token, entries: Array.from({ length: 12 }, () => 'x'.repeat(60_000)) });
+    await call(a0, keyA, 'POST', '/v1/environments/a-big/log', {
+      token,
+      entries: Array.from({ length: 12 }, () => 'x'.repeat(60_000)),
+    });
   }
-
 
   const rows = [];
   for (const [index, phase] of abuses(services, keyA).entries()) {
@@ -251,7 +308,9 @@ try {
   const quiet = rows[0]!['p99 ms'];
   const worst = rows.slice(1).reduce((max, row) => Math.max(max, row['p99 ms']), 0);
   const errors = rows.reduce((sum, row) => sum + row['429'] + row['5xx'] + row['no answer'], 0);
-  console.log(`B's p99: quiet ${quiet} ms, worst under abuse ${worst} ms (${(worst / quiet).toFixed(2)}x); B's 429/5xx/no answer: ${errors}`);
+  console.log(
+    `B's p99: quiet ${quiet} ms, worst under abuse ${worst} ms (${(worst / quiet).toFixed(2)}x); B's 429/5xx/no answer: ${errors}`,
+  );
 } finally {
   await stopAllServices();
   await scratch.drop();

@@ -25,7 +25,9 @@ if (!Number.isFinite(RUN_SECONDS) || RUN_SECONDS < 10) {
 }
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
-  console.error('DATABASE_URL is not set: the chaos run needs a PostgreSQL server it may restart, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run test:chaos -- --short');
+  console.error(
+    'DATABASE_URL is not set: the chaos run needs a PostgreSQL server it may restart, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run test:chaos -- --short',
+  );
   process.exit(2);
 }
 const SERVICES = 3;
@@ -78,7 +80,9 @@ async function main(): Promise<number> {
       ],
     });
     console.log(JSON.stringify(summary, null, 2));
-    console.log(violations.length === 0 ? 'chaos check: no violations' : `chaos check: ${violations.length} violations`);
+    console.log(
+      violations.length === 0 ? 'chaos check: no violations' : `chaos check: ${violations.length} violations`,
+    );
     return violations.length === 0 ? 0 : 1;
   } finally {
     await scratch.drop().catch((error) => console.error(`dropping the scratch database: ${String(error)}`));

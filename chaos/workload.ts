@@ -73,14 +73,25 @@ const HANDOVER_PAUSE_MS = [2_000, 5_000];
 const HANDOVER_STEP_ATTEMPTS = 3;
 
 let runName = 'chaos';
-const log = (message: string) => console.log(`[${runName} ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
+const log = (message: string) =>
+  console.log(`[${runName} ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 const started = performance.now();
 
-async function call(url: string, key: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<HttpResult> {
+async function call(
+  url: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+): Promise<HttpResult> {
   try {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -103,7 +114,13 @@ async function call(url: string, key: string, method: string, path: string, body
 
 type Slot = { index: number; service: ServiceProcess | null; starts: number; killing: boolean };
 
-const faults: { kills: number; restarts: number; receiverDownMs: number; unexpectedExits: number; [fault: string]: number } = { kills: 0, restarts: 0, receiverDownMs: 0, unexpectedExits: 0 };
+const faults: {
+  kills: number;
+  restarts: number;
+  receiverDownMs: number;
+  unexpectedExits: number;
+  [fault: string]: number;
+} = { kills: 0, restarts: 0, receiverDownMs: 0, unexpectedExits: 0 };
 const unexpected: string[] = [];
 let serviceEnv: Record<string, string> = {};
 let slots: Slot[] = [];
@@ -121,7 +138,9 @@ async function startSlot(slot: Slot): Promise<void> {
         if (slot.killing || shuttingDown) return;
         faults.unexpectedExits++;
         const tail = service.output().slice(-2_000);
-        unexpected.push(`service ${slot.index} exited by itself (code ${code}, signal ${signal}); output tail:\n${tail}`);
+        unexpected.push(
+          `service ${slot.index} exited by itself (code ${code}, signal ${signal}); output tail:\n${tail}`,
+        );
         log(`service ${slot.index} exited by itself (code ${code}, signal ${signal}); restarting it`);
         void startSlot(slot);
       });
@@ -160,7 +179,8 @@ const ops: Operation[] = [];
 let running = true;
 /** The highest generation any client has seen per environment, so the operator registers above it. */
 const highestSeen = new Map<string, number>();
-const noteGeneration = (env: string, generation: number) => highestSeen.set(env, Math.max(highestSeen.get(env) ?? 0, generation));
+const noteGeneration = (env: string, generation: number) =>
+  highestSeen.set(env, Math.max(highestSeen.get(env) ?? 0, generation));
 
 function pickService(): Slot | null {
   const live = liveServices();
@@ -192,14 +212,35 @@ async function runClient(client: number, key: string): Promise<void> {
     }
     const url = slot.service!.url;
     const roll = Math.random();
-    const action = token === null ? 'fence' : leading ? (roll < 0.85 ? 'append' : 'confirm') : roll < 0.3 ? 'fence' : roll < 0.55 ? 'append' : 'confirm';
+    const action =
+      token === null
+        ? 'fence'
+        : leading
+          ? roll < 0.85
+            ? 'append'
+            : 'confirm'
+          : roll < 0.3
+            ? 'fence'
+            : roll < 0.55
+              ? 'append'
+              : 'confirm';
     const invokedAt = performance.now();
     if (action === 'fence') {
       const step = Math.random();
       const generation = Math.max(0, highest + (step < 0.25 ? 1 : step < 0.35 ? -1 : 0));
       const request = { deploy_generation: generation, holder: `c${client}-f${++fences}` };
       const response = await call(url, key, 'POST', `${path}/fence`, request);
-      ops.push({ kind: 'fence', env, client, service: slot.index, invokedAt, completedAt: performance.now(), outcome: outcomeOf(response.status), request, response });
+      ops.push({
+        kind: 'fence',
+        env,
+        client,
+        service: slot.index,
+        invokedAt,
+        completedAt: performance.now(),
+        outcome: outcomeOf(response.status),
+        request,
+        response,
+      });
       if (response.status === 200) {
         token = response.body!.token as Token;
         highest = Math.max(highest, token.deploy_generation);
@@ -211,13 +252,33 @@ async function runClient(client: number, key: string): Promise<void> {
       const entries = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, (_, part) => ({ client, seq, part }));
       const request: { token: Token; expected_upper?: number; entries: typeof entries } = { token: token!, entries };
       const response = await call(url, key, 'POST', `${path}/log`, request);
-      ops.push({ kind: 'append', env, client, service: slot.index, invokedAt, completedAt: performance.now(), outcome: outcomeOf(response.status), request, response });
+      ops.push({
+        kind: 'append',
+        env,
+        client,
+        service: slot.index,
+        invokedAt,
+        completedAt: performance.now(),
+        outcome: outcomeOf(response.status),
+        request,
+        response,
+      });
       leading = response.status === 201 || (response.status !== 409 && leading);
       if (response.status === 409) learn(response.body);
     } else {
       const request = { token: token! };
       const response = await call(url, key, 'POST', `${path}/confirm`, request);
-      ops.push({ kind: 'confirm', env, client, service: slot.index, invokedAt, completedAt: performance.now(), outcome: outcomeOf(response.status), request, response });
+      ops.push({
+        kind: 'confirm',
+        env,
+        client,
+        service: slot.index,
+        invokedAt,
+        completedAt: performance.now(),
+        outcome: outcomeOf(response.status),
+        request,
+        response,
+      });
       leading = response.status === 200 || (response.status !== 409 && leading);
       if (response.status === 409) learn(response.body);
     }
@@ -245,7 +306,17 @@ async function runOperator(env: string, key: string): Promise<void> {
         kind === 'register'
           ? await call(slot.service!.url, key, 'PUT', `${path}/${generation}`, { holder })
           : await call(slot.service!.url, key, 'POST', `${path}/${generation}/${kind}`);
-      ops.push({ kind, env, client: -1, service: slot.index, invokedAt, completedAt: performance.now(), outcome: outcomeOf(response.status), request: { deploy_generation: generation, holder }, response });
+      ops.push({
+        kind,
+        env,
+        client: -1,
+        service: slot.index,
+        invokedAt,
+        completedAt: performance.now(),
+        outcome: outcomeOf(response.status),
+        request: { deploy_generation: generation, holder },
+        response,
+      });
       const current = response.body?.current_token as Token | undefined;
       if (current) noteGeneration(env, current.deploy_generation);
       const lost = response.status === 0 || response.status >= 500;
@@ -276,7 +347,9 @@ async function runOperator(env: string, key: string): Promise<void> {
 async function readJson(key: string, path: string): Promise<Json> {
   for (let attempt = 1; ; attempt++) {
     const slot = pickService();
-    const response = slot ? await call(slot.service!.url, key, 'GET', path) : { status: 0, body: null, text: 'no live service' };
+    const response = slot
+      ? await call(slot.service!.url, key, 'GET', path)
+      : { status: 0, body: null, text: 'no live service' };
     if (response.status === 200 && response.body) return response.body;
     if (attempt >= 20) throw new Error(`GET ${path}: ${response.status} ${response.text}`);
     await sleep(500);
@@ -326,7 +399,9 @@ async function readFeed(key: string): Promise<FeedEvent[]> {
 
 /** What became of the operations without an answer: committed or not, as the final state shows. */
 function resolveUnknowns(all: Operation[], environments: Record<string, EnvironmentState>) {
-  const written = new Set(Object.values(environments).flatMap((e) => e.log.entries.map((entry) => JSON.stringify(entry.data))));
+  const written = new Set(
+    Object.values(environments).flatMap((e) => e.log.entries.map((entry) => JSON.stringify(entry.data))),
+  );
   const holders = new Set(Object.values(environments).flatMap((e) => e.history.map((item) => item.holder)));
   const unresolved = all.filter((op) => op.outcome === 'unknown' || op.response.status >= 500);
   const appends = unresolved.filter((op): op is AppendOp => op.kind === 'append');
@@ -355,7 +430,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const RUN_SECONDS = options.runSeconds;
   const receiver = await WebhookReceiver.start();
   let receiverMode: 'random' | 'down' | 'healthy' = 'random';
-  receiver.respond = () => (receiverMode === 'down' ? 503 : receiverMode === 'healthy' ? 204 : Math.random() < RANDOM_500_SHARE ? 500 : 204);
+  receiver.respond = () =>
+    receiverMode === 'down' ? 503 : receiverMode === 'healthy' ? 204 : Math.random() < RANDOM_500_SHARE ? 500 : 204;
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   serviceEnv = {
     DATABASE_URL: options.databaseUrl,
@@ -374,10 +450,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`starting ${options.services} service processes`);
     await startSlot(slots[0]!); // the first one migrates
     await Promise.all(slots.slice(1).map((slot) => startSlot(slot)));
-    const created = await call(slots[0]!.service!.url, adminToken, 'POST', '/v1/api-keys', { tenant: 'chaos', name: 'chaos run' });
+    const created = await call(slots[0]!.service!.url, adminToken, 'POST', '/v1/api-keys', {
+      tenant: 'chaos',
+      name: 'chaos run',
+    });
     if (created.status !== 201) throw new Error(`creating a key: ${created.status} ${created.text}`);
     const key = created.body!.key as string;
-    const endpoint = await call(slots[0]!.service!.url, key, 'POST', '/v1/webhooks', { url: receiver.url, events: ['generation.fenced'] });
+    const endpoint = await call(slots[0]!.service!.url, key, 'POST', '/v1/webhooks', {
+      url: receiver.url,
+      events: ['generation.fenced'],
+    });
     if (endpoint.status !== 201) throw new Error(`registering the endpoint: ${endpoint.status} ${endpoint.text}`);
     receiver.secrets = [endpoint.body!.secret as string];
 
@@ -437,32 +519,55 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (missing.length === 0 || performance.now() > deadline) break;
       await sleep(500);
     }
-    log(missing.length === 0 ? 'every generation.fenced event in the feed was delivered' : `${missing.length} generation.fenced events still undelivered after ${WEBHOOK_WAIT_MS} ms`);
+    log(
+      missing.length === 0
+        ? 'every generation.fenced event in the feed was delivered'
+        : `${missing.length} generation.fenced events still undelivered after ${WEBHOOK_WAIT_MS} ms`,
+    );
 
     const environments: Record<string, EnvironmentState> = {};
     for (const env of ENVIRONMENTS) environments[env] = await readEnvironment(key, env);
-    const receptions = receiver.received.map((r) => ({ id: r.id, verified: r.verified, payload: { type: r.payload.type, data: r.payload.data }, answered: r.answered }));
+    const receptions = receiver.received.map((r) => ({
+      id: r.id,
+      verified: r.verified,
+      payload: { type: r.payload.type, data: r.payload.data },
+      answered: r.answered,
+    }));
     const violations = checkAll(ops, { environments, feed, receptions });
     violations.push(...unexpected.filter((u) => u.startsWith('fault step failed')));
 
-    writeFileSync(join(outDir, 'history.json'), JSON.stringify({ ops, environments, feed, receptions, faults, unexpected }, null, 1));
-    for (const slot of slots) if (slot.service) writeFileSync(join(outDir, `service-${slot.index}.log`), slot.service.output());
+    writeFileSync(
+      join(outDir, 'history.json'),
+      JSON.stringify({ ops, environments, feed, receptions, faults, unexpected }, null, 1),
+    );
+    for (const slot of slots)
+      if (slot.service) writeFileSync(join(outDir, `service-${slot.index}.log`), slot.service.output());
 
     const count = (predicate: (op: Operation) => boolean) => ops.filter(predicate).length;
     const generationEvents = feed.filter((e) => e.type === 'generation.fenced');
     const summary = {
       run_seconds: RUN_SECONDS,
       operations: ops.length,
-      by_outcome: { ok: count((o) => o.outcome === 'ok'), fail: count((o) => o.outcome === 'fail'), unknown: count((o) => o.outcome === 'unknown') },
+      by_outcome: {
+        ok: count((o) => o.outcome === 'ok'),
+        fail: count((o) => o.outcome === 'fail'),
+        unknown: count((o) => o.outcome === 'unknown'),
+      },
       fail_5xx: count((o) => o.response.status >= 500),
       by_kind: Object.fromEntries(
         (['fence', 'append', 'confirm', 'register', 'ready', 'promote'] as const).map((kind) => [
           kind,
-          { ok: count((o) => o.kind === kind && o.outcome === 'ok'), fail: count((o) => o.kind === kind && o.outcome === 'fail'), unknown: count((o) => o.kind === kind && o.outcome === 'unknown') },
+          {
+            ok: count((o) => o.kind === kind && o.outcome === 'ok'),
+            fail: count((o) => o.kind === kind && o.outcome === 'fail'),
+            unknown: count((o) => o.kind === kind && o.outcome === 'unknown'),
+          },
         ]),
       ),
       fenced_refusals: {
-        deploy_generation: count((o) => o.response.body?.code === 'fenced' && o.response.body.kind === 'deploy_generation'),
+        deploy_generation: count(
+          (o) => o.response.body?.code === 'fenced' && o.response.body.kind === 'deploy_generation',
+        ),
         epoch: count((o) => o.response.body?.code === 'fenced' && o.response.body.kind === 'epoch'),
       },
       unknown_resolved: resolveUnknowns(ops, environments),

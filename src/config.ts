@@ -28,9 +28,14 @@ export function databaseLocation(url: string): { host: string; port: number; dat
     .slice(authority.lastIndexOf('@') + 1)
     .split(',')
     .map((member) => /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(member) ?? []);
-  const host = members.map(([, name = '']) => name).filter((name) => name !== '').join(',');
+  const host = members
+    .map(([, name = '']) => name)
+    .filter((name) => name !== '')
+    .join(',');
   const port = members[0]?.[2] ?? '';
-  const user = authority.includes('@') ? decodeURIComponent(authority.slice(0, authority.lastIndexOf('@')).split(':')[0]!) : '';
+  const user = authority.includes('@')
+    ? decodeURIComponent(authority.slice(0, authority.lastIndexOf('@')).split(':')[0]!)
+    : '';
   const parameters = new URLSearchParams(query);
   return {
     host: decodeURIComponent(host) || parameters.get('host')?.trim() || '',
@@ -54,7 +59,12 @@ const secretKey = z.string().transform((text, ctx) => {
 
 const secretKeyList = z
   .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
   .pipe(z.array(secretKey));
 
 const envSchema = z.object({
@@ -63,23 +73,33 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .refine((url) => databaseLocation(url).host !== '', 'must name a host, e.g. postgres://user:password@db.example:5432/palisade')
+    .refine(
+      (url) => databaseLocation(url).host !== '',
+      'must name a host, e.g. postgres://user:password@db.example:5432/palisade',
+    )
     .optional(),
   PALISADE_REQUIRE_SYNC_REPLICATION: booleanFlag.default(false),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PALISADE_DATA_DIR: z.string().min(1).default('./data'),
-  PALISADE_ADMIN_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .optional(),
+  PALISADE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PALISADE_SECRET_KEY: secretKey.optional(),
   PALISADE_SECRET_KEY_PREVIOUS: secretKeyList.default([]),
-  PALISADE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  PALISADE_MAX_ENTRY_BYTES: z.coerce.number().int().min(16).default(64 * 1024),
+  PALISADE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  PALISADE_MAX_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16)
+    .default(64 * 1024),
   PALISADE_SHUTDOWN_GRACE: duration.default(10_000),
   PALISADE_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
   PALISADE_WEBHOOK_TIMEOUT: duration.default(10_000),
-  PALISADE_WEBHOOK_RETRY_SCHEDULE: durationList.default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+  PALISADE_WEBHOOK_RETRY_SCHEDULE: durationList.default([
+    5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+  ]),
   PALISADE_WEBHOOK_DISABLE_AFTER: duration.optional(),
   PALISADE_WEBHOOK_POLL_INTERVAL: duration.default(1_000),
   PALISADE_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
@@ -96,7 +116,11 @@ const envSchema = z.object({
   PALISADE_REQUEST_TIMEOUT: duration.default(30_000),
   PALISADE_HEADERS_TIMEOUT: duration.default(10_000),
   PALISADE_MAX_WATCH_STREAMS: z.coerce.number().int().min(1).default(100),
-  PALISADE_MAX_LOG_PAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  PALISADE_MAX_LOG_PAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   PALISADE_AUTH_FAILURE_RATE: z.coerce.number().int().min(1).default(10),
   PALISADE_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(100),
   PALISADE_DB_STATEMENT_TIMEOUT: duration.default(5_000),
@@ -209,7 +233,10 @@ const CLIENT_VARIABLES = [
 
 /** Every variable the service reads. */
 export const SERVICE_VARIABLES = Object.keys(envSchema.shape);
-const KNOWN_PALISADE_VARIABLES = [...SERVICE_VARIABLES.filter((name) => name.startsWith('PALISADE_')), ...CLIENT_VARIABLES];
+const KNOWN_PALISADE_VARIABLES = [
+  ...SERVICE_VARIABLES.filter((name) => name.startsWith('PALISADE_')),
+  ...CLIENT_VARIABLES,
+];
 
 /** A misspelt PALISADE_ variable would be ignored, and its default used in silence: refuse it instead. */
 function unknownVariables(env: NodeJS.ProcessEnv): string[] {
@@ -229,7 +256,9 @@ export function startUpWarnings(config: Config, env: NodeJS.ProcessEnv = process
     for (const name of Object.keys(env).sort()) {
       if (name === 'DATABASE_URL' || !env[name]) continue;
       if (DATABASE_URL_LOOK_ALIKE.test(name) || distance(name, 'DATABASE_URL') <= 2) {
-        warnings.push(`${name} is set but DATABASE_URL is not: the service uses the embedded database; did you mean DATABASE_URL?`);
+        warnings.push(
+          `${name} is set but DATABASE_URL is not: the service uses the embedded database; did you mean DATABASE_URL?`,
+        );
       }
     }
   }

@@ -12,7 +12,9 @@ export function parseDuration(text: string): { ms: number } | { error: string } 
   const match = DURATION.exec(trimmed);
   if (match) return { ms: Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]) };
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) {
-    return { error: `${JSON.stringify(trimmed)} has no unit: write ${trimmed}ms or ${trimmed}s (units: ms, s, m, h, d)` };
+    return {
+      error: `${JSON.stringify(trimmed)} has no unit: write ${trimmed}ms or ${trimmed}s (units: ms, s, m, h, d)`,
+    };
   }
   return { error: `${JSON.stringify(trimmed)} is not a duration such as 250ms, 1.5s, 10s, 5m, 2h or 1d` };
 }

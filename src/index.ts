@@ -1,9 +1,9 @@
-import { ConfigError, loadConfig, startUpWarnings } from './config.js';
+import { type Config, ConfigError, loadConfig, startUpWarnings } from './config.js';
 import { DataDirInUseError } from './db/dataDirLock.js';
 import { createLogger } from './logger.js';
 import { PortInUseError, type RunningServer, startServer } from './server.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {

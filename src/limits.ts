@@ -104,11 +104,16 @@ export class Limits {
     const windowSeconds = Math.max(1, Math.ceil(burst / rate));
     if (bucket.tokens < 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
-      throw resourceExhausted('request_rate', rate, `This API key may send ${rate} requests per second (bursts of ${burst}).`, {
-        retryAfterSeconds,
-        windowSeconds,
-        quota: burst,
-      });
+      throw resourceExhausted(
+        'request_rate',
+        rate,
+        `This API key may send ${rate} requests per second (bursts of ${burst}).`,
+        {
+          retryAfterSeconds,
+          windowSeconds,
+          quota: burst,
+        },
+      );
     }
     bucket.tokens -= 1;
     return {

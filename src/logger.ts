@@ -14,7 +14,8 @@ function censorSecrets(object: Record<string, unknown>): Record<string, unknown>
   let censored: Record<string, unknown> | undefined;
   for (const name in object) {
     const value = object[name];
-    if (typeof value !== 'object' || value === null || !SECRET_FIELDS.some((field) => Object.hasOwn(value, field))) continue;
+    if (typeof value !== 'object' || value === null || !SECRET_FIELDS.some((field) => Object.hasOwn(value, field)))
+      continue;
     const copy: Record<string, unknown> = { ...value };
     for (const field of SECRET_FIELDS) if (Object.hasOwn(copy, field)) copy[field] = CENSOR;
     censored ??= { ...object };

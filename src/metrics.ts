@@ -56,7 +56,11 @@ export class Metrics {
   constructor(outboxLagSeconds: () => Promise<number>, poolUsage?: () => PoolUsage) {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters, which promtool rejects; the per-type gauges beside them hold the same counts.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(name);
     }
     new Gauge({
@@ -116,7 +120,12 @@ export class Metrics {
       help: 'Whether a commit is acknowledged only once a synchronous standby has it (1) or not (0); NaN when the database does not answer.',
       registers: [this.registry],
       async collect() {
-        this.set(await read().then((state) => (state.synchronous ? 1 : 0), () => Number.NaN));
+        this.set(
+          await read().then(
+            (state) => (state.synchronous ? 1 : 0),
+            () => Number.NaN,
+          ),
+        );
       },
     });
     new Gauge({
@@ -124,7 +133,12 @@ export class Metrics {
       help: 'Standbys the PostgreSQL primary reports in sync or quorum state.',
       registers: [this.registry],
       async collect() {
-        this.set(await read().then((state) => state.syncStandbys, () => Number.NaN));
+        this.set(
+          await read().then(
+            (state) => state.syncStandbys,
+            () => Number.NaN,
+          ),
+        );
       },
     });
   }

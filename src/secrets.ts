@@ -49,7 +49,10 @@ function open(key: Buffer, sealed: Buffer, associatedData: string): string {
   const iv = sealed.subarray(0, IV_BYTES);
   const tag = sealed.subarray(sealed.length - TAG_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(associatedData)).setAuthTag(tag);
-  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  return Buffer.concat([
+    decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+    decipher.final(),
+  ]).toString('utf8');
 }
 
 /**

@@ -19,7 +19,10 @@ const IDEMPOTENCY_SWEEP_INTERVAL_MS = 3_600_000;
 /** Says at start whether an acknowledged commit survives the loss of the primary. */
 async function reportDurability(database: DatabaseHandle, config: Config, logger: Logger): Promise<void> {
   const state = await database.replication().catch((error: unknown) => {
-    logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not read the replication settings');
+    logger.warn(
+      { error: error instanceof Error ? error.message : String(error) },
+      'could not read the replication settings',
+    );
     return null;
   });
   if (!state) return;
@@ -31,8 +34,10 @@ async function reportDurability(database: DatabaseHandle, config: Config, logger
     required: config.requireSyncReplication,
   };
   if (state.synchronous) logger.info(fields, 'commits wait for a synchronous standby');
-  else if (config.requireSyncReplication) logger.warn(fields, 'no synchronous standby: not ready until one is in sync (PALISADE_REQUIRE_SYNC_REPLICATION)');
-  else if (database.kind === 'postgres') logger.info(fields, 'commits do not wait for a standby: a failover may lose acknowledged writes');
+  else if (config.requireSyncReplication)
+    logger.warn(fields, 'no synchronous standby: not ready until one is in sync (PALISADE_REQUIRE_SYNC_REPLICATION)');
+  else if (database.kind === 'postgres')
+    logger.info(fields, 'commits do not wait for a standby: a failover may lose acknowledged writes');
 }
 
 export type RunningServer = { port: number; shutdown(): Promise<void> };
@@ -89,7 +94,11 @@ const MAX_RETRY_MS = 10_000;
  * up to `config.databaseStartupWaitMs`: replicas started with (or before) their database come up
  * when it does instead of exiting. Any other failure (a wrong password, a bad migration) is final.
  */
-async function openDatabaseWhenReachable(options: DatabaseOptions, waitMs: number, logger: Logger): Promise<DatabaseHandle> {
+async function openDatabaseWhenReachable(
+  options: DatabaseOptions,
+  waitMs: number,
+  logger: Logger,
+): Promise<DatabaseHandle> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -99,10 +108,16 @@ async function openDatabaseWhenReachable(options: DatabaseOptions, waitMs: numbe
       if (!isDatabaseUnavailable(error)) throw error;
       const left = deadline - Date.now();
       if (left <= 0) {
-        logger.fatal({ attempts: attempt, waited_ms: waitMs, error: message }, 'database unreachable at start-up; gave up');
+        logger.fatal(
+          { attempts: attempt, waited_ms: waitMs, error: message },
+          'database unreachable at start-up; gave up',
+        );
         throw error;
       }
-      const delay = Math.min(left, Math.round(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+      const delay = Math.min(
+        left,
+        Math.round(Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)),
+      );
       logger.warn({ attempt, error: message, retry_in_ms: delay }, 'database unreachable at start-up; retrying');
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
@@ -180,7 +195,8 @@ async function startServing(
   const sweeper = setInterval(() => {
     sweepExpiredKeys(database.db).then(
       (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idempotency keys deleted'),
-      (error: unknown) => logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'idempotency sweep failed'),
+      (error: unknown) =>
+        logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'idempotency sweep failed'),
     );
   }, IDEMPOTENCY_SWEEP_INTERVAL_MS);
   sweeper.unref();
@@ -190,7 +206,14 @@ async function startServing(
   const where = config.databaseUrl ? databaseLocation(config.databaseUrl) : undefined;
   logger.info(
     where
-      ? { port, host: config.host, database: database.kind, database_host: where.host, database_port: where.port, database_name: where.database }
+      ? {
+          port,
+          host: config.host,
+          database: database.kind,
+          database_host: where.host,
+          database_port: where.port,
+          database_name: where.database,
+        }
       : { port, host: config.host, database: database.kind, data_dir: config.dataDir },
     'listening',
   );

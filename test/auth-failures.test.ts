@@ -24,7 +24,12 @@ describe('authentication under a flood of bad keys', () => {
     const key = unknownKey();
     await expectProblem(await h.request('GET', '/v1/environments', { key }), 401, 'unauthorized');
     // Written behind the service's back: only a lookup in the database would find it.
-    await h.scratch.handle.db.insert(apiKeys).values({ id: `key_${randomBytes(12).toString('hex')}`, tenant: h.uniqueName('tenant'), name: 'late', keyHash: hashKey(key) });
+    await h.scratch.handle.db.insert(apiKeys).values({
+      id: `key_${randomBytes(12).toString('hex')}`,
+      tenant: h.uniqueName('tenant'),
+      name: 'late',
+      keyHash: hashKey(key),
+    });
     await expectProblem(await h.request('GET', '/v1/environments', { key }), 401, 'unauthorized');
     await sleep(2_100);
     expect((await h.request('GET', '/v1/environments', { key })).status).toBe(200);

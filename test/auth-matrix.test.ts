@@ -8,7 +8,6 @@ import {
   addKey,
   type Call,
   expectForbidden,
-  expectNoSecrets,
   expectNotFound,
   expectUnauthorized,
   malformedAuthorizations,
@@ -59,11 +58,17 @@ async function seed(h: Harness): Promise<Seed> {
     body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
   });
   expect(append.status).toBe(201);
-  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, { key: owner.key, body: { holder: 'owner-candidate' } });
+  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, {
+    key: owner.key,
+    body: { holder: 'owner-candidate' },
+  });
   expect(candidate.status).toBe(201);
   expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
 
-  const endpoint = await h.request('POST', '/v1/webhooks', { key: owner.key, body: { url: 'http://127.0.0.1:9/owner', events: ['generation.fenced'] } });
+  const endpoint = await h.request('POST', '/v1/webhooks', {
+    key: owner.key,
+    body: { url: 'http://127.0.0.1:9/owner', events: ['generation.fenced'] },
+  });
   expect(endpoint.status).toBe(201);
   const { id: webhookId, secret: webhookSecret } = await json(endpoint);
   expect((await h.request('POST', `/v1/webhooks/${webhookId}/test`, { key: owner.key })).status).toBe(202);
@@ -96,9 +101,14 @@ const PATH_VALUES: Record<string, (s: Seed, path: string) => string> = {
  * What an operation is sent besides its credential, by operationId: a request that would succeed,
  * and change something where the operation writes, were the credential accepted.
  */
-const REQUESTS: Record<string, (s: Seed) => { body?: unknown; params?: Record<string, string>; headers?: Record<string, string> }> = {
+const REQUESTS: Record<
+  string,
+  (s: Seed) => { body?: unknown; params?: Record<string, string>; headers?: Record<string, string> }
+> = {
   createApiKey: (s) => ({ body: { tenant: s.owner.tenant, name: 'escalation' } }),
-  setTenantLimits: () => ({ body: { request_rate: 1_000_000, request_burst: 10_000_000, environments: 100_000_000, webhooks: 100_000 } }),
+  setTenantLimits: () => ({
+    body: { request_rate: 1_000_000, request_burst: 10_000_000, environments: 100_000_000, webhooks: 100_000 },
+  }),
   fence: () => ({ body: { deploy_generation: 9, holder: 'intruder' } }),
   confirm: (s) => ({ body: { token: s.token } }),
   appendLog: (s) => ({ body: { token: s.token, expected_upper: 2, entries: ['intrusion'] } }),
@@ -190,19 +200,30 @@ async function eachSecured(
 }
 
 /** The credential an operation takes, as the seed holds it. */
-const rightCredential = (h: Harness, s: Seed, op: Operation) => (op.security === 'adminToken' ? h.adminToken : s.owner.key);
+const rightCredential = (h: Harness, s: Seed, op: Operation) =>
+  op.security === 'adminToken' ? h.adminToken : s.owner.key;
 
 describe('the auth matrix: the document', () => {
   it('declares for every operation a credential the matrix knows, and the matrix can fill its path and body', async () => {
     const h = harness();
     const operations = await servedOperations(h);
-    const s = { owner: { tenant: 't', key: 'k', keyId: 'i' }, env: 'e', token: { deploy_generation: 1, epoch: 1 }, webhookId: 'w', webhookSecret: 'x', deliveryId: 'd', revoked: [] };
+    const s = {
+      owner: { tenant: 't', key: 'k', keyId: 'i' },
+      env: 'e',
+      token: { deploy_generation: 1, epoch: 1 },
+      webhookId: 'w',
+      webhookSecret: 'x',
+      deliveryId: 'd',
+      revoked: [],
+    };
     for (const op of operations) {
       expect(() => op.call(s), op.name).not.toThrow();
       if (op.hasBody) expect(op.call(s).body, `${op.name} needs a request body in REQUESTS`).toBeDefined();
     }
     const secured = operations.filter((op) => op.security !== 'none');
-    expect(secured.map((op) => op.name)).toEqual(operations.filter((op) => op.name.includes(' /v1/')).map((op) => op.name));
+    expect(secured.map((op) => op.name)).toEqual(
+      operations.filter((op) => op.name.includes(' /v1/')).map((op) => op.name),
+    );
     expect(Object.keys(REQUESTS).filter((id) => !operations.some((op) => op.operationId === id))).toEqual([]);
   });
 
@@ -228,7 +249,11 @@ describe('the auth matrix: no valid credential (401)', () => {
     await eachSecured(['apiKey', 'adminToken'], async (h, s, op) => {
       const credential = rightCredential(h, s, op);
       for (const authorization of malformedAuthorizations(credential)) {
-        await expectUnauthorized(await send(h, op.call(s), null, { authorization }), `${op.name} with "${authorization}"`, secretsOf(h, s));
+        await expectUnauthorized(
+          await send(h, op.call(s), null, { authorization }),
+          `${op.name} with "${authorization}"`,
+          secretsOf(h, s),
+        );
       }
       const twice = await sendWithTwoAuthorizationHeaders(h, op.call(s), credential, credential);
       await expectUnauthorized(twice, `${op.name} with two Authorization headers`, secretsOf(h, s));
@@ -239,9 +264,23 @@ describe('the auth matrix: no valid credential (401)', () => {
     await eachSecured(['apiKey', 'adminToken'], async (h, s, op) => {
       const key = s.owner.key;
       const admin = h.adminToken;
-      const wrong = [UNKNOWN_KEY, `${key}x`, key.slice(0, -1), s.owner.keyId, s.webhookSecret, `${admin}x`, admin.slice(0, -1), admin.toUpperCase(), ` ${admin}x`];
+      const wrong = [
+        UNKNOWN_KEY,
+        `${key}x`,
+        key.slice(0, -1),
+        s.owner.keyId,
+        s.webhookSecret,
+        `${admin}x`,
+        admin.slice(0, -1),
+        admin.toUpperCase(),
+        ` ${admin}x`,
+      ];
       for (const credential of wrong) {
-        await expectUnauthorized(await send(h, op.call(s), credential), `${op.name} with ${credential}`, secretsOf(h, s, credential.trim()));
+        await expectUnauthorized(
+          await send(h, op.call(s), credential),
+          `${op.name} with ${credential}`,
+          secretsOf(h, s, credential.trim()),
+        );
       }
     });
   });
@@ -249,7 +288,11 @@ describe('the auth matrix: no valid credential (401)', () => {
   it('a revoked key, also one revoked right after it wrote, is 401 (not 403) at once', async () => {
     await eachSecured(['apiKey', 'adminToken'], async (h, s, op) => {
       for (const revoked of s.revoked) {
-        await expectUnauthorized(await send(h, op.call(s), revoked.key), `${op.name} with a revoked key`, secretsOf(h, s));
+        await expectUnauthorized(
+          await send(h, op.call(s), revoked.key),
+          `${op.name} with a revoked key`,
+          secretsOf(h, s),
+        );
       }
     });
   });
@@ -267,8 +310,16 @@ describe('the auth matrix: the wrong kind of credential (403)', () => {
     await eachSecured(
       ['adminToken'],
       async (h, s, op) => {
-        await expectForbidden(await send(h, op.call(s), s.owner.key), `${op.name} with the tenant’s own key`, secretsOf(h, s));
-        const body = await expectForbidden(await send(h, op.call(s), intruder!.key), `${op.name} with another tenant’s key`, secretsOf(h, s, intruder!.key));
+        await expectForbidden(
+          await send(h, op.call(s), s.owner.key),
+          `${op.name} with the tenant’s own key`,
+          secretsOf(h, s),
+        );
+        const body = await expectForbidden(
+          await send(h, op.call(s), intruder!.key),
+          `${op.name} with another tenant’s key`,
+          secretsOf(h, s, intruder!.key),
+        );
         expect(JSON.stringify(body), op.name).not.toContain(s.owner.tenant);
       },
       async (h) => {
@@ -285,7 +336,11 @@ describe('the auth matrix: tenant isolation (404)', () => {
       ['apiKey'],
       async (h, s, op) => {
         if (!op.addressesResource) return;
-        const body = await expectNotFound(await send(h, op.call(s), intruder!.key), op.name, secretsOf(h, s, intruder!.key));
+        const body = await expectNotFound(
+          await send(h, op.call(s), intruder!.key),
+          op.name,
+          secretsOf(h, s, intruder!.key),
+        );
         for (const data of OWNER_DATA) expect(JSON.stringify(body), op.name).not.toContain(data);
       },
       async (h) => {

@@ -42,14 +42,44 @@ const fenced = (kind: 'deploy_generation' | 'epoch', current: Token, extra: Reco
 const noAnswer = answer(0, null);
 
 function fence(client: number, at: number, generation: number, holder: string, response: HttpResult): FenceOp {
-  return { kind: 'fence', env: ENV, client, service: 0, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { deploy_generation: generation, holder }, response };
+  return {
+    kind: 'fence',
+    env: ENV,
+    client,
+    service: 0,
+    invokedAt: at,
+    completedAt: at + 1,
+    outcome: outcomeOf(response.status),
+    request: { deploy_generation: generation, holder },
+    response,
+  };
 }
 function append(client: number, at: number, token: Token, seq: number, parts: number, response: HttpResult): AppendOp {
   const entries = Array.from({ length: parts }, (_, part) => ({ client, seq, part }));
-  return { kind: 'append', env: ENV, client, service: 1, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { token, entries }, response };
+  return {
+    kind: 'append',
+    env: ENV,
+    client,
+    service: 1,
+    invokedAt: at,
+    completedAt: at + 1,
+    outcome: outcomeOf(response.status),
+    request: { token, entries },
+    response,
+  };
 }
 function confirm(client: number, at: number, token: Token, response: HttpResult): ConfirmOp {
-  return { kind: 'confirm', env: ENV, client, service: 2, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { token }, response };
+  return {
+    kind: 'confirm',
+    env: ENV,
+    client,
+    service: 2,
+    invokedAt: at,
+    completedAt: at + 1,
+    outcome: outcomeOf(response.status),
+    request: { token },
+    response,
+  };
 }
 const entry = (offset: number, client: number, seq: number, part: number, token: Token) => ({
   offset,
@@ -62,7 +92,12 @@ const GENERATION_EVENT = {
   id: 'evt_1',
   type: 'generation.fenced',
   timestamp: '2026-01-01T00:00:05Z',
-  data: { environment: ENV, fenced: { token: t(1, 1), holder: 'h1' }, by: { token: t(2, 2), holder: 'h2' }, fenced_at: '2026-01-01T00:00:05Z' },
+  data: {
+    environment: ENV,
+    fenced: { token: t(1, 1), holder: 'h1' },
+    by: { token: t(2, 2), holder: 'h2' },
+    fenced_at: '2026-01-01T00:00:05Z',
+  },
 };
 
 /** A run that keeps every invariant: a generation takeover, a stale append, an unknown fence and append. */
@@ -89,16 +124,38 @@ function cleanRun(): { ops: Operation[]; state: FinalState } {
           { token: t(2, 2), holder: 'h2', upper: 1, fenced_at: '2026-01-01T00:00:05Z' },
           { token: t(2, 3), holder: 'h3', upper: 3, fenced_at: '2026-01-01T00:00:11Z' },
         ],
-        log: { upper: 3, entries: [entry(0, 1, 1, 0, t(1, 1)), entry(1, 2, 1, 0, t(2, 2)), entry(2, 2, 1, 1, t(2, 2))] },
+        log: {
+          upper: 3,
+          entries: [entry(0, 1, 1, 0, t(1, 1)), entry(1, 2, 1, 0, t(2, 2)), entry(2, 2, 1, 1, t(2, 2))],
+        },
       },
     },
     feed: [
       GENERATION_EVENT,
-      { ...GENERATION_EVENT, id: 'evt_2', type: 'epoch.fenced', data: { ...GENERATION_EVENT.data, fenced: { token: t(2, 2), holder: 'h2' }, by: { token: t(2, 3), holder: 'h3' } } },
+      {
+        ...GENERATION_EVENT,
+        id: 'evt_2',
+        type: 'epoch.fenced',
+        data: {
+          ...GENERATION_EVENT.data,
+          fenced: { token: t(2, 2), holder: 'h2' },
+          by: { token: t(2, 3), holder: 'h3' },
+        },
+      },
     ],
     receptions: [
-      { id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 500 },
-      { id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 204 },
+      {
+        id: 'evt_1',
+        verified: true,
+        payload: { type: 'generation.fenced', data: GENERATION_EVENT.data },
+        answered: 500,
+      },
+      {
+        id: 'evt_1',
+        verified: true,
+        payload: { type: 'generation.fenced', data: GENERATION_EVENT.data },
+        answered: 204,
+      },
     ],
   };
   return { ops, state };
@@ -237,7 +294,9 @@ describe('the chaos checker', () => {
     const violations = doctored((run) => {
       (run.ops[3] as FenceOp).response = answer(200, { token: t(2, 2), previous: null });
     });
-    expect(violations.join('\n')).toMatch(/fence names previous null, the history says \{"token":\{"deploy_generation":1,"epoch":1\},"holder":"h1"\}/);
+    expect(violations.join('\n')).toMatch(
+      /fence names previous null, the history says \{"token":\{"deploy_generation":1,"epoch":1\},"holder":"h1"\}/,
+    );
   });
 
   it('catches a refusal naming a current token never issued, or not newer than the writer’s', () => {
@@ -279,7 +338,12 @@ describe('the chaos checker', () => {
 
   it('catches a generation.fenced event received under another webhook-id', () => {
     const violations = doctored((run) => {
-      run.state.receptions.push({ id: 'evt_other', verified: true, payload: { type: 'generation.fenced', data: GENERATION_EVENT.data }, answered: 204 });
+      run.state.receptions.push({
+        id: 'evt_other',
+        verified: true,
+        payload: { type: 'generation.fenced', data: GENERATION_EVENT.data },
+        answered: 204,
+      });
     });
     expect(violations.join('\n')).toMatch(/also received under webhook-id\(s\) evt_other/);
   });
@@ -302,8 +366,24 @@ describe('the chaos checker', () => {
   });
 });
 
-function deploymentOp(kind: DeployOp['kind'], at: number, generation: number, holder: string, response: HttpResult): DeployOp {
-  return { kind, env: ENV, client: 100, service: 0, invokedAt: at, completedAt: at + 1, outcome: outcomeOf(response.status), request: { deploy_generation: generation, holder }, response };
+function deploymentOp(
+  kind: DeployOp['kind'],
+  at: number,
+  generation: number,
+  holder: string,
+  response: HttpResult,
+): DeployOp {
+  return {
+    kind,
+    env: ENV,
+    client: 100,
+    service: 0,
+    invokedAt: at,
+    completedAt: at + 1,
+    outcome: outcomeOf(response.status),
+    request: { deploy_generation: generation, holder },
+    response,
+  };
 }
 const deploymentBody = (generation: number, holder: string, state: string, token: Token | null) => ({
   environment: ENV,
@@ -316,7 +396,13 @@ const PROMOTED_EVENT = {
   id: 'evt_p2',
   type: 'deployment.promoted',
   timestamp: '2026-01-01T00:00:05Z',
-  data: { environment: ENV, deploy_generation: 2, holder: 'd2', token: t(2, 2), previous: { token: t(1, 1), holder: 'h1' } },
+  data: {
+    environment: ENV,
+    deploy_generation: 2,
+    holder: 'd2',
+    token: t(2, 2),
+    previous: { token: t(1, 1), holder: 'h1' },
+  },
 };
 
 /** Generation 1 fences; generation 2 registers, says it is ready and is promoted; generation 3's promotion has no answer and did not commit. */
@@ -345,7 +431,9 @@ function handoverRun(): { ops: Operation[]; state: FinalState } {
       },
     },
     feed: [fencedEvent, PROMOTED_EVENT],
-    receptions: [{ id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: fencedEvent.data }, answered: 204 }],
+    receptions: [
+      { id: 'evt_1', verified: true, payload: { type: 'generation.fenced', data: fencedEvent.data }, answered: 204 },
+    ],
   };
   return { ops, state };
 }
@@ -367,13 +455,29 @@ describe('the chaos checker on the deployment handover', () => {
       doctoredHandover((run) => {
         const environment = run.state.environments[ENV]!;
         environment.history.push({ token: t(3, 3), holder: 'd3', upper: 0, fenced_at: '2026-01-01T00:00:10Z' });
-        environment.deployments = [deploymentBody(3, 'd3', 'promoting', t(3, 3)), deploymentBody(2, 'd2', 'fenced', t(2, 2))];
-        const raise = { environment: ENV, fenced: { token: t(2, 2), holder: 'd2' }, by: { token: t(3, 3), holder: 'd3' } };
+        environment.deployments = [
+          deploymentBody(3, 'd3', 'promoting', t(3, 3)),
+          deploymentBody(2, 'd2', 'fenced', t(2, 2)),
+        ];
+        const raise = {
+          environment: ENV,
+          fenced: { token: t(2, 2), holder: 'd2' },
+          by: { token: t(3, 3), holder: 'd3' },
+        };
         run.state.feed.push(
           { id: 'evt_3', type: 'generation.fenced', timestamp: '2026-01-01T00:00:10Z', data: raise },
-          { ...PROMOTED_EVENT, id: 'evt_p3', data: { ...PROMOTED_EVENT.data, deploy_generation: 3, holder: 'd3', token: t(3, 3) } },
+          {
+            ...PROMOTED_EVENT,
+            id: 'evt_p3',
+            data: { ...PROMOTED_EVENT.data, deploy_generation: 3, holder: 'd3', token: t(3, 3) },
+          },
         );
-        run.state.receptions.push({ id: 'evt_3', verified: true, payload: { type: 'generation.fenced', data: raise }, answered: 204 });
+        run.state.receptions.push({
+          id: 'evt_3',
+          verified: true,
+          payload: { type: 'generation.fenced', data: raise },
+          answered: 204,
+        });
       }),
     ).toBe('');
   });
@@ -382,14 +486,18 @@ describe('the chaos checker on the deployment handover', () => {
     const violations = doctoredHandover((run) => {
       run.state.environments[ENV]!.history.pop();
     });
-    expect(violations).toMatch(/promotion of generation 2 is partial: the deployment holds \{g2 e2\} but the history does not/);
+    expect(violations).toMatch(
+      /promotion of generation 2 is partial: the deployment holds \{g2 e2\} but the history does not/,
+    );
   });
 
   it('catches a token issued to a deployment that does not hold it', () => {
     const violations = doctoredHandover((run) => {
       run.state.environments[ENV]!.deployments![1] = deploymentBody(2, 'd2', 'ready_to_promote', null);
     });
-    expect(violations).toMatch(/promotion of generation 2 is partial: the history holds \{g2 e2\} for d2 but the deployment has no token/);
+    expect(violations).toMatch(
+      /promotion of generation 2 is partial: the history holds \{g2 e2\} for d2 but the deployment has no token/,
+    );
   });
 
   it('catches a promotion without its deployment.promoted event', () => {
@@ -416,7 +524,9 @@ describe('the chaos checker on the deployment handover', () => {
 
 /** The clean run without its operations that got no answer or a 5xx: what a run without faults records. */
 function answeredRun(): FencingOp[] {
-  return cleanRun().ops.filter((op): op is FencingOp => op.kind === 'fence' || op.kind === 'append' || op.kind === 'confirm').filter((op) => !indeterminate(op));
+  return cleanRun()
+    .ops.filter((op): op is FencingOp => op.kind === 'fence' || op.kind === 'append' || op.kind === 'confirm')
+    .filter((op) => !indeterminate(op));
 }
 
 function doctoredAnswers(change: (ops: FencingOp[]) => void): string {
@@ -431,15 +541,25 @@ describe('the checker of a run without faults', () => {
   });
 
   it('catches operations without an answer, with a 5xx or a status the operation cannot answer', () => {
-    const ops = cleanRun().ops.filter((op): op is FencingOp => op.kind !== 'register' && op.kind !== 'ready' && op.kind !== 'promote');
+    const ops = cleanRun().ops.filter(
+      (op): op is FencingOp => op.kind !== 'register' && op.kind !== 'ready' && op.kind !== 'promote',
+    );
     expect(checkAnswers(ops).filter((v) => v.startsWith('unexpected response'))).toHaveLength(3);
-    expect(doctoredAnswers((run) => (run[1]!.response = answer(200, { offset: 0, upper: 1 })))).toMatch(/unexpected response: append/);
+    expect(doctoredAnswers((run) => (run[1]!.response = answer(200, { offset: 0, upper: 1 })))).toMatch(
+      /unexpected response: append/,
+    );
   });
 
   it('catches malformed fence, append and confirm results', () => {
-    expect(doctoredAnswers((run) => (run[0]!.response = answer(200, { token: t(2, 1), previous: null })))).toMatch(/malformed fence result/);
-    expect(doctoredAnswers((run) => (run[1]!.response = answer(201, { offset: 0, upper: 2 })))).toMatch(/malformed append result/);
-    expect(doctoredAnswers((run) => (run[2]!.response = answer(200, { token: t(1, 2), upper: 1 })))).toMatch(/malformed confirm result/);
+    expect(doctoredAnswers((run) => (run[0]!.response = answer(200, { token: t(2, 1), previous: null })))).toMatch(
+      /malformed fence result/,
+    );
+    expect(doctoredAnswers((run) => (run[1]!.response = answer(201, { offset: 0, upper: 2 })))).toMatch(
+      /malformed append result/,
+    );
+    expect(doctoredAnswers((run) => (run[2]!.response = answer(200, { token: t(1, 2), upper: 1 })))).toMatch(
+      /malformed confirm result/,
+    );
   });
 
   it('catches a 409 that is not the problem document its code lists', () => {
@@ -456,7 +576,11 @@ describe('the checker of a run without faults', () => {
     });
     expect(noEcho).toMatch(/409 fenced does not echo your_token/);
     const impossible = doctoredAnswers((run) => {
-      run[4]!.response = answer(409, { ...run[4]!.response.body, type: 'https://palisade.dev/problems/token-from-future', code: 'token_from_future' });
+      run[4]!.response = answer(409, {
+        ...run[4]!.response.body,
+        type: 'https://palisade.dev/problems/token-from-future',
+        code: 'token_from_future',
+      });
     });
     expect(impossible).toMatch(/409 with code token_from_future is not a possible answer/);
   });
@@ -476,13 +600,17 @@ describe('the checker of a run without faults', () => {
         current_upper: 3,
       });
     });
-    expect(violations).toMatch(/append with a token older than \{g2 e2\}, issued before it was invoked, was not refused as fenced/);
+    expect(violations).toMatch(
+      /append with a token older than \{g2 e2\}, issued before it was invoked, was not refused as fenced/,
+    );
   });
 
   it('catches a fence below a generation the client had seen that was not refused', () => {
     const violations = doctoredAnswers((run) => {
       (run[0] as FenceOp).knownGeneration = 2;
     });
-    expect(violations).toMatch(/fence with generation below 2, current before it was invoked, was not refused as fenced/);
+    expect(violations).toMatch(
+      /fence with generation below 2, current before it was invoked, was not refused as fenced/,
+    );
   });
 });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PalisadeClient } from '../src/client/index.js';
 import { cli, type CliService, startCli, startCliService } from './support/cli.js';
@@ -37,7 +36,9 @@ describe('palisade deploy', () => {
 
     const status = await cli(['deploy', 'status', '--env', env, '--generation', '2'], clientEnv());
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout.replace(TIME, '<time>')).toBe(`${env} generation 2: catching_up (holder gen-2, no token, since <time>)\n`);
+    expect(status.stdout.replace(TIME, '<time>')).toBe(
+      `${env} generation 2: catching_up (holder gen-2, no token, since <time>)\n`,
+    );
 
     const waiting = startCli(['deploy', 'wait', '--env', env, '--generation', '2', '--timeout', '20s'], clientEnv());
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -45,7 +46,9 @@ describe('palisade deploy', () => {
 
     const ready = await cli(['deploy', 'ready', '--env', env, '--generation', '2'], clientEnv());
     expect(ready.code, ready.stderr).toBe(0);
-    expect(ready.stdout).toMatch(new RegExp(`^${env} generation 2: ready_to_promote \\(holder gen-2, no token, since `));
+    expect(ready.stdout).toMatch(
+      new RegExp(`^${env} generation 2: ready_to_promote \\(holder gen-2, no token, since `),
+    );
     const waited = await waiting.done;
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.stdout).toContain(`${env} generation 2: ready_to_promote`);
@@ -62,11 +65,16 @@ describe('palisade deploy', () => {
 
     const listed = await cli(['deploy', 'status', '--env', env], clientEnv());
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout.split('\n').filter(Boolean).map((line) => line.replace(TIME, '<time>'))).toEqual([
-      `${env} generation 2: promoting (holder gen-2, token 2/2, since <time>)`,
-    ]);
+    expect(
+      listed.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.replace(TIME, '<time>')),
+    ).toEqual([`${env} generation 2: promoting (holder gen-2, token 2/2, since <time>)`]);
     const listedJson = JSON.parse((await cli(['deploy', 'status', '--env', env, '--json'], clientEnv())).stdout);
-    expect(listedJson.items.map((d: { deploy_generation: number; state: string }) => [d.deploy_generation, d.state])).toEqual([[2, 'promoting']]);
+    expect(
+      listedJson.items.map((d: { deploy_generation: number; state: string }) => [d.deploy_generation, d.state]),
+    ).toEqual([[2, 'promoting']]);
   });
 
   it('a promotion before the candidate is ready is refused: exit 1 naming invalid_transition; --skip-catchup promotes', async () => {
@@ -86,7 +94,10 @@ describe('palisade deploy', () => {
     expect(timedOut.stderr).toBe(`palisade: ${env} generation 2 is still catching_up after 1s\n`);
 
     await client.registerDeployment(env, 3, { holder: 'gen-3', state: 'catching_up' });
-    const waitingOld = startCli(['deploy', 'wait', '--env', env, '--generation', '2', '--until', 'is_leader', '--timeout', '20s'], clientEnv());
+    const waitingOld = startCli(
+      ['deploy', 'wait', '--env', env, '--generation', '2', '--until', 'is_leader', '--timeout', '20s'],
+      clientEnv(),
+    );
     await client.promoteDeployment(env, 3, { skip_catchup: true });
     const fenced = await waitingOld.done;
     expect(fenced.code).toBe(3);
@@ -104,7 +115,10 @@ describe('palisade deploy', () => {
       const result = await cli(args, clientEnv());
       expect(result.code, args.join(' ')).toBe(64);
     }
-    const bareTimeout = await cli(['deploy', 'wait', '--env', 'e', '--generation', '1', '--timeout', '30'], clientEnv());
+    const bareTimeout = await cli(
+      ['deploy', 'wait', '--env', 'e', '--generation', '1', '--timeout', '30'],
+      clientEnv(),
+    );
     expect(bareTimeout.stderr).toContain('--timeout: "30" has no unit: write 30ms or 30s');
   });
 });
@@ -121,7 +135,10 @@ describe('the CLI on errors and durations', () => {
   });
 
   it('run refuses a --grace without a unit, as the configuration does', async () => {
-    const result = await cli(['run', '--env', uniqueName(), '--generation', '1', '--grace', '5', '--', 'true'], clientEnv());
+    const result = await cli(
+      ['run', '--env', uniqueName(), '--generation', '1', '--grace', '5', '--', 'true'],
+      clientEnv(),
+    );
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('--grace: "5" has no unit: write 5ms or 5s');
   });

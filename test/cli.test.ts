@@ -30,7 +30,9 @@ beforeAll(async () => {
       'const parent = process.ppid;',
       "process.on('SIGTERM', () => { writeFileSync(marker, 'SIGTERM'); process.exit(0); });",
       // Written whole, then renamed into place: the test reads it as soon as the name exists.
-      "writeFileSync(`${started}.tmp`, JSON.stringify({ token: process.env.PALISADE_TOKEN, env: process.env.PALISADE_ENV, url: process.env.PALISADE_URL }));",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the child's source, where the template is evaluated
+      'writeFileSync(`${started}.tmp`, JSON.stringify({ token: process.env.PALISADE_TOKEN, env: process.env.PALISADE_ENV, url: process.env.PALISADE_URL }));',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the child's source, where the template is evaluated
       'renameSync(`${started}.tmp`, started);',
       'setInterval(() => { try { process.kill(parent, 0); } catch { process.exit(1); } }, 200);',
     ].join('\n'),
@@ -53,10 +55,28 @@ async function supervise(env: string, generation: number) {
   const started = join(work, `started-${env}-${generation}`);
   const marker = join(work, `marker-${env}-${generation}`);
   const supervisor = startCli(
-    ['run', '--env', env, '--generation', String(generation), '--holder', `gen-${generation}`, '--grace', '5s', '--', process.execPath, childScript, started, marker],
+    [
+      'run',
+      '--env',
+      env,
+      '--generation',
+      String(generation),
+      '--holder',
+      `gen-${generation}`,
+      '--grace',
+      '5s',
+      '--',
+      process.execPath,
+      childScript,
+      started,
+      marker,
+    ],
     clientEnv(),
   );
-  await waitFor(() => existsSync(started) && supervisor.stderr().includes(`watching ${env}`), 'the child and the watch');
+  await waitFor(
+    () => existsSync(started) && supervisor.stderr().includes(`watching ${env}`),
+    'the child and the watch',
+  );
   return { supervisor, started, marker };
 }
 
@@ -124,7 +144,10 @@ describe('palisade run', () => {
         await client.fence(uniqueName(), { deploy_generation: 0, holder: 'warm-up' });
         const other = uniqueName();
         await client.fence(other, { deploy_generation: 9, holder: 'newer' });
-        return cli(['run', '--env', other, '--generation', '8', '--', process.execPath, '-e', 'process.exit(7)'], clientEnv());
+        return cli(
+          ['run', '--env', other, '--generation', '8', '--', process.execPath, '-e', 'process.exit(7)'],
+          clientEnv(),
+        );
       })(),
     ]);
     expect(own.code, own.stderr).toBe(7);
@@ -135,7 +158,9 @@ describe('palisade run', () => {
 });
 
 describe('palisade run with a command that cannot start', () => {
-  it('fences nothing and registers nothing: the holder keeps the token, run exits 127 or 126 with one line', { timeout: 60_000 }, async () => {
+  it('fences nothing and registers nothing: the holder keeps the token, run exits 127 or 126 with one line', {
+    timeout: 60_000,
+  }, async () => {
     const env = uniqueName();
     const { supervisor, marker } = await supervise(env, 1);
     const missing = join(work, 'servr');
@@ -181,7 +206,10 @@ describe('palisade run with a command that cannot start', () => {
     const noInterpreter = join(work, 'no-interpreter');
     writeFileSync(noInterpreter, '#!/nonexistent/interpreter\n', { mode: 0o755 });
 
-    const second = await cli(['run', '--env', env, '--generation', '2', '--holder', 'gen-2', '--', noInterpreter], clientEnv());
+    const second = await cli(
+      ['run', '--env', env, '--generation', '2', '--holder', 'gen-2', '--', noInterpreter],
+      clientEnv(),
+    );
 
     expect(second.code, second.stderr).toBe(3);
     expect(second.stderr).toContain(
@@ -190,7 +218,10 @@ describe('palisade run with a command that cannot start', () => {
     expect(second.stderr).toContain('ENOENT');
     expect(second.stderr).toContain('exiting 3');
     // The token was taken: the healthy generation stood down, and the environment has no running holder.
-    expect(await client.getEnvironment(env)).toMatchObject({ token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2' });
+    expect(await client.getEnvironment(env)).toMatchObject({
+      token: { deploy_generation: 2, epoch: 2 },
+      holder: 'gen-2',
+    });
     const firstExit = await first.done;
     expect(firstExit.code, firstExit.stderr).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
@@ -239,15 +270,24 @@ describe('palisade commands', () => {
 
   it('keys create, env fence, env show, env confirm and keys revoke round-trip', { timeout: 60_000 }, async () => {
     const admin = { PALISADE_URL: service.url, PALISADE_ADMIN_TOKEN: adminToken };
-    const created = await cli(['keys', 'create', '--tenant', `rt-${randomBytes(4).toString('hex')}`, '--name', 'round trip'], admin);
+    const created = await cli(
+      ['keys', 'create', '--tenant', `rt-${randomBytes(4).toString('hex')}`, '--name', 'round trip'],
+      admin,
+    );
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout) as { id: string; key: string; name: string };
-    expect(key).toMatchObject({ id: expect.stringMatching(/^key_/), key: expect.stringMatching(/^pal_/), name: 'round trip' });
+    expect(key).toMatchObject({
+      id: expect.stringMatching(/^key_/),
+      key: expect.stringMatching(/^pal_/),
+      name: 'round trip',
+    });
 
     const env = uniqueName();
     const withKey = { PALISADE_URL: service.url, PALISADE_API_KEY: key.key };
     // The key from the flag, the service from the variable.
-    const fenced = await cli(['env', 'fence', env, '--generation', '3', '--holder', 'cli', '--key', key.key], { PALISADE_URL: service.url });
+    const fenced = await cli(['env', 'fence', env, '--generation', '3', '--holder', 'cli', '--key', key.key], {
+      PALISADE_URL: service.url,
+    });
     expect(fenced.code, fenced.stderr).toBe(0);
     expect(JSON.parse(fenced.stdout)).toEqual({ token: { deploy_generation: 3, epoch: 1 }, previous: null });
 
@@ -257,7 +297,12 @@ describe('palisade commands', () => {
       cli(['env', 'log', env], withKey),
     ]);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ name: env, token: { deploy_generation: 3, epoch: 1 }, holder: 'cli', upper: 0 });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      name: env,
+      token: { deploy_generation: 3, epoch: 1 },
+      holder: 'cli',
+      upper: 0,
+    });
     expect(confirmed.code, confirmed.stderr).toBe(0);
     expect(JSON.parse(confirmed.stdout)).toEqual({ token: { deploy_generation: 3, epoch: 1 }, upper: 0 });
     expect(log.code, log.stderr).toBe(0);
@@ -286,7 +331,10 @@ describe('palisade commands', () => {
     watcher.child.kill('SIGINT');
     const exit = await watcher.done;
     expect(exit.code, exit.stderr).toBe(0);
-    const events = exit.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; id: string });
+    const events = exit.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; id: string });
     expect(events.map((event) => `${event.event} ${event.id}`)).toEqual(['snapshot 1', 'fenced 2']);
   });
 
@@ -298,7 +346,12 @@ describe('palisade commands', () => {
 
     const server = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], { ...database, LOG_LEVEL: 'info' });
     await waitFor(() => /"msg":"listening"/.test(server.stdout()), 'the service to listen', 30_000);
-    const { port } = JSON.parse(server.stdout().split('\n').find((line) => line.includes('"listening"'))!) as { port: number };
+    const { port } = JSON.parse(
+      server
+        .stdout()
+        .split('\n')
+        .find((line) => line.includes('"listening"'))!,
+    ) as { port: number };
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     server.child.kill('SIGTERM');

@@ -36,10 +36,13 @@ function clientFor(
 }
 
 function problem(status: number, code: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title: code, status, detail: `a ${code}`, code, action: 'retry' }), {
-    status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
-  });
+  return new Response(
+    JSON.stringify({ type: 'about:blank', title: code, status, detail: `a ${code}`, code, action: 'retry' }),
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json', ...headers },
+    },
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -128,7 +131,12 @@ describe('errors', () => {
 
     const third = await client.fence(env, { deploy_generation: 2, holder: 'gen-2-restarted' });
     const byEpoch = await rejection(client.append(env, { token: second.token, entries: ['stale'] }));
-    expect(byEpoch).toMatchObject({ kind: 'epoch', action: 'halt', currentToken: third.token, yourToken: second.token });
+    expect(byEpoch).toMatchObject({
+      kind: 'epoch',
+      action: 'halt',
+      currentToken: third.token,
+      yourToken: second.token,
+    });
     expect(classify(byEpoch)).toBe('halt');
 
     const lowerGeneration = await rejection(client.fence(env, { deploy_generation: 1, holder: 'late' }));
@@ -144,7 +152,12 @@ describe('errors', () => {
     const { token } = await client.fence(env, { deploy_generation: 1, holder: 'a' });
 
     const mismatch = await rejection(client.append(env, { token, expected_upper: 5, entries: [1] }));
-    expect(mismatch).toMatchObject({ status: 409, code: 'upper_mismatch', action: 'retry', body: { current_upper: 0 } });
+    expect(mismatch).toMatchObject({
+      status: 409,
+      code: 'upper_mismatch',
+      action: 'retry',
+      body: { current_upper: 0 },
+    });
     expect(mismatch).not.toBeInstanceOf(FencedError);
     expect(classify(mismatch)).toBe('retry');
 
@@ -160,7 +173,11 @@ describe('errors', () => {
     expect(unauthorized).toMatchObject({ status: 401, code: 'unauthorized', action: 'authenticate' });
     expect(classify(unauthorized)).toBe('abort');
 
-    const unreachable = createPalisadeClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: t.key, retry: false });
+    const unreachable = createPalisadeClient({
+      baseUrl: `http://127.0.0.1:${await closedPort()}`,
+      apiKey: t.key,
+      retry: false,
+    });
     const network = await rejection(unreachable.getEnvironment(env));
     expect(network).toBeInstanceOf(PalisadeNetworkError);
     expect((network as Error).message).toMatch(/ECONNREFUSED/);
@@ -168,12 +185,22 @@ describe('errors', () => {
 
     const answering = (response: () => Response) =>
       createPalisadeClient({ baseUrl: 'http://localhost', apiKey: t.key, fetch: () => response(), retry: false });
-    const rateLimited = await rejection(answering(() => problem(429, 'resource_exhausted', { 'retry-after': '2' })).getEnvironment(env));
+    const rateLimited = await rejection(
+      answering(() => problem(429, 'resource_exhausted', { 'retry-after': '2' })).getEnvironment(env),
+    );
     expect(rateLimited).toMatchObject({ status: 429, retryAfterMs: 2_000 });
     expect(classify(rateLimited)).toBe('backoff');
     expect(classify(await rejection(answering(() => problem(503, 'unavailable')).getEnvironment(env)))).toBe('retry');
-    expect(classify(await rejection(answering(() => problem(409, 'idempotency_in_flight')).fence(env, { deploy_generation: 1, holder: 'a' })))).toBe('retry');
-    const html = await rejection(answering(() => new Response('<html>bad gateway</html>', { status: 502 })).getEnvironment(env));
+    expect(
+      classify(
+        await rejection(
+          answering(() => problem(409, 'idempotency_in_flight')).fence(env, { deploy_generation: 1, holder: 'a' }),
+        ),
+      ),
+    ).toBe('retry');
+    const html = await rejection(
+      answering(() => new Response('<html>bad gateway</html>', { status: 502 })).getEnvironment(env),
+    );
     expect(html).toMatchObject({ status: 502, code: 'http_502', action: undefined });
     expect(classify(html)).toBe('retry');
     expect(classify(new Error('a bug'))).toBe('abort');
@@ -248,7 +275,11 @@ describe('Idempotency-Key', () => {
     expect(Object.keys(helpers).sort()).toEqual(keyed);
     for (const path of keyed) {
       await helpers[path]!();
-      const concrete = path.replace('{env}', 'e').replace('{generation}', '2').replace('{id}', 'w').replace('{delivery_id}', 'd');
+      const concrete = path
+        .replace('{env}', 'e')
+        .replace('{generation}', '2')
+        .replace('{id}', 'w')
+        .replace('{delivery_id}', 'd');
       expect(sent.get(`POST ${concrete}`), path).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
@@ -325,9 +356,21 @@ describe('watch()', () => {
     await writer.fence(env, { deploy_generation: 2, holder: 'c' });
     await writer.fence(env, { deploy_generation: 3, holder: 'd' });
     openGate();
-    expect(await pending).toMatchObject({ event: 'fenced', id: '3', data: { token: { deploy_generation: 2, epoch: 3 }, holder: 'c' } });
-    expect(await next()).toMatchObject({ event: 'fenced', id: '4', data: { token: { deploy_generation: 3, epoch: 4 }, holder: 'd' } });
-    expect(await next()).toMatchObject({ event: 'snapshot', id: '4', data: { token: { deploy_generation: 3, epoch: 4 }, holder: 'd' } });
+    expect(await pending).toMatchObject({
+      event: 'fenced',
+      id: '3',
+      data: { token: { deploy_generation: 2, epoch: 3 }, holder: 'c' },
+    });
+    expect(await next()).toMatchObject({
+      event: 'fenced',
+      id: '4',
+      data: { token: { deploy_generation: 3, epoch: 4 }, holder: 'd' },
+    });
+    expect(await next()).toMatchObject({
+      event: 'snapshot',
+      id: '4',
+      data: { token: { deploy_generation: 3, epoch: 4 }, holder: 'd' },
+    });
     expect(lastEventIds).toEqual([null, '2']);
     expect(reconnects).toHaveLength(1);
     expect(reconnects[0]).toMatchObject({ attempt: 1, lastEventId: '2' });
@@ -382,7 +425,10 @@ describe('watch()', () => {
           case 1:
             return sse(snapshot(1), false); // then silence
           case 2:
-            return sse(`event: fenced\nid: 2\ndata: {"environment":"e","token":{"deploy_generation":1,"epoch":2},"holder":"b","upper":0,"fenced_at":""}\n\n`, true);
+            return sse(
+              `event: fenced\nid: 2\ndata: {"environment":"e","token":{"deploy_generation":1,"epoch":2},"holder":"b","upper":0,"fenced_at":""}\n\n`,
+              true,
+            );
           default:
             return problem(404, 'not_found');
         }
@@ -408,7 +454,8 @@ describe('watch()', () => {
   });
 
   it('parses event streams split anywhere, with CRLF, CR, comments and multi-line data', async () => {
-    const text = ': hello\r\nevent: a\r\nid: 7\r\ndata: one\r\ndata: two\r\n\r\nevent: b\rdata: x\r\r: beat\n\ndata: y\n\nevent: c\ndata: unterminated';
+    const text =
+      ': hello\r\nevent: a\r\nid: 7\r\ndata: one\r\ndata: two\r\n\r\nevent: b\rdata: x\r\r: beat\n\ndata: y\n\nevent: c\ndata: unterminated';
     const bytes = new TextEncoder().encode(text);
     for (const size of [1, 2, 3, 7, bytes.length]) {
       const stream = new ReadableStream<Uint8Array>({

@@ -41,12 +41,21 @@ describe('configuration — unknown and look-alike variables', () => {
 
   it('the variables of the CLI and of `palisade run` are known', () => {
     expect(() =>
-      loadConfig({ PALISADE_URL: 'http://x', PALISADE_API_KEY: 'k', PALISADE_TOKEN: '{}', PALISADE_MODE: 'leader', PALISADE_ENV: 'e' }),
+      loadConfig({
+        PALISADE_URL: 'http://x',
+        PALISADE_API_KEY: 'k',
+        PALISADE_TOKEN: '{}',
+        PALISADE_MODE: 'leader',
+        PALISADE_ENV: 'e',
+      }),
     ).not.toThrow();
   });
 
   it('the service exits 1 on a misspelt variable rather than starting without it', async () => {
-    const exited = await startExpectingExit({ PALISADE_DATA_DIR: join(work, 'typo'), PALISADE_ADMIN_TOKNE: 'x'.repeat(20) });
+    const exited = await startExpectingExit({
+      PALISADE_DATA_DIR: join(work, 'typo'),
+      PALISADE_ADMIN_TOKNE: 'x'.repeat(20),
+    });
     expect(exited.exitCode).toBe(1);
     expect(exited.stderr).toContain('did you mean PALISADE_ADMIN_TOKEN?');
     expect(existsSync(join(work, 'typo'))).toBe(false);
@@ -58,7 +67,11 @@ describe('configuration — unknown and look-alike variables', () => {
       'DATABASE_URI is set but DATABASE_URL is not: the service uses the embedded database; did you mean DATABASE_URL?',
     ]);
     expect(startUpWarnings(config, { DB_URL: 'x', PG_URL: 'y' })).toHaveLength(2);
-    const withUrl = loadConfig({ DATABASE_URL: 'postgres://db/x', PALISADE_SECRET_KEY: TEST_SECRET_KEY, PALISADE_ADMIN_TOKEN: 'x'.repeat(20) });
+    const withUrl = loadConfig({
+      DATABASE_URL: 'postgres://db/x',
+      PALISADE_SECRET_KEY: TEST_SECRET_KEY,
+      PALISADE_ADMIN_TOKEN: 'x'.repeat(20),
+    });
     expect(startUpWarnings(withUrl, { DATABASE_URL: 'postgres://db/x', DB_URL: 'x' })).toEqual([]);
   });
 
@@ -86,7 +99,11 @@ describe('configuration — values', () => {
     expect(problemsOf({ PALISADE_SHUTDOWN_GRACE: 'soon' })).toEqual([
       'PALISADE_SHUTDOWN_GRACE: "soon" is not a duration such as 250ms, 1.5s, 10s, 5m, 2h or 1d',
     ]);
-    const config = loadConfig({ PALISADE_WEBHOOK_TIMEOUT: '1.5s', PALISADE_SHUTDOWN_GRACE: '2m', PALISADE_WATCH_HEARTBEAT: '250ms' });
+    const config = loadConfig({
+      PALISADE_WEBHOOK_TIMEOUT: '1.5s',
+      PALISADE_SHUTDOWN_GRACE: '2m',
+      PALISADE_WATCH_HEARTBEAT: '250ms',
+    });
     expect([config.webhooks.timeoutMs, config.shutdownGraceMs, config.watchHeartbeatMs]).toEqual([1_500, 120_000, 250]);
   });
 
@@ -127,25 +144,28 @@ describe('start-up', () => {
     );
   });
 
-  it.skipIf(!POSTGRES_URL)('the start-up line names the PostgreSQL host, port and database, never the password', async () => {
-    const scratch = await createScratchPostgres();
-    try {
-      const password = `pw-${randomBytes(8).toString('hex')}`;
-      const url = new URL(scratch.url);
-      url.password = password;
-      const service = await startService({ DATABASE_URL: url.toString(), PALISADE_ADMIN_TOKEN: 'x'.repeat(20) });
-      await service.stop();
-      expect(service.output()).not.toContain(password);
-      const listening = logLines(service.output()).find((line) => line.msg === 'listening')!;
-      expect(listening).toMatchObject({
-        database: 'postgres',
-        database_host: url.hostname,
-        database_port: Number(url.port || 5432),
-        database_name: url.pathname.slice(1),
-      });
-      expect(logLines(service.output()).filter((line) => line.level === 40)).toEqual([]);
-    } finally {
-      await scratch.drop();
-    }
-  });
+  it.skipIf(!POSTGRES_URL)(
+    'the start-up line names the PostgreSQL host, port and database, never the password',
+    async () => {
+      const scratch = await createScratchPostgres();
+      try {
+        const password = `pw-${randomBytes(8).toString('hex')}`;
+        const url = new URL(scratch.url);
+        url.password = password;
+        const service = await startService({ DATABASE_URL: url.toString(), PALISADE_ADMIN_TOKEN: 'x'.repeat(20) });
+        await service.stop();
+        expect(service.output()).not.toContain(password);
+        const listening = logLines(service.output()).find((line) => line.msg === 'listening')!;
+        expect(listening).toMatchObject({
+          database: 'postgres',
+          database_host: url.hostname,
+          database_port: Number(url.port || 5432),
+          database_name: url.pathname.slice(1),
+        });
+        expect(logLines(service.output()).filter((line) => line.level === 40)).toEqual([]);
+      } finally {
+        await scratch.drop();
+      }
+    },
+  );
 });

@@ -49,7 +49,12 @@ describe.skipIf(!POSTGRES_URL)('waits on PostgreSQL are bounded', () => {
     });
     const { key } = (await created.json()) as { key: string };
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const fence = () => fetch(`${service.url}/v1/environments/held/fence`, { method: 'POST', headers: auth, body: JSON.stringify({ deploy_generation: 1, holder: 'a' }) });
+    const fence = () =>
+      fetch(`${service.url}/v1/environments/held/fence`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ deploy_generation: 1, holder: 'a' }),
+      });
     expect((await fence()).status).toBe(200);
 
     const holder = postgres(scratch.url, { max: 1, onnotice: () => {} });

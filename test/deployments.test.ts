@@ -23,7 +23,13 @@ type Deployment = {
 const path = (env: string, generation: number | string, action = '') =>
   `/v1/environments/${env}/deployments/${generation}${action ? `/${action}` : ''}`;
 
-function register(h: Harness, t: Tenant, env: string, generation: number | string, body: unknown = { holder: `gen-${generation}` }) {
+function register(
+  h: Harness,
+  t: Tenant,
+  env: string,
+  generation: number | string,
+  body: unknown = { holder: `gen-${generation}` },
+) {
   return h.request('PUT', path(env, generation), { key: t.key, body });
 }
 
@@ -78,7 +84,9 @@ describe('deployments — the handover', () => {
     const env = h.uniqueName();
     const first = await handOver(h, t, env, 1);
     expect(first).toMatchObject({ state: 'promoting', token: { deploy_generation: 1, epoch: 1 } });
-    expect(await expectOk(await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }))).toMatchObject({ state: 'is_leader' });
+    expect(await expectOk(await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }))).toMatchObject({
+      state: 'is_leader',
+    });
 
     const registered = await expectOk(await register(h, t, env, 2, { holder: 'gen-2-pod' }), 201);
     expect(registered).toMatchObject({
@@ -94,23 +102,44 @@ describe('deployments — the handover', () => {
     // Registering read-only changes nothing for the leader.
     expect(await environment(h, t, env)).toMatchObject({ token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' });
 
-    expect(await expectOk(await register(h, t, env, 2, { holder: 'gen-2-pod', state: 'catching_up' }))).toMatchObject({ state: 'catching_up' });
+    expect(await expectOk(await register(h, t, env, 2, { holder: 'gen-2-pod', state: 'catching_up' }))).toMatchObject({
+      state: 'catching_up',
+    });
     const readied = await expectOk(await ready(h, t, env, 2));
     expect(readied.state).toBe('ready_to_promote');
     expect(Date.parse(readied.ready_at!)).not.toBeNaN();
 
     const promoted = await expectOk(await promote(h, t, env, 2));
-    expect(promoted).toMatchObject({ state: 'promoting', token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2-pod' });
-    expect(await environment(h, t, env)).toMatchObject({ token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2-pod' });
+    expect(promoted).toMatchObject({
+      state: 'promoting',
+      token: { deploy_generation: 2, epoch: 2 },
+      holder: 'gen-2-pod',
+    });
+    expect(await environment(h, t, env)).toMatchObject({
+      token: { deploy_generation: 2, epoch: 2 },
+      holder: 'gen-2-pod',
+    });
     expect(await get(h, t, env, 1)).toMatchObject({ state: 'fenced', token: { deploy_generation: 1, epoch: 1 } });
     expect((await get(h, t, env, 1)).fenced_at).toBe(promoted.promoted_at);
 
     // The old generation's token is refused by generation: its process exits 0.
-    const stale = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: first.token } });
-    await expectProblem(stale, 409, 'fenced', { kind: 'deploy_generation', action: 'terminate', current_token: promoted.token });
+    const stale = await h.request('POST', `/v1/environments/${env}/confirm`, {
+      key: t.key,
+      body: { token: first.token },
+    });
+    await expectProblem(stale, 409, 'fenced', {
+      kind: 'deploy_generation',
+      action: 'terminate',
+      current_token: promoted.token,
+    });
 
-    expect(await expectOk(await register(h, t, env, 2, { holder: 'gen-2-pod', state: 'is_leader' }))).toMatchObject({ state: 'is_leader' });
-    const confirmed = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: promoted.token } });
+    expect(await expectOk(await register(h, t, env, 2, { holder: 'gen-2-pod', state: 'is_leader' }))).toMatchObject({
+      state: 'is_leader',
+    });
+    const confirmed = await h.request('POST', `/v1/environments/${env}/confirm`, {
+      key: t.key,
+      body: { token: promoted.token },
+    });
     expect(confirmed.status).toBe(200);
 
     const events = (await feed(h, t)).filter((event) => event.data.environment === env);
@@ -121,7 +150,9 @@ describe('deployments — the handover', () => {
       expect.stringMatching(/^(generation\.fenced|deployment\.promoted)$/),
       expect.stringMatching(/^(generation\.fenced|deployment\.promoted)$/),
     ]);
-    const promotedEvent = events.find((event) => event.type === 'deployment.promoted' && event.data.deploy_generation === 2)!;
+    const promotedEvent = events.find(
+      (event) => event.type === 'deployment.promoted' && event.data.deploy_generation === 2,
+    )!;
     expect(promotedEvent.data).toEqual({
       environment: env,
       deploy_generation: 2,
@@ -149,7 +180,9 @@ describe('deployments — the handover', () => {
     const promoted = await expectOk(await promote(h, t, env, 4, { skip_catchup: true }));
     expect(promoted).toMatchObject({ state: 'promoting', token: { deploy_generation: 4, epoch: 1 }, ready_at: null });
     await register(h, t, env, 5, { holder: 'gen-5', state: 'catching_up' });
-    expect(await expectOk(await promote(h, t, env, 5, { skip_catchup: true }))).toMatchObject({ token: { deploy_generation: 5, epoch: 2 } });
+    expect(await expectOk(await promote(h, t, env, 5, { skip_catchup: true }))).toMatchObject({
+      token: { deploy_generation: 5, epoch: 2 },
+    });
     const promotions = (await feed(h, t)).filter((event) => event.type === 'deployment.promoted');
     expect(promotions.map((event) => event.data.skipped_catchup)).toEqual([true, true]);
   });
@@ -170,7 +203,9 @@ describe('deployments — the handover', () => {
     expect(second).toEqual(first);
     await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' });
     expect(await expectOk(await promote(h, t, env, 1))).toMatchObject({ state: 'is_leader', token: first.token });
-    expect(await expectOk(await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }))).toMatchObject({ state: 'is_leader' });
+    expect(await expectOk(await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }))).toMatchObject({
+      state: 'is_leader',
+    });
 
     const history = await json(await h.request('GET', `/v1/environments/${env}/history`, { key: t.key }));
     expect(history.items).toHaveLength(1);
@@ -233,7 +268,11 @@ describe('deployments — the handover', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res = await h.request('GET', `/v1/environments/${env}/deployments?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key: t.key });
+      const res = await h.request(
+        'GET',
+        `/v1/environments/${env}/deployments?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: t.key },
+      );
       const page = await json<{ items: Deployment[]; next_cursor: string | null }>(res);
       seen.push(...page.items.map((item) => item.deploy_generation));
       cursor = page.next_cursor;
@@ -248,7 +287,10 @@ describe('deployments — the handover', () => {
     await handOver(h, t, env, 2);
     expect((await h.request('DELETE', `/v1/environments/${env}`, { key: t.key })).status).toBe(204);
     expect((await h.request('GET', path(env, 2), { key: t.key })).status).toBe(404);
-    await expectProblem(await register(h, t, env, 1), 409, 'fenced', { kind: 'deploy_generation', your_deploy_generation: 1 });
+    await expectProblem(await register(h, t, env, 1), 409, 'fenced', {
+      kind: 'deploy_generation',
+      your_deploy_generation: 1,
+    });
     const again = await handOver(h, t, env, 2);
     expect(again.token).toEqual({ deploy_generation: 2, epoch: 2 });
   });
@@ -322,12 +364,21 @@ describe('deployments — watch', () => {
       await promote(h, t, env, 2);
       await stream.waitFor((s) => s.events().some((e) => e.event === 'deployment.promoted'));
       const events = stream.events();
-      expect(events.map((e) => e.event)).toEqual(['snapshot', 'deployment.ready_to_promote', 'fenced', 'deployment.promoted']);
+      expect(events.map((e) => e.event)).toEqual([
+        'snapshot',
+        'deployment.ready_to_promote',
+        'fenced',
+        'deployment.promoted',
+      ]);
       expect(events[1]!.data).toMatchObject({ environment: env, deploy_generation: 2, holder: 'gen-2' });
       expect(events[2]).toMatchObject({ id: '2', data: { token: { deploy_generation: 2, epoch: 2 } } });
       expect(events[3]).toMatchObject({
         id: '2',
-        data: { deploy_generation: 2, token: { deploy_generation: 2, epoch: 2 }, previous: { token: { deploy_generation: 1, epoch: 1 } } },
+        data: {
+          deploy_generation: 2,
+          token: { deploy_generation: 2, epoch: 2 },
+          previous: { token: { deploy_generation: 1, epoch: 1 } },
+        },
       });
     } finally {
       await stream.close();
@@ -347,7 +398,11 @@ describe('deployments — refused transitions leave everything as it was', () =>
     code: string,
     members: Record<string, unknown>,
   ) {
-    const before = { deployment: await get(h, t, env, generation).catch(() => null), env: await environment(h, t, env), events: (await feed(h, t)).length };
+    const before = {
+      deployment: await get(h, t, env, generation).catch(() => null),
+      env: await environment(h, t, env),
+      events: (await feed(h, t)).length,
+    };
     await expectProblem(res, status, code, members);
     expect(await get(h, t, env, generation).catch(() => null)).toEqual(before.deployment);
     expect(await environment(h, t, env)).toEqual(before.env);
@@ -368,39 +423,64 @@ describe('deployments — refused transitions leave everything as it was', () =>
         allowed_from: ['ready_to_promote', 'promoting', 'is_leader'],
       });
     }
-    await expectRefused(h, t, env, 1, await promote(h, t, env, 1, { skip_catchup: false }), 409, 'invalid_transition', { action: 'retry' });
+    await expectRefused(h, t, env, 1, await promote(h, t, env, 1, { skip_catchup: false }), 409, 'invalid_transition', {
+      action: 'retry',
+    });
   });
 
   it('is_leader only after promotion; back to initializing or catching_up only before it', async () => {
     const h = harness();
     const t = await h.newTenant();
     const env = h.uniqueName();
-    await expectProblem(await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }), 409, 'invalid_transition', {
-      action: 'abort',
-      deployment_state: null,
-      requested_state: 'is_leader',
-    });
+    await expectProblem(
+      await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }),
+      409,
+      'invalid_transition',
+      {
+        action: 'abort',
+        deployment_state: null,
+        requested_state: 'is_leader',
+      },
+    );
     expect((await h.request('GET', path(env, 1), { key: t.key })).status).toBe(404);
     await register(h, t, env, 1);
     for (const state of ['initializing', 'catching_up', 'ready_to_promote']) {
       if (state === 'ready_to_promote') await ready(h, t, env, 1);
       else await register(h, t, env, 1, { holder: 'gen-1', state });
-      await expectRefused(h, t, env, 1, await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }), 409, 'invalid_transition', {
-        action: 'abort',
-        deployment_state: state,
-        requested_state: 'is_leader',
-        allowed_from: ['promoting', 'is_leader'],
-      });
+      await expectRefused(
+        h,
+        t,
+        env,
+        1,
+        await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' }),
+        409,
+        'invalid_transition',
+        {
+          action: 'abort',
+          deployment_state: state,
+          requested_state: 'is_leader',
+          allowed_from: ['promoting', 'is_leader'],
+        },
+      );
     }
     await promote(h, t, env, 1);
     for (const leading of ['promoting', 'is_leader']) {
       if (leading === 'is_leader') await register(h, t, env, 1, { holder: 'gen-1', state: 'is_leader' });
       for (const state of ['initializing', 'catching_up']) {
-        await expectRefused(h, t, env, 1, await register(h, t, env, 1, { holder: 'gen-1', state }), 409, 'invalid_transition', {
-          action: 'abort',
-          deployment_state: leading,
-          requested_state: state,
-        });
+        await expectRefused(
+          h,
+          t,
+          env,
+          1,
+          await register(h, t, env, 1, { holder: 'gen-1', state }),
+          409,
+          'invalid_transition',
+          {
+            action: 'abort',
+            deployment_state: leading,
+            requested_state: state,
+          },
+        );
       }
       await expectRefused(h, t, env, 1, await ready(h, t, env, 1), 409, 'invalid_transition', {
         action: 'abort',
@@ -417,16 +497,44 @@ describe('deployments — refused transitions leave everything as it was', () =>
     await handOver(h, t, env, 1);
     await register(h, t, env, 2);
     await handOver(h, t, env, 3);
-    const members = { kind: 'deploy_generation', action: 'terminate', current_token: { deploy_generation: 3, epoch: 2 } };
+    const members = {
+      kind: 'deploy_generation',
+      action: 'terminate',
+      current_token: { deploy_generation: 3, epoch: 2 },
+    };
     for (const generation of [1, 2]) {
       expect((await get(h, t, env, generation)).state).toBe('fenced');
-      await expectRefused(h, t, env, generation, await register(h, t, env, generation), 409, 'fenced', { ...members, your_deploy_generation: generation });
+      await expectRefused(h, t, env, generation, await register(h, t, env, generation), 409, 'fenced', {
+        ...members,
+        your_deploy_generation: generation,
+      });
       await expectRefused(h, t, env, generation, await ready(h, t, env, generation), 409, 'fenced', members);
-      await expectRefused(h, t, env, generation, await promote(h, t, env, generation, { skip_catchup: true }), 409, 'fenced', members);
-      await expectRefused(h, t, env, generation, await register(h, t, env, generation, { holder: 'x', state: 'is_leader' }), 409, 'fenced', members);
+      await expectRefused(
+        h,
+        t,
+        env,
+        generation,
+        await promote(h, t, env, generation, { skip_catchup: true }),
+        409,
+        'fenced',
+        members,
+      );
+      await expectRefused(
+        h,
+        t,
+        env,
+        generation,
+        await register(h, t, env, generation, { holder: 'x', state: 'is_leader' }),
+        409,
+        'fenced',
+        members,
+      );
     }
     // A generation never registered but older than the leader cannot register either.
-    await expectProblem(await register(h, t, env, 0), 409, 'fenced', { kind: 'deploy_generation', your_deploy_generation: 0 });
+    await expectProblem(await register(h, t, env, 0), 409, 'fenced', {
+      kind: 'deploy_generation',
+      your_deploy_generation: 0,
+    });
     expect((await h.request('GET', path(env, 0), { key: t.key })).status).toBe(404);
   });
 
@@ -437,7 +545,11 @@ describe('deployments — refused transitions leave everything as it was', () =>
     await expectProblem(await ready(h, t, env, 1), 404, 'not_found');
     await expectProblem(await promote(h, t, env, 1), 404, 'not_found');
     await expectProblem(await h.request('GET', path(env, 1), { key: t.key }), 404, 'not_found');
-    await expectProblem(await h.request('GET', `/v1/environments/${env}/deployments`, { key: t.key }), 404, 'not_found');
+    await expectProblem(
+      await h.request('GET', `/v1/environments/${env}/deployments`, { key: t.key }),
+      404,
+      'not_found',
+    );
     await h.fence(t, env, 1);
     await expectProblem(await ready(h, t, env, 1), 404, 'not_found');
     await expectProblem(await promote(h, t, env, 1, { skip_catchup: true }), 404, 'not_found');
@@ -485,7 +597,11 @@ describe('deployments — refused transitions leave everything as it was', () =>
     for (const [method, url, body] of cases) {
       await expectProblem(await h.request(method, url, { key: t.key, body }), 400, 'invalid_request');
     }
-    const malformed = await h.request('PUT', path(env, 1), { key: t.key, rawBody: '{"holder":', headers: { 'content-type': 'application/json' } });
+    const malformed = await h.request('PUT', path(env, 1), {
+      key: t.key,
+      rawBody: '{"holder":',
+      headers: { 'content-type': 'application/json' },
+    });
     await expectProblem(malformed, 400, 'invalid_request');
     expect(await get(h, t, env, 1)).toMatchObject({ state: 'initializing', holder: 'gen-1' });
     expect(await feed(h, t)).toEqual([]);
@@ -518,17 +634,23 @@ describe('deployments — races', () => {
       const answers = await Promise.all([
         ...generations.map((generation) => promote(h, t, env, generation)),
         ...generations.map((generation) => promote(h, t, env, generation)),
-        h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: 4, holder: 'manual' } }),
+        h.request('POST', `/v1/environments/${env}/fence`, {
+          key: t.key,
+          body: { deploy_generation: 4, holder: 'manual' },
+        }),
       ]);
       for (const res of answers) {
         if (res.status !== 200) await expectProblem(res, 409, 'fenced', { kind: 'deploy_generation' });
       }
       const current = (await environment(h, t, env)).token as Token;
-      const list = await json<{ items: Deployment[] }>(await h.request('GET', `/v1/environments/${env}/deployments`, { key: t.key }));
+      const list = await json<{ items: Deployment[] }>(
+        await h.request('GET', `/v1/environments/${env}/deployments`, { key: t.key }),
+      );
       const leading = list.items.filter((d) => d.state === 'promoting' || d.state === 'is_leader');
       expect(leading.length).toBeLessThanOrEqual(1);
       for (const d of list.items) {
-        if (d.deploy_generation < current.deploy_generation) expect(d.state, `generation ${d.deploy_generation}`).toBe('fenced');
+        if (d.deploy_generation < current.deploy_generation)
+          expect(d.state, `generation ${d.deploy_generation}`).toBe('fenced');
       }
       if (leading[0]) expect(leading[0].deploy_generation).toBe(current.deploy_generation);
       // The promotion of the newest generation cannot lose: nothing newer was issued.
@@ -554,7 +676,9 @@ describe('deployments — races', () => {
     expect(new Set(bodies.map((body) => JSON.stringify(body.token))).size).toBe(1);
     const history = await json(await h.request('GET', `/v1/environments/${env}/history`, { key: t.key }));
     expect(history.items).toHaveLength(2);
-    expect((await feed(h, t)).filter((event) => event.type === 'deployment.promoted' && event.data.deploy_generation === 2)).toHaveLength(1);
+    expect(
+      (await feed(h, t)).filter((event) => event.type === 'deployment.promoted' && event.data.deploy_generation === 2),
+    ).toHaveLength(1);
   });
 
   it('concurrent registrations of one generation create it once', async () => {
@@ -575,13 +699,20 @@ describe('deployments — races', () => {
       await ready(h, t, env, 2);
       const [promotion, fence] = await Promise.all([
         promote(h, t, env, 2),
-        h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: 3, holder: 'manual' } }),
+        h.request('POST', `/v1/environments/${env}/fence`, {
+          key: t.key,
+          body: { deploy_generation: 3, holder: 'manual' },
+        }),
       ]);
       expect(fence.status).toBe(200);
       const deployment = await get(h, t, env, 2);
       expect(deployment.state).toBe('fenced');
       if (promotion.status === 200) expect(deployment.token).toMatchObject({ deploy_generation: 2 });
-      else await expectProblem(promotion, 409, 'fenced', { kind: 'deploy_generation', current_token: { deploy_generation: 3 } });
+      else
+        await expectProblem(promotion, 409, 'fenced', {
+          kind: 'deploy_generation',
+          current_token: { deploy_generation: 3 },
+        });
       expect(await fenceToken(h, t, env, 3)).toMatchObject({ deploy_generation: 3 });
     }
   });

@@ -5,10 +5,25 @@ import { WebhookReceiver } from './support/receiver.js';
 
 describe('webhook destinations are checked again at every send', () => {
   it('classifies addresses: only public unicast passes', () => {
-    for (const address of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111']) expect(isPublicAddress(address), address).toBe(true);
+    for (const address of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111'])
+      expect(isPublicAddress(address), address).toBe(true);
     for (const address of [
-      '127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-      '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd12::1', 'ff02::1', '::ffff:10.0.0.1', 'not-an-ip',
+      '127.0.0.1',
+      '10.0.0.1',
+      '172.31.255.255',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd12::1',
+      'ff02::1',
+      '::ffff:10.0.0.1',
+      'not-an-ip',
     ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
@@ -24,7 +39,11 @@ describe('webhook destinations are checked again at every send', () => {
     ['NAT64 64:ff9b::/96', '64:ff9b::a9fe:a9fe', '64:ff9b::5db8:d70e'],
     ['6to4 2002::/16', '2002:c0a8:101::1', '2002:5db8:d70e::1'],
     ['Teredo 2001::/32, private server', '2001:0:a00:1::5db8:d70e', null],
-    ['Teredo 2001::/32, private client (stored inverted)', '2001:0:5db8:d70e::f5ff:fffe', '2001:0:5db8:d70e::a247:28f1'],
+    [
+      'Teredo 2001::/32, private client (stored inverted)',
+      '2001:0:5db8:d70e::f5ff:fffe',
+      '2001:0:5db8:d70e::a247:28f1',
+    ],
   ])('judges %s by the embedded IPv4 address', (_form, embedsPrivate, embedsPublic) => {
     expect(isPublicAddress(embedsPrivate), embedsPrivate).toBe(false);
     if (embedsPublic) expect(isPublicAddress(embedsPublic), embedsPublic).toBe(true);

@@ -70,7 +70,7 @@ describe('/docs', () => {
     const operations = Object.values(spec.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
     const rendered = await page.locator('.opblock').evaluateAll((blocks) => blocks.map((block) => block.id));
     expect(operations.filter((id) => !rendered.some((blockId) => blockId.endsWith(`-${id}`)))).toEqual([]);
-    expect(await page.locator('.info .title').innerText()).toContain('Palisade');
+    expect(await page.locator('.info .title').textContent()).toContain('Palisade');
     expect(offLoopback).toEqual([]);
     expect(failed).toEqual([]);
     await context.close();

@@ -15,7 +15,10 @@ function refusalOf(rule: () => void): Refusal {
   throw new Error('the rule let it pass');
 }
 
-const issued: TokenState = { current: { deploy_generation: 2, epoch: 5 }, lastIssued: { deploy_generation: 2, epoch: 5 } };
+const issued: TokenState = {
+  current: { deploy_generation: 2, epoch: 5 },
+  lastIssued: { deploy_generation: 2, epoch: 5 },
+};
 
 describe('token rules', () => {
   it('the current token passes; an older epoch of its generation halts, an older generation terminates', () => {
@@ -27,10 +30,12 @@ describe('token rules', () => {
   });
 
   it('a token beyond the last one issued was never issued here', () => {
-    expect(refusalOf(() => assertCurrentToken(issued, { deploy_generation: 2, epoch: 6 })).code).toBe('token_from_future');
-    expect(refusalOf(() => assertCurrentToken({ current: null, lastIssued: null }, { deploy_generation: 0, epoch: 1 })).code).toBe(
+    expect(refusalOf(() => assertCurrentToken(issued, { deploy_generation: 2, epoch: 6 })).code).toBe(
       'token_from_future',
     );
+    expect(
+      refusalOf(() => assertCurrentToken({ current: null, lastIssued: null }, { deploy_generation: 0, epoch: 1 })).code,
+    ).toBe('token_from_future');
   });
 
   it('after a delete every token issued before is fenced, with no current token', () => {
@@ -54,7 +59,10 @@ describe('token rules', () => {
 
 describe('deployment transitions', () => {
   it('a candidate not ready yet is told to retry, unless it skips the catch-up', () => {
-    expect(refusalOf(() => assertTransition(3, 'catching_up', 'promoting'))).toMatchObject({ code: 'invalid_transition', action: 'retry' });
+    expect(refusalOf(() => assertTransition(3, 'catching_up', 'promoting'))).toMatchObject({
+      code: 'invalid_transition',
+      action: 'retry',
+    });
     expect(() => assertTransition(3, 'catching_up', 'promoting', { skipCatchup: true })).not.toThrow();
   });
 
@@ -67,11 +75,18 @@ describe('quotas and their problems', () => {
   it('a full log refuses with its limit and no timing', () => {
     const refusal = refusalOf(() => assertRoomInLog(9, 2, 10));
     expect(refusal.members).toEqual({ resource: 'log_entries', limit: 10 });
-    expect(fromRefusal(refusal).headers).toEqual({ 'ratelimit-policy': '"log_entries";q=10', ratelimit: '"log_entries";r=0' });
+    expect(fromRefusal(refusal).headers).toEqual({
+      'ratelimit-policy': '"log_entries";q=10',
+      ratelimit: '"log_entries";r=0',
+    });
   });
 
   it('a rate says when to retry, with the bucket burst as its quota', () => {
-    const refusal = resourceExhausted('request_rate', 5, 'slow down', { retryAfterSeconds: 2, windowSeconds: 4, quota: 20 });
+    const refusal = resourceExhausted('request_rate', 5, 'slow down', {
+      retryAfterSeconds: 2,
+      windowSeconds: 4,
+      quota: 20,
+    });
     const problem = fromRefusal(refusal);
     expect(problem.status).toBe(429);
     expect(problem.headers).toEqual({

@@ -32,7 +32,9 @@ describe('environments — happy path', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     const statuses = await Promise.all(
-      Array.from({ length: 10 }, () => h.request('PUT', `/v1/environments/${env}`, { key: t.key }).then((r) => r.status)),
+      Array.from({ length: 10 }, () =>
+        h.request('PUT', `/v1/environments/${env}`, { key: t.key }).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(9);
@@ -62,9 +64,15 @@ describe('environments — happy path', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     const fence = await json(
-      await h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: 1, holder: 'a' } }),
+      await h.request('POST', `/v1/environments/${env}/fence`, {
+        key: t.key,
+        body: { deploy_generation: 1, holder: 'a' },
+      }),
     );
-    await h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body: { token: fence.token, entries: [1, 2] } });
+    await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      body: { token: fence.token, entries: [1, 2] },
+    });
     expect((await h.request('DELETE', `/v1/environments/${env}`, { key: t.key })).status).toBe(204);
     for (const path of ['', '/log', '/history']) {
       await expectProblem(await h.request('GET', `/v1/environments/${env}${path}`, { key: t.key }), 404, 'not_found');
@@ -79,7 +87,11 @@ describe('environments — happy path', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     const fence = (generation: number) =>
-      h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: generation, holder: 'x' } })
+      h
+        .request('POST', `/v1/environments/${env}/fence`, {
+          key: t.key,
+          body: { deploy_generation: generation, holder: 'x' },
+        })
         .then((r) => json(r));
     await fence(1);
     const before = (await fence(1)).token;
@@ -88,12 +100,18 @@ describe('environments — happy path', () => {
     const recreated = await h.request('PUT', `/v1/environments/${env}`, { key: t.key });
     expect(recreated.status).toBe(201);
     expect(await recreated.json()).toMatchObject({ token: null, upper: 0, holder: null });
-    const stale = await h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body: { token: before, entries: [1] } });
+    const stale = await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      body: { token: before, entries: [1] },
+    });
     await expectProblem(stale, 409, 'fenced', { kind: 'epoch', current_token: null, your_token: before });
 
     const after = await fence(1);
     expect(after).toEqual({ token: { deploy_generation: 1, epoch: 3 }, previous: null });
-    const staleAgain = await h.request('POST', `/v1/environments/${env}/log`, { key: t.key, body: { token: before, entries: [1] } });
+    const staleAgain = await h.request('POST', `/v1/environments/${env}/log`, {
+      key: t.key,
+      body: { token: before, entries: [1] },
+    });
     await expectProblem(staleAgain, 409, 'fenced', { kind: 'epoch' });
     const history = await json(await h.request('GET', `/v1/environments/${env}/history`, { key: t.key }));
     expect(history.items.map((i: any) => i.token.epoch)).toEqual([3]);
@@ -106,7 +124,10 @@ describe('environments — re-created after a delete', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     const fence = (generation: number) =>
-      h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: generation, holder: 'x' } });
+      h.request('POST', `/v1/environments/${env}/fence`, {
+        key: t.key,
+        body: { deploy_generation: generation, holder: 'x' },
+      });
     const old = (await json(await fence(5))).token;
     await h.request('DELETE', `/v1/environments/${env}`, { key: t.key });
 
@@ -118,7 +139,11 @@ describe('environments — re-created after a delete', () => {
     const next = await json(await fence(6));
     expect(next).toEqual({ token: { deploy_generation: 6, epoch: 2 }, previous: null });
     const stale = await h.request('POST', `/v1/environments/${env}/confirm`, { key: t.key, body: { token: old } });
-    await expectProblem(stale, 409, 'fenced', { kind: 'deploy_generation', action: 'terminate', current_token: next.token });
+    await expectProblem(stale, 409, 'fenced', {
+      kind: 'deploy_generation',
+      action: 'terminate',
+      current_token: next.token,
+    });
   });
 });
 
@@ -143,7 +168,14 @@ describe('environments — errors', () => {
     const h = harness();
     const t = await h.newTenant();
     // The last cursor decodes to {"v":"\u0000"}: well-formed base64 JSON, but no name has a NUL.
-    for (const query of ['limit=0', 'limit=1001', 'limit=ten', 'cursor=not-a-cursor', 'cursor=eyJ2IjoxfQ', 'cursor=eyJ2IjoiXHUwMDAwIn0']) {
+    for (const query of [
+      'limit=0',
+      'limit=1001',
+      'limit=ten',
+      'cursor=not-a-cursor',
+      'cursor=eyJ2IjoxfQ',
+      'cursor=eyJ2IjoiXHUwMDAwIn0',
+    ]) {
       const res = await h.request('GET', `/v1/environments?${query}`, { key: t.key });
       await expectProblem(res, 400, 'invalid_request');
     }

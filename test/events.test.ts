@@ -31,7 +31,10 @@ describe('event feed', () => {
     expect(all.items[0]).toMatchObject({
       id: expect.stringMatching(/^evt_/),
       timestamp: expect.any(String),
-      data: { fenced: { token: { deploy_generation: 1, epoch: 1 } }, by: { token: { deploy_generation: 2, epoch: 2 } } },
+      data: {
+        fenced: { token: { deploy_generation: 1, epoch: 1 } },
+        by: { token: { deploy_generation: 2, epoch: 2 } },
+      },
     });
 
     // One at a time, following next_cursor, gives the same sequence; the last cursor sees nothing new.
@@ -63,7 +66,12 @@ describe('event feed', () => {
   it('a bad cursor or limit is 400', async () => {
     const h = harness();
     const t = await h.newTenant();
-    for (const query of ['?after=nonsense', `?after=${Buffer.from('[1,"x"]').toString('base64url')}`, '?limit=0', '?limit=5000']) {
+    for (const query of [
+      '?after=nonsense',
+      `?after=${Buffer.from('[1,"x"]').toString('base64url')}`,
+      '?limit=0',
+      '?limit=5000',
+    ]) {
       await expectProblem(await h.request('GET', `/v1/events${query}`, { key: t.key }), 400, 'invalid_request');
     }
   });

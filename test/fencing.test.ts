@@ -75,7 +75,11 @@ describe('fence — happy path', () => {
       key: t.key,
       body: { token: first, entries: [1, 2] },
     });
-    for (const [generation, holder] of [[1, 'b'], [2, 'c'], [5, 'd']] as const) {
+    for (const [generation, holder] of [
+      [1, 'b'],
+      [2, 'c'],
+      [5, 'd'],
+    ] as const) {
       await h.fence(t, env, generation, holder);
     }
     const page1 = await json(await h.request('GET', `/v1/environments/${env}/history?limit=3`, { key: t.key }));

@@ -232,28 +232,36 @@ const unit = fc.oneof(
 const cleanUnit = unit.filter((u) => !u.includes('\u0000') && u.isWellFormed());
 
 function text(options: { minLength?: number; maxLength?: number; clean?: boolean } = {}): fc.Arbitrary<string> {
-  return fc.string({ unit: options.clean ? cleanUnit : unit, minLength: options.minLength ?? 0, maxLength: options.maxLength ?? 40 });
+  return fc.string({
+    unit: options.clean ? cleanUnit : unit,
+    minLength: options.minLength ?? 0,
+    maxLength: options.maxLength ?? 40,
+  });
 }
 
 /** Numbers beyond double range: JSON carries them, JavaScript parses them to ±Infinity. */
-const rawInfinite = fc.constantFrom('1e400', '-1e400', '1' + '0'.repeat(400)).map((t) => new Raw(t));
+const rawInfinite = fc.constantFrom('1e400', '-1e400', `1${'0'.repeat(400)}`).map((t) => new Raw(t));
 
 /** Numbers JSON.stringify never writes (past 2^53, long, exponents, -0), as raw text. */
-const rawFinite = fc.constantFrom(
-  '9007199254740992',
-  '9007199254740993',
-  '-9007199254740993',
-  '18446744073709551616',
-  '1e308',
-  '1.0',
-  '-0',
-  '0.1e1',
-  '1E2',
-  '123456789012345678901234567890',
-  '5e-324',
-).map((t) => new Raw(t));
+const rawFinite = fc
+  .constantFrom(
+    '9007199254740992',
+    '9007199254740993',
+    '-9007199254740993',
+    '18446744073709551616',
+    '1e308',
+    '1.0',
+    '-0',
+    '0.1e1',
+    '1E2',
+    '123456789012345678901234567890',
+    '5e-324',
+  )
+  .map((t) => new Raw(t));
 
-const rawStrings = fc.constantFrom('"\\ud800"', '"\\udfff\\ud800"', '"a\\u0000b"', '"\\u0000"', '"\\ud83d"').map((t) => new Raw(t));
+const rawStrings = fc
+  .constantFrom('"\\ud800"', '"\\udfff\\ud800"', '"a\\u0000b"', '"\\u0000"', '"\\ud83d"')
+  .map((t) => new Raw(t));
 
 /** Strings that serialize to just under, at, and just over the 64 KiB entry limit, and far over. */
 const hugeOk = fc.constantFrom(65_533, 65_534).map((n) => 'x'.repeat(n));
@@ -263,7 +271,10 @@ const nested = (depths: number[]) =>
   fc
     .constantFrom(...depths)
     .chain((depth) =>
-      fc.constantFrom(new Raw('['.repeat(depth) + ']'.repeat(depth)), new Raw('{"a":'.repeat(depth) + '1' + '}'.repeat(depth))),
+      fc.constantFrom(
+        new Raw('['.repeat(depth) + ']'.repeat(depth)),
+        new Raw(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+      ),
     );
 /** Nesting at the entry depth limit (100), and past it, far past it. */
 const deepOk = nested([99, 100]);
@@ -274,7 +285,15 @@ const deepRaw = fc.oneof(deepOk, deepBad);
 const anyJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    { weight: 4, arbitrary: fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })) },
+    {
+      weight: 4,
+      arbitrary: fc.oneof(
+        fc.constant(null),
+        fc.boolean(),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+      ),
+    },
     { weight: 4, arbitrary: text() },
     { weight: 1, arbitrary: fc.oneof(rawFinite, rawStrings) },
     { weight: 2, arbitrary: fc.array(tie('value'), { maxLength: 4 }) },
@@ -283,7 +302,11 @@ const anyJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
 })).value;
 
 /** Any JSON value a log entry may be: storable, at most 64 KiB serialized, at most 100 deep. */
-const anyJsonOrBig = fc.oneof({ weight: 20, arbitrary: anyJson }, { weight: 1, arbitrary: hugeOk }, { weight: 1, arbitrary: deepOk });
+const anyJsonOrBig = fc.oneof(
+  { weight: 20, arbitrary: anyJson },
+  { weight: 1, arbitrary: hugeOk },
+  { weight: 1, arbitrary: deepOk },
+);
 
 const junkValues: unknown[] = [
   null,
@@ -342,9 +365,18 @@ const propertyHints: Record<string, fc.Arbitrary<unknown>> = {
   deploy_generation: fc.oneof(ref('generation.current'), ref('generation.next')),
   tenant: fc.oneof(ref('tenant.victim'), ref('tenant.other')),
   url: fc.oneof(
-    fc.constantFrom('http://127.0.0.1:9/hook', 'https://example.com/hooks/palisade', 'http://[::1]:9/x', 'http://localhost:8080/'),
+    fc.constantFrom(
+      'http://127.0.0.1:9/hook',
+      'https://example.com/hooks/palisade',
+      'http://[::1]:9/x',
+      'http://localhost:8080/',
+    ),
     fc
-      .tuple(fc.constantFrom('http', 'https'), fc.constantFrom('example.com', '127.0.0.1:9', 'hooks.example.org', '例え.jp'), fc.stringMatching(/^[a-z0-9/_-]{0,20}$/))
+      .tuple(
+        fc.constantFrom('http', 'https'),
+        fc.constantFrom('example.com', '127.0.0.1:9', 'hooks.example.org', '例え.jp'),
+        fc.stringMatching(/^[a-z0-9/_-]{0,20}$/),
+      )
       .map(([scheme, host, path]) => `${scheme}://${host}/${path}`),
   ),
 };
@@ -372,7 +404,11 @@ function integerArb(min: number | undefined, max: number | undefined): fc.Arbitr
   const lo = min ?? -(2 ** 31);
   const hi = max ?? 2 ** 31 - 1;
   const inRange = fc.bigInt({ min: BigInt(lo), max: BigInt(hi) }).map(Number);
-  return fc.oneof(inRange, fc.constantFrom(lo, hi, Math.min(hi, lo + 1)), fc.integer({ min: lo, max: Math.min(hi, lo + 10) }));
+  return fc.oneof(
+    inRange,
+    fc.constantFrom(lo, hi, Math.min(hi, lo + 1)),
+    fc.integer({ min: lo, max: Math.min(hi, lo + 10) }),
+  );
 }
 
 function stringArb(schema: Schema): fc.Arbitrary<string> {
@@ -421,20 +457,27 @@ function validOwn(s: Schema, name: string | undefined, depth: number): fc.Arbitr
         case 'array': {
           const itemSchema = (s.items ?? {}) as Schema;
           const hint = name !== undefined ? itemHints[name] : undefined;
-          const item = hint ? fc.oneof(hint, valid(itemSchema, undefined, depth + 1)) : valid(itemSchema, undefined, depth + 1);
+          const item = hint
+            ? fc.oneof(hint, valid(itemSchema, undefined, depth + 1))
+            : valid(itemSchema, undefined, depth + 1);
           const min = s.minItems ?? 0;
           const max = s.maxItems ?? min + 4;
           const arrays: fc.WeightedArbitrary<unknown>[] = [
             { weight: 10, arbitrary: fc.array(item, { minLength: min, maxLength: Math.min(max, min + 4) }) },
           ];
           if (s.maxItems !== undefined && s.maxItems > min + 4) {
-            arrays.push({ weight: 1, arbitrary: item.map((v) => Array.from({ length: s.maxItems as number }, () => v)) });
+            arrays.push({
+              weight: 1,
+              arbitrary: item.map((v) => Array.from({ length: s.maxItems as number }, () => v)),
+            });
           }
           return fc.oneof(...arrays);
         }
         case 'object': {
           const properties = (s.properties ?? {}) as Record<string, Schema>;
-          const model = Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, valid(sub, key, depth + 1)]));
+          const model = Object.fromEntries(
+            Object.entries(properties).map(([key, sub]) => [key, valid(sub, key, depth + 1)]),
+          );
           return fc.record(model, { requiredKeys: (s.required ?? []) as string[] });
         }
         default:
@@ -452,27 +495,62 @@ function invalid(schema: Schema, name?: string, depth = 0): fc.Arbitrary<unknown
   if (types.length > 0) options.push({ weight: 3, arbitrary: wrongType(s) });
   if (Array.isArray(s.enum)) {
     options.push({ weight: 2, arbitrary: text({ maxLength: 20 }).filter((v) => !(s.enum as unknown[]).includes(v)) });
-    options.push({ weight: 1, arbitrary: fc.constantFrom(...(s.enum as string[]).map((v) => (typeof v === 'string' ? v.toUpperCase() : v))) });
+    options.push({
+      weight: 1,
+      arbitrary: fc.constantFrom(...(s.enum as string[]).map((v) => (typeof v === 'string' ? v.toUpperCase() : v))),
+    });
   }
   if (types.includes('integer') || types.includes('number')) {
     const min = s.minimum as number | undefined;
     const max = s.maximum as number | undefined;
-    const out: unknown[] = [1.5, -0.5, 2 ** 53, -(2 ** 53), 1e21, new Raw('1e400'), new Raw('-1e400'), new Raw('9007199254740993'), '1', '0x10'];
+    const out: unknown[] = [
+      1.5,
+      -0.5,
+      2 ** 53,
+      -(2 ** 53),
+      1e21,
+      new Raw('1e400'),
+      new Raw('-1e400'),
+      new Raw('9007199254740993'),
+      '1',
+      '0x10',
+    ];
     if (min !== undefined) out.push(min - 1, min - 0.5, -(2 ** 31) - 1);
     if (max !== undefined) out.push(max + 1, max + 0.5, max * 2);
-    options.push({ weight: 4, arbitrary: fc.constantFrom(...out).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && (min ?? -Infinity) <= v && v <= (max ?? Infinity) && types.includes('integer'))) });
+    options.push({
+      weight: 4,
+      arbitrary: fc
+        .constantFrom(...out)
+        .filter(
+          (v) =>
+            !(
+              typeof v === 'number' &&
+              Number.isInteger(v) &&
+              (min ?? -Infinity) <= v &&
+              v <= (max ?? Infinity) &&
+              types.includes('integer')
+            ),
+        ),
+    });
   }
   if (types.includes('string') && !Array.isArray(s.enum)) {
     const max = s.maxLength as number | undefined;
     const min = s.minLength as number | undefined;
-    if (max !== undefined) options.push({ weight: 2, arbitrary: fc.constantFrom(max + 1, max + 7, max * 4 + 100).map((n) => 'y'.repeat(n)) });
+    if (max !== undefined)
+      options.push({
+        weight: 2,
+        arbitrary: fc.constantFrom(max + 1, max + 7, max * 4 + 100).map((n) => 'y'.repeat(n)),
+      });
     if (min !== undefined && min > 0) options.push({ weight: 1, arbitrary: fc.constant('') });
     if (s.pattern) {
       const pattern = new RegExp(s.pattern as string);
       options.push({
         weight: 3,
         arbitrary: fc
-          .oneof(text({ maxLength: 70 }), fc.constantFrom('UPPER', '-dash', '.dot', 'a'.repeat(64), 'a b', 'ä', 'a/b', 'a\u0000', ' a', 'a\n'))
+          .oneof(
+            text({ maxLength: 70 }),
+            fc.constantFrom('UPPER', '-dash', '.dot', 'a'.repeat(64), 'a b', 'ä', 'a/b', 'a\u0000', ' a', 'a\n'),
+          )
           .filter((v) => !pattern.test(v)),
       });
     }
@@ -486,13 +564,19 @@ function invalid(schema: Schema, name?: string, depth = 0): fc.Arbitrary<unknown
     const max = s.maxItems as number | undefined;
     if (min !== undefined && min > 0) options.push({ weight: 2, arbitrary: fc.constant([]) });
     if (max !== undefined) {
-      options.push({ weight: 1, arbitrary: valid(itemSchema, undefined, depth + 1).map((v) => Array.from({ length: max + 1 }, () => v)) });
+      options.push({
+        weight: 1,
+        arbitrary: valid(itemSchema, undefined, depth + 1).map((v) => Array.from({ length: max + 1 }, () => v)),
+      });
     }
     if (typesOf(deref(itemSchema)).length > 0 && depth < 3) {
       options.push({
         weight: 2,
         arbitrary: fc
-          .tuple(fc.array(valid(itemSchema, undefined, depth + 1), { maxLength: 2 }), invalid(itemSchema, undefined, depth + 1))
+          .tuple(
+            fc.array(valid(itemSchema, undefined, depth + 1), { maxLength: 2 }),
+            invalid(itemSchema, undefined, depth + 1),
+          )
           .map(([good, bad]) => [...good, bad]),
       });
     }
@@ -519,7 +603,14 @@ function invalid(schema: Schema, name?: string, depth = 0): fc.Arbitrary<unknown
     options.push({
       weight: 2,
       arbitrary: fc
-        .tuple(base, fc.oneof(text({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'extra', 'Token', 'deploy_generation ')), anyJson)
+        .tuple(
+          base,
+          fc.oneof(
+            text({ maxLength: 12 }),
+            fc.constantFrom('__proto__', 'constructor', 'extra', 'Token', 'deploy_generation '),
+          ),
+          anyJson,
+        )
         .filter(([value, key]) => !(key in properties) && !(key in value))
         .map(([value, key, extra]) => ({ ...value, [key]: extra })),
     });
@@ -540,15 +631,7 @@ function invalid(schema: Schema, name?: string, depth = 0): fc.Arbitrary<unknown
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-type AuthKind =
-  | 'key'
-  | 'admin'
-  | 'tenant-on-admin'
-  | 'none'
-  | 'revoked'
-  | 'unknown'
-  | 'lowercase-bearer'
-  | 'padded';
+type AuthKind = 'key' | 'admin' | 'tenant-on-admin' | 'none' | 'revoked' | 'unknown' | 'lowercase-bearer' | 'padded';
 
 /** A credential kind, or an Authorization header that is not one at all. */
 type Auth = AuthKind | { malformed: string };
@@ -659,7 +742,8 @@ const paramRefs: Record<string, { own: fc.Arbitrary<Ref>; foreign?: fc.Arbitrary
 const asText = (v: unknown) => (typeof v === 'string' ? v : v instanceof Raw ? v.text : JSON.stringify(v));
 
 function paramRefsFor(op: Operation, param: Schema) {
-  const key = param.name === 'id' ? (op.path.startsWith('/v1/api-keys') ? 'apikey' : 'webhook') : (param.name as string);
+  const key =
+    param.name === 'id' ? (op.path.startsWith('/v1/api-keys') ? 'apikey' : 'webhook') : (param.name as string);
   return paramRefs[key];
 }
 
@@ -682,11 +766,37 @@ function paramFuzzy(op: Operation, param: Schema): fc.Arbitrary<Segment> {
 }
 
 const cursorJunk = fc.oneof(
-  fc.constantFrom('garbage', '', '====', 'e30', 'bnVsbA', 'W10', 'x'.repeat(512), 'x'.repeat(513), '%00', '%ZZ', 'eyJ2IjpudWxsfQ'),
+  fc.constantFrom(
+    'garbage',
+    '',
+    '====',
+    'e30',
+    'bnVsbA',
+    'W10',
+    'x'.repeat(512),
+    'x'.repeat(513),
+    '%00',
+    '%ZZ',
+    'eyJ2IjpudWxsfQ',
+  ),
   // Well-formed base64url JSON {"v": …} with values no page ever returned.
   fc
     .oneof(
-      fc.constantFrom<unknown>(-1, 0, 2 ** 53, 1e300, 'a\u0000', '\ud800', '', null, [], {}, 'zzzz', 'wh_', 'dlv_ffffffffffff'),
+      fc.constantFrom<unknown>(
+        -1,
+        0,
+        2 ** 53,
+        1e300,
+        'a\u0000',
+        '\ud800',
+        '',
+        null,
+        [],
+        {},
+        'zzzz',
+        'wh_',
+        'dlv_ffffffffffff',
+      ),
       text({ maxLength: 20 }),
       fc.integer(),
     )
@@ -695,7 +805,16 @@ const cursorJunk = fc.oneof(
   fc
     .tuple(
       fc.constantFrom<unknown>(-1, 0, 1, 2 ** 53, 2 ** 63, 1e300, -(2 ** 53), '1', null, 1.5),
-      fc.constantFrom<unknown>('', 'evt_', `evt_${'f'.repeat(28)}`, `evt_${'0'.repeat(27)}`, '\u0000', '\ud800', 1, null),
+      fc.constantFrom<unknown>(
+        '',
+        'evt_',
+        `evt_${'f'.repeat(28)}`,
+        `evt_${'0'.repeat(27)}`,
+        '\u0000',
+        '\ud800',
+        1,
+        null,
+      ),
     )
     .map((pair) => Buffer.from(JSON.stringify(pair)).toString('base64url')),
 );
@@ -759,15 +878,14 @@ function queryFuzzy(op: Operation): fc.Arbitrary<QueryPart[]> {
       { weight: 2, arbitrary: invalid(schema).map((v) => [{ name: p.name as string, value: asText(v) }]) },
       {
         weight: 1,
-        arbitrary: fc
-          .tuple(queryJunk, queryJunk)
-          .map(([a, b]) => [
-            { name: p.name as string, value: a },
-            { name: p.name as string, value: b },
-          ]),
+        arbitrary: fc.tuple(queryJunk, queryJunk).map(([a, b]) => [
+          { name: p.name as string, value: a },
+          { name: p.name as string, value: b },
+        ]),
       },
     ];
-    if (isCursor(p)) values.push({ weight: 4, arbitrary: cursorJunk.map((value) => [{ name: p.name as string, value }]) });
+    if (isCursor(p))
+      values.push({ weight: 4, arbitrary: cursorJunk.map((value) => [{ name: p.name as string, value }]) });
     return fc.oneof(...values);
   });
   const extras = fc.oneof(
@@ -781,7 +899,20 @@ function queryFuzzy(op: Operation): fc.Arbitrary<QueryPart[]> {
     {
       weight: 1,
       arbitrary: fc
-        .constantFrom('&&', '=', 'limit', 'limit=', '%ZZ=1', 'limit=%ZZ', 'limit=1&&limit', '==1', 'a=%00', '%00=%00', 'cursor=%FF', 'after=%FF')
+        .constantFrom(
+          '&&',
+          '=',
+          'limit',
+          'limit=',
+          '%ZZ=1',
+          'limit=%ZZ',
+          'limit=1&&limit',
+          '==1',
+          'a=%00',
+          '%00=%00',
+          'cursor=%FF',
+          'after=%FF',
+        )
         .map((raw) => [{ raw }]),
     },
   );
@@ -826,10 +957,16 @@ function bodyFuzzy(op: Operation): fc.Arbitrary<Body> {
       text({ maxLength: 60 }),
     )
     .map((t): Body => ({ kind: 'raw', text: t }));
-  const huge = fc.constant<Body>({ kind: 'raw', text: `{"deploy_generation":1,"holder":"${'x'.repeat(1024 * 1024)}"}` });
+  const huge = fc.constant<Body>({
+    kind: 'raw',
+    text: `{"deploy_generation":1,"holder":"${'x'.repeat(1024 * 1024)}"}`,
+  });
   if (op.body) {
     return fc.oneof(
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant<'bytes'>('bytes'), value: valid(op.body), bad: invalidUtf8 }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({ kind: fc.constant<'bytes'>('bytes'), value: valid(op.body), bad: invalidUtf8 }),
+      },
       { weight: 50, arbitrary: json(invalid(op.body)) },
       { weight: 10, arbitrary: json(anyJson) },
       { weight: 15, arbitrary: raw },
@@ -839,7 +976,11 @@ function bodyFuzzy(op: Operation): fc.Arbitrary<Body> {
     );
   }
   // A body where none is expected: ignored, or too large.
-  return fc.oneof({ weight: 10, arbitrary: json(anyJson) }, { weight: 5, arbitrary: raw }, { weight: 1, arbitrary: huge });
+  return fc.oneof(
+    { weight: 10, arbitrary: json(anyJson) },
+    { weight: 5, arbitrary: raw },
+    { weight: 1, arbitrary: huge },
+  );
 }
 
 const contentTypeValid = fc.oneof(
@@ -893,7 +1034,12 @@ const idempotencyKeyFuzzy = fc.oneof(
 const headerSafe = (value: string) => /^[\x20-\x7e\xa0-\xff]*$/.test(value);
 
 function headerParamValid(param: Schema): fc.Arbitrary<string | undefined> {
-  return fc.option(valid(param.schema as Schema).map(asText).filter(headerSafe), { nil: undefined });
+  return fc.option(
+    valid(param.schema as Schema)
+      .map(asText)
+      .filter(headerSafe),
+    { nil: undefined },
+  );
 }
 
 function headerParamFuzzy(param: Schema): fc.Arbitrary<string | undefined> {
@@ -901,7 +1047,21 @@ function headerParamFuzzy(param: Schema): fc.Arbitrary<string | undefined> {
   return fc.oneof(
     { weight: 3, arbitrary: valid(schema).map(asText).filter(headerSafe) },
     { weight: 3, arbitrary: invalid(schema).map(asText).filter(headerSafe) },
-    { weight: 2, arbitrary: fc.constantFrom('', '-1', '0', '1.5', 'abc', '9007199254740991', '9999999999999999', '99999999999999999', ' 1', '\u00e9') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '',
+        '-1',
+        '0',
+        '1.5',
+        'abc',
+        '9007199254740991',
+        '9999999999999999',
+        '99999999999999999',
+        ' 1',
+        '\u00e9',
+      ),
+    },
   );
 }
 
@@ -924,7 +1084,9 @@ const malformedAuth = fc.constantFrom(
  */
 function requestArb(op: Operation): fc.Arbitrary<RequestGen> {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
-  const headerParams = op.parameters.filter((p) => p.in === 'header' && !/^(idempotency-key|authorization)$/i.test(p.name as string));
+  const headerParams = op.parameters.filter(
+    (p) => p.in === 'header' && !/^(idempotency-key|authorization)$/i.test(p.name as string),
+  );
   const dimensions: Dimension[] = ['auth', 'query', 'headers'];
   if (pathParams.length > 0) dimensions.push('params');
   if (op.method !== 'GET') dimensions.push('body');
@@ -940,13 +1102,17 @@ function requestArb(op: Operation): fc.Arbitrary<RequestGen> {
     { weight: 1, arbitrary: fc.constantFrom<Auth>('lowercase-bearer', 'padded') },
   );
   const authFuzzy = fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom<Auth>(op.admin ? 'tenant-on-admin' : 'admin', 'none', 'unknown', 'revoked') },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom<Auth>(op.admin ? 'tenant-on-admin' : 'admin', 'none', 'unknown', 'revoked'),
+    },
     { weight: 1, arbitrary: malformedAuth.map((malformed): Auth => ({ malformed })) },
   );
   return fuzzed.chain((dims) => {
     const fuzz = (d: Dimension) => dims.includes(d);
     // Within a fuzzed part, each element may still be valid, as long as one is not.
-    const either = <T,>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>, on: boolean) => (on ? fc.oneof({ weight: 1, arbitrary: good }, { weight: 2, arbitrary: bad }) : good);
+    const either = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>, on: boolean) =>
+      on ? fc.oneof({ weight: 1, arbitrary: good }, { weight: 2, arbitrary: bad }) : good;
     return fc.record(
       {
         fuzzed: fc.constant(dims),
@@ -958,7 +1124,10 @@ function requestArb(op: Operation): fc.Arbitrary<RequestGen> {
         ),
         headers: fc.record(
           Object.fromEntries(
-            headerParams.map((p) => [p.name as string, either(headerParamValid(p), headerParamFuzzy(p), fuzz('headers'))]),
+            headerParams.map((p) => [
+              p.name as string,
+              either(headerParamValid(p), headerParamFuzzy(p), fuzz('headers')),
+            ]),
           ) as Record<string, fc.Arbitrary<string | undefined>>,
         ),
         query: fuzz('query') ? queryFuzzy(op) : queryValid(op),
@@ -1025,7 +1194,11 @@ async function pages(h: Harness, key: string, path: string): Promise<Record<stri
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page: any = await getJson(h, key, `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: any = await getJson(
+      h,
+      key,
+      `${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
@@ -1036,7 +1209,10 @@ async function pages(h: Harness, key: string, path: string): Promise<Record<stri
 const SNAPSHOT_DELIVERY_ENDPOINTS = 5;
 
 async function httpSnapshot(h: Harness, key: string): Promise<NonNullable<Snapshot['http']>> {
-  const [environments, webhooks] = await Promise.all([pages(h, key, '/v1/environments'), pages(h, key, '/v1/webhooks')]);
+  const [environments, webhooks] = await Promise.all([
+    pages(h, key, '/v1/environments'),
+    pages(h, key, '/v1/webhooks'),
+  ]);
   const details = Object.fromEntries(
     await Promise.all(
       environments.map(async (env) => {
@@ -1073,7 +1249,13 @@ async function dbSnapshot(h: Harness) {
   const keys = await db.select().from(apiKeys).orderBy(apiKeys.id);
   const limits = await db.select().from(tenantLimits).orderBy(tenantLimits.tenant);
   return {
-    apiKeys: keys.map((k) => ({ id: k.id, tenant: k.tenant, name: k.name, keyHash: k.keyHash, revokedAt: k.revokedAt?.toISOString() ?? null })),
+    apiKeys: keys.map((k) => ({
+      id: k.id,
+      tenant: k.tenant,
+      name: k.name,
+      keyHash: k.keyHash,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    })),
     tenantLimits: limits.map((l) => ({ ...l, updatedAt: l.updatedAt.toISOString() })),
   };
 }
@@ -1109,7 +1291,9 @@ class Context {
     this.webhooks = [...new Set([...(http?.webhooks.map((w) => w.id as string) ?? []), ...this.scope.webhookIds])];
     const deliveries = Object.values(http?.deliveries ?? {}).flatMap((list) => list.map((d: any) => d.id as string));
     this.deliveries = [...new Set([...deliveries, ...this.scope.deliveryIds])];
-    this.current = new Map(http?.environments.map((e) => [e.name as string, { token: e.token as Token | null, upper: e.upper as number }]));
+    this.current = new Map(
+      http?.environments.map((e) => [e.name as string, { token: e.token as Token | null, upper: e.upper as number }]),
+    );
     this.deliveriesOf = new Map(
       Object.entries(http?.deliveries ?? {}).map(([id, list]) => [id, list.map((d: any) => d.id as string)]),
     );
@@ -1178,7 +1362,13 @@ class Context {
   }
 }
 
-type Sent = { method: string; path: string; headers: Record<string, string>; body: string | undefined; bytes?: Uint8Array };
+type Sent = {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  bytes?: Uint8Array;
+};
 
 function withInvalidUtf8(text: string, bad: number[]): Uint8Array {
   const encoded = [...new TextEncoder().encode(text)];
@@ -1224,31 +1414,32 @@ function buildRequest(h: Harness, op: Operation, ctx: Context, gen: RequestGen):
   const headers: Record<string, string> = {};
   const scope = ctx.scope;
   if (typeof gen.auth === 'object') headers.authorization = gen.auth.malformed;
-  else switch (gen.auth) {
-    case 'key':
-      headers.authorization = `Bearer ${scope.key}`;
-      break;
-    case 'admin':
-      headers.authorization = `Bearer ${h.adminToken}`;
-      break;
-    case 'tenant-on-admin':
-      headers.authorization = `Bearer ${scope.key}`;
-      break;
-    case 'none':
-      break;
-    case 'revoked':
-      headers.authorization = `Bearer ${scope.revokedKey}`;
-      break;
-    case 'unknown':
-      headers.authorization = `Bearer pal_${'A'.repeat(43)}`;
-      break;
-    case 'lowercase-bearer':
-      headers.authorization = `bearer ${op.admin ? h.adminToken : scope.key}`;
-      break;
-    case 'padded':
-      headers.authorization = `Bearer   ${op.admin ? h.adminToken : scope.key}  `;
-      break;
-  }
+  else
+    switch (gen.auth) {
+      case 'key':
+        headers.authorization = `Bearer ${scope.key}`;
+        break;
+      case 'admin':
+        headers.authorization = `Bearer ${h.adminToken}`;
+        break;
+      case 'tenant-on-admin':
+        headers.authorization = `Bearer ${scope.key}`;
+        break;
+      case 'none':
+        break;
+      case 'revoked':
+        headers.authorization = `Bearer ${scope.revokedKey}`;
+        break;
+      case 'unknown':
+        headers.authorization = `Bearer pal_${'A'.repeat(43)}`;
+        break;
+      case 'lowercase-bearer':
+        headers.authorization = `bearer ${op.admin ? h.adminToken : scope.key}`;
+        break;
+      case 'padded':
+        headers.authorization = `Bearer   ${op.admin ? h.adminToken : scope.key}  `;
+        break;
+    }
   if (gen.idempotencyKey !== undefined) headers['idempotency-key'] = ctx.text(gen.idempotencyKey);
   for (const [name, value] of Object.entries(gen.headers)) if (value !== undefined) headers[name.toLowerCase()] = value;
 
@@ -1282,13 +1473,23 @@ function describeSent(sent: Sent, status: number, responseText: string): string 
           ? `${sent.body.slice(0, 600)}…(${sent.body.length} chars)`
           : sent.body;
   const headers = Object.fromEntries(
-    Object.entries(sent.headers).map(([k, v]) => [k, k === 'authorization' ? v.replace(/(pal_|admin-)[A-Za-z0-9_-]+/, '$1…') : v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v]),
+    Object.entries(sent.headers).map(([k, v]) => [
+      k,
+      k === 'authorization'
+        ? v.replace(/(pal_|admin-)[A-Za-z0-9_-]+/, '$1…')
+        : v.length > 80
+          ? `${v.slice(0, 80)}…(${v.length})`
+          : v,
+    ]),
   );
   const shown = responseText.length > 600 ? `${responseText.slice(0, 600)}…` : responseText;
   return `${sent.method} ${sent.path.length > 300 ? `${sent.path.slice(0, 300)}…` : sent.path}\n  headers: ${JSON.stringify(headers)}\n  body: ${JSON.stringify(body)}\n  → ${status} ${shown}`;
 }
 
-function responseSchema(op: Operation, status: number): { declared: boolean; schema: Schema | null; contentType: string | null } {
+function responseSchema(
+  op: Operation,
+  status: number,
+): { declared: boolean; schema: Schema | null; contentType: string | null } {
   const response = op.responses[String(status)];
   if (!response) return { declared: false, schema: null, contentType: null };
   const content = response.content as Record<string, Schema> | undefined;
@@ -1326,7 +1527,8 @@ function checkResponse(op: Operation, gen: RequestGen, sent: Sent, res: Response
   };
   if (status >= 500) fail('a 5xx');
   const { declared, schema, contentType } = responseSchema(op, status);
-  if (!declared) fail(`status ${status} is not declared for this operation (declared: ${Object.keys(op.responses).join(', ')})`);
+  if (!declared)
+    fail(`status ${status} is not declared for this operation (declared: ${Object.keys(op.responses).join(', ')})`);
 
   if (status >= 200 && status < 300) {
     if (!credentialGood(op, gen.auth)) fail(`a 2xx for credentials of kind ${JSON.stringify(gen.auth)}`);
@@ -1368,9 +1570,11 @@ function checkResponse(op: Operation, gen: RequestGen, sent: Sent, res: Response
     try {
       problem = JSON.parse(responseText) as Record<string, unknown>;
     } catch {
-      return fail('a 4xx body that is not JSON');
+      fail('a 4xx body that is not JSON');
+      return;
     }
-    if (problem === null || typeof problem !== 'object' || Array.isArray(problem)) fail('a 4xx body that is not an object');
+    if (problem === null || typeof problem !== 'object' || Array.isArray(problem))
+      fail('a 4xx body that is not an object');
     for (const member of ['type', 'title', 'detail', 'code', 'action']) {
       if (typeof problem[member] !== 'string') fail(`problem member ${member} is not a string`);
     }
@@ -1378,9 +1582,11 @@ function checkResponse(op: Operation, gen: RequestGen, sent: Sent, res: Response
     const entry = ERRORS[problem.code as string];
     if (!entry) fail(`problem code ${String(problem.code)} is not in CONTRACT.md`);
     if (entry!.status !== status) fail(`code ${String(problem.code)} belongs with ${entry!.status}, not ${status}`);
-    if (!entry!.actions.includes(problem.action as string)) fail(`action ${String(problem.action)} does not go with ${String(problem.code)}`);
+    if (!entry!.actions.includes(problem.action as string))
+      fail(`action ${String(problem.action)} does not go with ${String(problem.code)}`);
     if (/at .+\.(ts|js):\d+/.test(responseText)) fail('a stack trace in a problem');
-    if (status === 401 && !/^Bearer/i.test(res.headers.get('www-authenticate') ?? '')) fail('a 401 without WWW-Authenticate: Bearer');
+    if (status === 401 && !/^Bearer/i.test(res.headers.get('www-authenticate') ?? ''))
+      fail('a 401 without WWW-Authenticate: Bearer');
     if (schema) {
       const s = deref(schema);
       const alternatives = ((s.anyOf ?? s.oneOf ?? [schema]) as Schema[]).map(deref);
@@ -1398,7 +1604,14 @@ function checkResponse(op: Operation, gen: RequestGen, sent: Sent, res: Response
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-async function call(h: Harness, method: string, path: string, key: string, body?: unknown, expected = [200, 201, 202, 204]) {
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  expected = [200, 201, 202, 204],
+) {
   const res = await h.request(method, path, { key, body });
   const responseText = await res.text();
   if (!expected.includes(res.status)) throw new Error(`fixture ${method} ${path}: ${res.status} ${responseText}`);
@@ -1413,8 +1626,12 @@ async function createKey(h: Harness, tenant: string, name: string): Promise<{ id
 async function seedTenant(h: Harness, key: string, envs: string[]) {
   const tokens: Token[] = [];
   const [first, second] = envs;
-  tokens.push((await call(h, 'POST', `/v1/environments/${first}/fence`, key, { deploy_generation: 1, holder: 'gen-1' })).token);
-  const current = (await call(h, 'POST', `/v1/environments/${first}/fence`, key, { deploy_generation: 2, holder: 'gen-2' })).token as Token;
+  tokens.push(
+    (await call(h, 'POST', `/v1/environments/${first}/fence`, key, { deploy_generation: 1, holder: 'gen-1' })).token,
+  );
+  const current = (
+    await call(h, 'POST', `/v1/environments/${first}/fence`, key, { deploy_generation: 2, holder: 'gen-2' })
+  ).token as Token;
   tokens.push(current);
   await call(h, 'POST', `/v1/environments/${first}/log`, key, { token: current, entries: [{ op: 'set' }, 'two', 3] });
   await call(h, 'PUT', `/v1/environments/${second}`, key);
@@ -1434,7 +1651,8 @@ async function addSpares(h: Harness, op: Operation, key: string): Promise<void> 
   for (let i = 0; i < 6; i++) {
     if (op.path === '/v1/environments/{env}') {
       if (i % 2 === 0) await call(h, 'PUT', `/v1/environments/spare-${i}`, key);
-      else await call(h, 'POST', `/v1/environments/spare-${i}/fence`, key, { deploy_generation: i, holder: `spare-${i}` });
+      else
+        await call(h, 'POST', `/v1/environments/spare-${i}/fence`, key, { deploy_generation: i, holder: `spare-${i}` });
     }
     if (op.path === '/v1/webhooks/{id}') {
       await call(h, 'POST', '/v1/webhooks', key, { url: `http://127.0.0.1:9/spare-${i}`, events: ['epoch.fenced'] });
@@ -1466,7 +1684,12 @@ async function newScope(h: Harness, op?: Operation): Promise<Scope> {
 // ---------------------------------------------------------------------------------------------
 // The properties
 
-const tally = { requests: 0, skipped: 0, byStatus: new Map<number, number>(), byOperation: new Map<string, Map<number, number>>() };
+const tally = {
+  requests: 0,
+  skipped: 0,
+  byStatus: new Map<number, number>(),
+  byOperation: new Map<string, Map<number, number>>(),
+};
 
 function count(op: Operation, status: number) {
   tally.requests++;
@@ -1479,9 +1702,18 @@ function count(op: Operation, status: number) {
 const started = Date.now();
 
 afterAll(() => {
-  const statuses = [...tally.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+  const statuses = [...tally.byStatus.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   const perOperation = [...tally.byOperation.entries()]
-    .map(([id, m]) => `  ${id}: ${[...m.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`)
+    .map(
+      ([id, m]) =>
+        `  ${id}: ${[...m.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+    )
     .join('\n');
   console.log(
     `fuzz (${httpBackend}): ${tally.requests} generated requests (${tally.skipped} unroutable skipped) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${statuses}\n${perOperation}`,
@@ -1586,7 +1818,13 @@ describe(`fuzz: every /v1 operation in openapi.yaml (${httpBackend})`, () => {
  * when the parameters fail validation). A refusal by the operation itself (404, 409, a quota) is
  * an outcome, and is replayed.
  */
-const BAD_INPUT = new Set(['invalid_request', 'payload_too_large', 'unauthorized', 'forbidden', 'idempotency_key_reused']);
+const BAD_INPUT = new Set([
+  'invalid_request',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'idempotency_key_reused',
+]);
 
 const idempotentOperations = operations.filter((op) =>
   op.parameters.some((p) => p.in === 'header' && /^idempotency-key$/i.test(p.name as string)),
@@ -1605,7 +1843,10 @@ describe(`fuzz: bad input sent with an Idempotency-Key leaves no record of the k
         const h = harness();
         const scope = await newScope(h);
         const ctx = new Context(scope, other);
-        ctx.refresh({ http: op.admin ? null : await httpSnapshot(h, scope.observerKey), db: { apiKeys: [], tenantLimits: [] } });
+        ctx.refresh({
+          http: op.admin ? null : await httpSnapshot(h, scope.observerKey),
+          db: { apiKeys: [], tenantLimits: [] },
+        });
         let n = 0;
         await fc.assert(
           fc.asyncProperty(
@@ -1618,7 +1859,8 @@ describe(`fuzz: bad input sent with an Idempotency-Key leaves no record of the k
               const res = await send(h, sent);
               const responseText = await res.text();
               count(op, res.status);
-              if (VERBOSE === op.operationId || VERBOSE === 'all') console.log(`[idempotency] ${describeSent(sent, res.status, responseText)}`);
+              if (VERBOSE === op.operationId || VERBOSE === 'all')
+                console.log(`[idempotency] ${describeSent(sent, res.status, responseText)}`);
               checkResponse(op, gen, sent, res, responseText);
               if (res.status < 400) return;
               const code = (JSON.parse(responseText) as { code: string }).code;

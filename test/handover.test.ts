@@ -41,7 +41,10 @@ beforeAll(async () => {
     PALISADE_WEBHOOK_POLL_INTERVAL: '200ms',
   });
   const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
-  ({ key: apiKey } = await admin.createApiKey({ tenant: `handover-${randomBytes(4).toString('hex')}`, name: 'handover tests' }));
+  ({ key: apiKey } = await admin.createApiKey({
+    tenant: `handover-${randomBytes(4).toString('hex')}`,
+    name: 'handover tests',
+  }));
   client = createPalisadeClient({ baseUrl: service.url, apiKey });
   receiver = await WebhookReceiver.start();
   const endpoint = await client.createWebhook({
@@ -84,13 +87,32 @@ type JournalLine = { event: 'start' | 'SIGTERM'; mode: string; token: string | n
 
 function journal(path: string): JournalLine[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalLine);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as JournalLine);
 }
 
 function superviseCandidate(env: string, generation: number, extraEnv: Record<string, string> = {}) {
   const journalPath = join(work, `journal-${env}-${generation}`);
   const supervisor = startCli(
-    ['run', '--await-promotion', '--env', env, '--generation', String(generation), '--holder', `gen-${generation}`, '--grace', '5s', '--', process.execPath, childScript, journalPath],
+    [
+      'run',
+      '--await-promotion',
+      '--env',
+      env,
+      '--generation',
+      String(generation),
+      '--holder',
+      `gen-${generation}`,
+      '--grace',
+      '5s',
+      '--',
+      process.execPath,
+      childScript,
+      journalPath,
+    ],
     { PALISADE_URL: service.url, PALISADE_API_KEY: apiKey, ...extraEnv },
   );
   return { supervisor, journal: () => journal(journalPath) };
@@ -102,7 +124,8 @@ async function waitForState(env: string, generation: number, state: string, time
   for (;;) {
     const deployment = await client.getDeployment(env, generation, { wait: '2s' }).catch(() => null);
     if (deployment?.state === state) return deployment;
-    if (Date.now() > deadline) throw new Error(`deployment ${generation} of ${env} did not reach ${state} (is ${deployment?.state})`);
+    if (Date.now() > deadline)
+      throw new Error(`deployment ${generation} of ${env} did not reach ${state} (is ${deployment?.state})`);
     if (!deployment) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -110,7 +133,9 @@ async function waitForState(env: string, generation: number, state: string, time
 const token = (deploy_generation: number, epoch: number) => JSON.stringify({ deploy_generation, epoch });
 
 describe('palisade run --await-promotion', () => {
-  it('generation 2 comes up read-only, is promoted, generation 1 exits 0, and the receiver hears of both', { timeout: 60_000 }, async () => {
+  it('generation 2 comes up read-only, is promoted, generation 1 exits 0, and the receiver hears of both', {
+    timeout: 60_000,
+  }, async () => {
     const env = `handover-${randomBytes(4).toString('hex')}`;
 
     const first = superviseCandidate(env, 1);
@@ -157,12 +182,19 @@ describe('palisade run --await-promotion', () => {
 
     const received = await receiver.waitFor(
       (all) =>
-        all.some((r) => r.payload.type === 'deployment.promoted' && r.payload.data.environment === env && r.payload.data.deploy_generation === 2) &&
-        all.some((r) => r.payload.type === 'generation.fenced' && r.payload.data.environment === env),
+        all.some(
+          (r) =>
+            r.payload.type === 'deployment.promoted' &&
+            r.payload.data.environment === env &&
+            r.payload.data.deploy_generation === 2,
+        ) && all.some((r) => r.payload.type === 'generation.fenced' && r.payload.data.environment === env),
     );
     const ours = received.filter((r) => r.payload.data.environment === env);
     expect(ours.every((r) => r.verified)).toBe(true);
-    expect(ours.find((r) => r.payload.type === 'deployment.promoted' && r.payload.data.deploy_generation === 2)!.payload.data).toMatchObject({
+    expect(
+      ours.find((r) => r.payload.type === 'deployment.promoted' && r.payload.data.deploy_generation === 2)!.payload
+        .data,
+    ).toMatchObject({
       token: { deploy_generation: 2, epoch: 2 },
       previous: { token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' },
     });
@@ -170,13 +202,20 @@ describe('palisade run --await-promotion', () => {
       fenced: { token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' },
       by: { token: { deploy_generation: 2, epoch: 2 }, holder: 'gen-2' },
     });
-    expect(ours.filter((r) => r.payload.type === 'deployment.ready_to_promote').map((r) => r.payload.data.deploy_generation).sort()).toEqual([1, 2]);
+    expect(
+      ours
+        .filter((r) => r.payload.type === 'deployment.ready_to_promote')
+        .map((r) => r.payload.data.deploy_generation)
+        .sort(),
+    ).toEqual([1, 2]);
 
     second.supervisor.child.kill('SIGTERM');
     expect((await second.supervisor.done).code).toBe(0);
   });
 
-  it('a candidate stands down with exit 0 when a newer generation is promoted while it waits', { timeout: 30_000 }, async () => {
+  it('a candidate stands down with exit 0 when a newer generation is promoted while it waits', {
+    timeout: 30_000,
+  }, async () => {
     const env = `handover-${randomBytes(4).toString('hex')}`;
     const waiting = superviseCandidate(env, 3, { CATCH_UP_MS: 'never' });
     await waitForState(env, 3, 'catching_up');
@@ -198,7 +237,9 @@ describe('palisade run --await-promotion', () => {
     expect(late.journal()).toEqual([]);
   });
 
-  it('a restart of the promoted generation fences again (a new epoch) and runs as the leader at once', { timeout: 30_000 }, async () => {
+  it('a restart of the promoted generation fences again (a new epoch) and runs as the leader at once', {
+    timeout: 30_000,
+  }, async () => {
     const env = `handover-${randomBytes(4).toString('hex')}`;
     await client.registerDeployment(env, 5, { holder: 'gen-5' });
     await client.promoteDeployment(env, 5, { skip_catchup: true });
@@ -210,7 +251,9 @@ describe('palisade run --await-promotion', () => {
     expect((await restarted.supervisor.done).code).toBe(0);
   });
 
-  it('promoted, but the command is gone when it restarts as the leader: run says the token was taken and exits 3', { timeout: 30_000 }, async () => {
+  it('promoted, but the command is gone when it restarts as the leader: run says the token was taken and exits 3', {
+    timeout: 30_000,
+  }, async () => {
     const env = `handover-${randomBytes(4).toString('hex')}`;
     // Read-only, the command deletes its own file, then says it has caught up: the check before
     // registering passed, and the restart as the leader, after the promotion, cannot spawn it.
@@ -226,7 +269,20 @@ describe('palisade run --await-promotion', () => {
       { mode: 0o755 },
     );
     const supervisor = startCli(
-      ['run', '--await-promotion', '--env', env, '--generation', '6', '--holder', 'gen-6', '--grace', '5s', '--', vanishing],
+      [
+        'run',
+        '--await-promotion',
+        '--env',
+        env,
+        '--generation',
+        '6',
+        '--holder',
+        'gen-6',
+        '--grace',
+        '5s',
+        '--',
+        vanishing,
+      ],
       { PALISADE_URL: service.url, PALISADE_API_KEY: apiKey },
     );
     await waitForState(env, 6, 'ready_to_promote');
@@ -234,7 +290,9 @@ describe('palisade run --await-promotion', () => {
 
     const exit = await supervisor.done;
     expect(exit.code, exit.stderr).toBe(3);
-    expect(exit.stderr).toContain(`palisade run: took ${env}'s token (generation 6, epoch 1, holder gen-6) but ${vanishing} never ran:`);
+    expect(exit.stderr).toContain(
+      `palisade run: took ${env}'s token (generation 6, epoch 1, holder gen-6) but ${vanishing} never ran:`,
+    );
     expect(exit.stderr).toContain('exiting 3');
     expect((await client.getEnvironment(env)).token).toEqual({ deploy_generation: 6, epoch: 1 });
     // No process leads, so none is reported as the leader.

@@ -32,7 +32,11 @@ describe('health and availability', () => {
       expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok', database: httpBackend });
       const ready = await app.request('/readyz');
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ok', database: httpBackend, replication: { synchronous: false, sync_standbys: 0 } });
+      expect(await ready.json()).toEqual({
+        status: 'ok',
+        database: httpBackend,
+        replication: { synchronous: false, sync_standbys: 0 },
+      });
       expect((await app.request('/readyz')).headers.get('x-request-id')).toBeTruthy();
     } finally {
       await scratch.drop();

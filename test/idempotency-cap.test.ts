@@ -30,7 +30,11 @@ describe('Idempotency-Key — per-tenant cap', () => {
     for (const key of keys) expect((await fence(h, t, 'capped', key)).status).toBe(200);
 
     const refused = await fence(h, t, 'capped', randomUUID());
-    await expectProblem(refused, 429, 'resource_exhausted', { resource: 'idempotency_keys', limit: 3, action: 'backoff' });
+    await expectProblem(refused, 429, 'resource_exhausted', {
+      resource: 'idempotency_keys',
+      limit: 3,
+      action: 'backoff',
+    });
     expect(refused.headers.get('ratelimit-policy')).toMatch(/^"idempotency_keys";q=3;w=\d+$/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await storedKeys(h, t)).toBe(3);
@@ -40,7 +44,14 @@ describe('Idempotency-Key — per-tenant cap', () => {
     // A stored key still replays at the cap, and a request without a key still works.
     const replay = await fence(h, t, 'capped', keys[0]!);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    expect((await h.request('POST', '/v1/environments/capped/fence', { key: t.key, body: { deploy_generation: 1, holder: 'a' } })).status).toBe(200);
+    expect(
+      (
+        await h.request('POST', '/v1/environments/capped/fence', {
+          key: t.key,
+          body: { deploy_generation: 1, holder: 'a' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await fence(h, other, 'capped', randomUUID())).status).toBe(200);
   });
 

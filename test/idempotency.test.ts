@@ -40,7 +40,12 @@ describe('Idempotency-Key', () => {
   it('a retried append after a lost response does not write twice', async () => {
     const h = harness();
     const t = await h.newTenant();
-    const { token } = await json(await h.request('POST', '/v1/environments/idem-log/fence', { key: t.key, body: { deploy_generation: 1, holder: 'a' } }));
+    const { token } = await json(
+      await h.request('POST', '/v1/environments/idem-log/fence', {
+        key: t.key,
+        body: { deploy_generation: 1, holder: 'a' },
+      }),
+    );
     const key = randomUUID();
     const body = { token, entries: ['once'] };
     const first = await json(await post(h, t, '/v1/environments/idem-log/log', body, key));
@@ -54,7 +59,10 @@ describe('Idempotency-Key', () => {
   it('a refusal is replayed too: the retry learns what the first attempt learned', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await h.request('POST', '/v1/environments/idem-409/fence', { key: t.key, body: { deploy_generation: 5, holder: 'a' } });
+    await h.request('POST', '/v1/environments/idem-409/fence', {
+      key: t.key,
+      body: { deploy_generation: 5, holder: 'a' },
+    });
     const key = randomUUID();
     const refused = await post(h, t, '/v1/environments/idem-409/fence', { deploy_generation: 4, holder: 'b' }, key);
     const problem = await expectProblem(refused, 409, 'fenced');
@@ -92,7 +100,9 @@ describe('Idempotency-Key', () => {
     const t = await h.newTenant();
     const key = randomUUID();
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => post(h, t, '/v1/environments/idem-race/fence', { deploy_generation: 1, holder: 'a' }, key)),
+      Array.from({ length: 10 }, () =>
+        post(h, t, '/v1/environments/idem-race/fence', { deploy_generation: 1, holder: 'a' }, key),
+      ),
     );
     const ok = responses.filter((r) => r.status === 200);
     const inFlight = responses.filter((r) => r.status === 409);
@@ -105,33 +115,39 @@ describe('Idempotency-Key', () => {
   });
 
   // The embedded database runs one transaction at a time, so there a retry waits for the first.
-  it.skipIf(httpBackend !== 'postgres')('a retry while the first request is still running is 409 idempotency_in_flight', async () => {
-    const h = harness();
-    const t = await h.newTenant();
-    await h.request('POST', '/v1/environments/idem-busy/fence', { key: t.key, body: { deploy_generation: 1, holder: 'a' } });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = h.scratch.handle.db.transaction(async (tx) => {
-      await tx.select().from(environments).where(eq(environments.name, 'idem-busy')).for('update');
-      locked();
-      await released;
-    });
-    await isLocked;
-    const key = randomUUID();
-    const first = post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const retry = await post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
-    await expectProblem(retry, 409, 'idempotency_in_flight', { action: 'retry' });
-    expect(retry.headers.get('retry-after')).toBe('1');
-    release();
-    await holder;
-    expect((await first).status).toBe(200);
-    const replay = await post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
-    expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    expect(await history(h, t, 'idem-busy')).toHaveLength(2);
-  });
+  it.skipIf(httpBackend !== 'postgres')(
+    'a retry while the first request is still running is 409 idempotency_in_flight',
+    async () => {
+      const h = harness();
+      const t = await h.newTenant();
+      await h.request('POST', '/v1/environments/idem-busy/fence', {
+        key: t.key,
+        body: { deploy_generation: 1, holder: 'a' },
+      });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = h.scratch.handle.db.transaction(async (tx) => {
+        await tx.select().from(environments).where(eq(environments.name, 'idem-busy')).for('update');
+        locked();
+        await released;
+      });
+      await isLocked;
+      const key = randomUUID();
+      const first = post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const retry = await post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
+      await expectProblem(retry, 409, 'idempotency_in_flight', { action: 'retry' });
+      expect(retry.headers.get('retry-after')).toBe('1');
+      release();
+      await holder;
+      expect((await first).status).toBe(200);
+      const replay = await post(h, t, '/v1/environments/idem-busy/fence', { deploy_generation: 2, holder: 'b' }, key);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await history(h, t, 'idem-busy')).toHaveLength(2);
+    },
+  );
 
   it('after 24 hours a key is forgotten and the request runs again', async () => {
     const h = harness();
@@ -151,7 +167,11 @@ describe('Idempotency-Key', () => {
     const h = harness();
     const key = randomUUID();
     const create = () =>
-      h.request('POST', '/v1/api-keys', { key: h.adminToken, body: { tenant: 'idem-admin', name: 'ci' }, headers: { 'idempotency-key': key } });
+      h.request('POST', '/v1/api-keys', {
+        key: h.adminToken,
+        body: { tenant: 'idem-admin', name: 'ci' },
+        headers: { 'idempotency-key': key },
+      });
     const first = await json(await create());
     const retry = await create();
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
@@ -168,10 +188,18 @@ describe('Idempotency-Key', () => {
     }
     await expectProblem(await h.request('GET', '/v1/environments/idem-bad', { key: t.key }), 404, 'not_found');
 
-    const { token } = await json(await h.request('POST', '/v1/environments/idem-confirm/fence', { key: t.key, body: { deploy_generation: 1, holder: 'a' } }));
+    const { token } = await json(
+      await h.request('POST', '/v1/environments/idem-confirm/fence', {
+        key: t.key,
+        body: { deploy_generation: 1, holder: 'a' },
+      }),
+    );
     const key = randomUUID();
     expect((await post(h, t, '/v1/environments/idem-confirm/confirm', { token }, key)).status).toBe(200);
-    await h.request('POST', '/v1/environments/idem-confirm/fence', { key: t.key, body: { deploy_generation: 2, holder: 'b' } });
+    await h.request('POST', '/v1/environments/idem-confirm/fence', {
+      key: t.key,
+      body: { deploy_generation: 2, holder: 'b' },
+    });
     await expectProblem(await post(h, t, '/v1/environments/idem-confirm/confirm', { token }, key), 409, 'fenced');
   });
 });

@@ -46,31 +46,37 @@ describe('requests in flight — a tenant’s share', () => {
     expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
   });
 
-  it.skipIf(!POSTGRES_URL)('one tenant cannot hold more than its share: its next request is 429 in_flight, another tenant’s is served', async () => {
-    const h = harness();
-    const a = await h.newTenant();
-    const b = await h.newTenant();
-    await h.fence(a, 'held', 1);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = h.scratch.handle.db.transaction(async (tx) => {
-      await tx.select().from(environments).where(eq(environments.tenant, a.tenant)).for('update');
-      locked();
-      await released;
-    });
-    await isLocked;
-    const blocked = Array.from({ length: 3 }, (_, i) =>
-      h.request('POST', '/v1/environments/held/fence', { key: a.key, body: { deploy_generation: 2, holder: `p${i}` } }),
-    );
-    await sleep(200);
-    const refused = await h.request('GET', '/v1/environments', { key: a.key });
-    await expectProblem(refused, 429, 'resource_exhausted', { resource: 'in_flight', limit: 3 });
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect((await h.request('GET', '/v1/environments', { key: b.key })).status).toBe(200);
-    release();
-    await holder;
-    expect((await Promise.all(blocked)).map((r) => r.status)).toEqual([200, 200, 200]);
-  });
+  it.skipIf(!POSTGRES_URL)(
+    'one tenant cannot hold more than its share: its next request is 429 in_flight, another tenant’s is served',
+    async () => {
+      const h = harness();
+      const a = await h.newTenant();
+      const b = await h.newTenant();
+      await h.fence(a, 'held', 1);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = h.scratch.handle.db.transaction(async (tx) => {
+        await tx.select().from(environments).where(eq(environments.tenant, a.tenant)).for('update');
+        locked();
+        await released;
+      });
+      await isLocked;
+      const blocked = Array.from({ length: 3 }, (_, i) =>
+        h.request('POST', '/v1/environments/held/fence', {
+          key: a.key,
+          body: { deploy_generation: 2, holder: `p${i}` },
+        }),
+      );
+      await sleep(200);
+      const refused = await h.request('GET', '/v1/environments', { key: a.key });
+      await expectProblem(refused, 429, 'resource_exhausted', { resource: 'in_flight', limit: 3 });
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect((await h.request('GET', '/v1/environments', { key: b.key })).status).toBe(200);
+      release();
+      await holder;
+      expect((await Promise.all(blocked)).map((r) => r.status)).toEqual([200, 200, 200]);
+    },
+  );
 });

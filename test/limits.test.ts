@@ -25,18 +25,29 @@ describe('limits — quotas', () => {
   it('the environment past the quota is 429 environments, creates nothing, and a delete makes room', async () => {
     const h = harness();
     const t = await h.newTenant();
-    for (const name of ['e-1', 'e-2', 'e-3']) expect((await h.request('PUT', `/v1/environments/${name}`, { key: t.key })).status).toBe(201);
+    for (const name of ['e-1', 'e-2', 'e-3'])
+      expect((await h.request('PUT', `/v1/environments/${name}`, { key: t.key })).status).toBe(201);
 
     const refused = await h.request('PUT', '/v1/environments/e-4', { key: t.key });
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'environments', limit: 3, action: 'backoff' });
     expect(refused.headers.get('ratelimit-policy')).toBe('"environments";q=3');
     expect(refused.headers.get('ratelimit')).toBe('"environments";r=0');
-    const byFence = await h.request('POST', '/v1/environments/e-4/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+    const byFence = await h.request('POST', '/v1/environments/e-4/fence', {
+      key: t.key,
+      body: { deploy_generation: 1, holder: 'x' },
+    });
     await expectProblem(byFence, 429, 'resource_exhausted', { resource: 'environments' });
     expect(await environmentNames(h, t)).toEqual(['e-1', 'e-2', 'e-3']);
 
     // Existing environments stay usable at the quota.
-    expect((await h.request('POST', '/v1/environments/e-1/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } })).status).toBe(200);
+    expect(
+      (
+        await h.request('POST', '/v1/environments/e-1/fence', {
+          key: t.key,
+          body: { deploy_generation: 1, holder: 'x' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await h.request('PUT', '/v1/environments/e-2', { key: t.key })).status).toBe(200);
 
     expect((await h.request('DELETE', '/v1/environments/e-3', { key: t.key })).status).toBe(204);
@@ -47,7 +58,9 @@ describe('limits — quotas', () => {
     const h = harness();
     const t = await h.newTenant();
     const statuses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => h.request('PUT', `/v1/environments/race-${i}`, { key: t.key }).then((r) => r.status)),
+      Array.from({ length: 10 }, (_, i) =>
+        h.request('PUT', `/v1/environments/race-${i}`, { key: t.key }).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(7);
@@ -59,14 +72,26 @@ describe('limits — quotas', () => {
     const h = harness();
     const t = await h.newTenant();
     const { token } = await json(
-      await h.request('POST', '/v1/environments/log-quota/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } }),
+      await h.request('POST', '/v1/environments/log-quota/fence', {
+        key: t.key,
+        body: { deploy_generation: 1, holder: 'x' },
+      }),
     );
-    expect((await h.request('POST', '/v1/environments/log-quota/log', { key: t.key, body: { token, entries: [1, 2, 3] } })).status).toBe(201);
-    const refused = await h.request('POST', '/v1/environments/log-quota/log', { key: t.key, body: { token, entries: [4, 5, 6] } });
+    expect(
+      (await h.request('POST', '/v1/environments/log-quota/log', { key: t.key, body: { token, entries: [1, 2, 3] } }))
+        .status,
+    ).toBe(201);
+    const refused = await h.request('POST', '/v1/environments/log-quota/log', {
+      key: t.key,
+      body: { token, entries: [4, 5, 6] },
+    });
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'log_entries', limit: 5 });
     const log = await json(await h.request('GET', '/v1/environments/log-quota/log', { key: t.key }));
     expect(log.upper).toBe(3);
-    const fits = await h.request('POST', '/v1/environments/log-quota/log', { key: t.key, body: { token, entries: [4, 5] } });
+    const fits = await h.request('POST', '/v1/environments/log-quota/log', {
+      key: t.key,
+      body: { token, entries: [4, 5] },
+    });
     expect(await json(fits)).toEqual({ offset: 3, upper: 5 });
   });
 
@@ -75,7 +100,8 @@ describe('limits — quotas', () => {
     const t = await h.newTenant();
     const receiver = await WebhookReceiver.start();
     try {
-      const create = () => h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } });
+      const create = () =>
+        h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } });
       expect((await create()).status).toBe(201);
       expect((await create()).status).toBe(201);
       await expectProblem(await create(), 429, 'resource_exhausted', { resource: 'webhooks', limit: 2 });
@@ -109,13 +135,29 @@ describe('limits — quotas', () => {
   it('limit overrides are validated and admin-only', async () => {
     const h = harness();
     const t = await h.newTenant();
-    for (const body of [{ environments: 0 }, { environments: -1 }, { environments: 1.5 }, { environments: '3' }, { quota: 1 }]) {
+    for (const body of [
+      { environments: 0 },
+      { environments: -1 },
+      { environments: 1.5 },
+      { environments: '3' },
+      { quota: 1 },
+    ]) {
       await expectProblem(await setLimits(h, t.tenant, body), 400, 'invalid_request');
     }
-    await expectProblem(await h.request('PUT', `/v1/tenants/${t.tenant}/limits`, { key: t.key, body: {} }), 403, 'forbidden');
+    await expectProblem(
+      await h.request('PUT', `/v1/tenants/${t.tenant}/limits`, { key: t.key, body: {} }),
+      403,
+      'forbidden',
+    );
     await expectProblem(await h.request('GET', `/v1/tenants/${t.tenant}/limits`, { key: t.key }), 403, 'forbidden');
-    await expectProblem(await h.request('GET', '/v1/tenants/Bad_Name/limits', { key: h.adminToken }), 400, 'invalid_request');
-    expect((await json(await h.request('GET', `/v1/tenants/${t.tenant}/limits`, { key: h.adminToken }))).overrides).toEqual({
+    await expectProblem(
+      await h.request('GET', '/v1/tenants/Bad_Name/limits', { key: h.adminToken }),
+      400,
+      'invalid_request',
+    );
+    expect(
+      (await json(await h.request('GET', `/v1/tenants/${t.tenant}/limits`, { key: h.adminToken }))).overrides,
+    ).toEqual({
       request_rate: null,
       request_burst: null,
       environments: null,
@@ -136,7 +178,10 @@ describe('limits — request rate', () => {
     expect(first.headers.get('ratelimit')).toMatch(/^"request_rate";r=1;t=\d+$/);
     expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
 
-    const refused = await h.request('POST', '/v1/environments/rate/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+    const refused = await h.request('POST', '/v1/environments/rate/fence', {
+      key: t.key,
+      body: { deploy_generation: 1, holder: 'x' },
+    });
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'request_rate', limit: 1, action: 'backoff' });
     expect(refused.headers.get('ratelimit-policy')).toBe('"request_rate";q=2;w=2');
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -212,7 +257,9 @@ describe('limits — requests in flight', () => {
     await expectProblem(refused, 429, 'resource_exhausted', { resource: 'in_flight', limit: 3 });
     expect(refused.headers.get('retry-after')).toBe('1');
     // A `wait` parameter makes a long-poll only on the route that has one.
-    await expectProblem(await h.request('GET', '/v1/environments?wait=5s', { key: t.key }), 429, 'resource_exhausted', { resource: 'in_flight' });
+    await expectProblem(await h.request('GET', '/v1/environments?wait=5s', { key: t.key }), 429, 'resource_exhausted', {
+      resource: 'in_flight',
+    });
 
     release();
     await holder;
@@ -227,7 +274,9 @@ describe('limits — watch streams and long-polls', () => {
     const t = await h.newTenant();
     const put = await h.request('PUT', '/v1/environments/polled/deployments/1', { key: t.key, body: { holder: 'x' } });
     expect(put.status).toBe(201);
-    const polls = Array.from({ length: 5 }, () => h.request('GET', '/v1/environments/polled/deployments/1?wait=2s', { key: t.key }));
+    const polls = Array.from({ length: 5 }, () =>
+      h.request('GET', '/v1/environments/polled/deployments/1?wait=2s', { key: t.key }),
+    );
     await sleep(200);
     const started = performance.now();
     expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
@@ -239,7 +288,10 @@ describe('limits — watch streams and long-polls', () => {
   it('open watch streams do not count as requests in flight', async () => {
     const h = harness();
     const t = await h.newTenant();
-    await h.request('POST', '/v1/environments/watched-many/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+    await h.request('POST', '/v1/environments/watched-many/fence', {
+      key: t.key,
+      body: { deploy_generation: 1, holder: 'x' },
+    });
     const streams = await Promise.all(
       Array.from({ length: 5 }, () => h.request('GET', '/v1/environments/watched-many/watch', { key: t.key })),
     );

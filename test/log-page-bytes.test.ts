@@ -13,7 +13,9 @@ describe('log reads — bytes per page', () => {
     const token = await fenceToken(h, t, 'big', 1);
     // Each entry is 10 002 bytes serialized: two fit in a page, a third would pass the cap.
     const entries = Array.from({ length: 7 }, (_, i) => String(i).repeat(10_000));
-    expect((await h.request('POST', '/v1/environments/big/log', { key: t.key, body: { token, entries } })).status).toBe(201);
+    expect((await h.request('POST', '/v1/environments/big/log', { key: t.key, body: { token, entries } })).status).toBe(
+      201,
+    );
 
     const first = await json(await h.request('GET', '/v1/environments/big/log?limit=1000', { key: t.key }));
     expect(first.entries.map((e: any) => e.offset)).toEqual([0, 1]);
@@ -22,9 +24,13 @@ describe('log reads — bytes per page', () => {
 
     const read: string[] = [];
     for (let from = 0; from < 7; ) {
-      const page = await json(await h.request('GET', `/v1/environments/big/log?from=${from}&limit=1000`, { key: t.key }));
+      const page = await json(
+        await h.request('GET', `/v1/environments/big/log?from=${from}&limit=1000`, { key: t.key }),
+      );
       expect(page.entries.length).toBeGreaterThan(0);
-      expect(page.entries.reduce((sum: number, e: any) => sum + JSON.stringify(e.data).length, 0)).toBeLessThanOrEqual(PAGE_BYTES);
+      expect(page.entries.reduce((sum: number, e: any) => sum + JSON.stringify(e.data).length, 0)).toBeLessThanOrEqual(
+        PAGE_BYTES,
+      );
       read.push(...page.entries.map((e: any) => e.data));
       from = page.next_from;
     }
@@ -40,7 +46,9 @@ describe('log reads — bytes per page', () => {
     const t = await h.newTenant();
     const token = await fenceToken(h, t, 'huge', 1);
     const entries = ['x'.repeat(40_000), 'small'];
-    expect((await h.request('POST', '/v1/environments/huge/log', { key: t.key, body: { token, entries } })).status).toBe(201);
+    expect(
+      (await h.request('POST', '/v1/environments/huge/log', { key: t.key, body: { token, entries } })).status,
+    ).toBe(201);
     const page = await json(await h.request('GET', '/v1/environments/huge/log', { key: t.key }));
     expect(page.entries.map((e: any) => e.data)).toEqual([entries[0]]);
     expect(page.next_from).toBe(1);

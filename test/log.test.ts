@@ -59,7 +59,11 @@ describe('log — happy path', () => {
     await append(h, t, env, { token, entries: Array.from({ length: 10 }, (_, i) => i) });
     const window = await json(await h.request('GET', `/v1/environments/${env}/log?from=4&limit=3`, { key: t.key }));
     expect(window).toMatchObject({ upper: 10 });
-    expect(window.entries.map((e: any) => [e.offset, e.data])).toEqual([[4, 4], [5, 5], [6, 6]]);
+    expect(window.entries.map((e: any) => [e.offset, e.data])).toEqual([
+      [4, 4],
+      [5, 5],
+      [6, 6],
+    ]);
     const past = await json(await h.request('GET', `/v1/environments/${env}/log?from=10`, { key: t.key }));
     expect(past).toEqual({ entries: [], upper: 10, next_from: 10 });
   });
@@ -121,7 +125,12 @@ describe('log — errors leave the log unchanged', () => {
     const { t, env, token } = await setup(h);
     const current = await fenceToken(h, t, env, 1);
     const res = await append(h, t, env, { token, entries: ['x'] });
-    await expectProblem(res, 409, 'fenced', { kind: 'epoch', action: 'halt', current_token: current, your_token: token });
+    await expectProblem(res, 409, 'fenced', {
+      kind: 'epoch',
+      action: 'halt',
+      current_token: current,
+      your_token: token,
+    });
   });
 
   it('expected_upper that does not match is 409 upper_mismatch with both uppers', async () => {
@@ -204,9 +213,17 @@ describe('log — errors leave the log unchanged', () => {
     ['1001 entries', (token: Token) => ({ token, entries: Array.from({ length: 1001 }, () => 1) }), 'body.entries'],
     ['entries not an array', (token: Token) => ({ token, entries: { a: 1 } }), 'body.entries'],
     ['missing token', () => ({ entries: [1] }), 'body.token'],
-    ['token epoch as string', (token: Token) => ({ token: { ...token, epoch: '1' }, entries: [1] }), 'body.token.epoch'],
+    [
+      'token epoch as string',
+      (token: Token) => ({ token: { ...token, epoch: '1' }, entries: [1] }),
+      'body.token.epoch',
+    ],
     ['negative expected_upper', (token: Token) => ({ token, expected_upper: -1, entries: [1] }), 'body.expected_upper'],
-    ['expected_upper above 2^53-1', (token: Token) => ({ token, expected_upper: 2 ** 53, entries: [1] }), 'body.expected_upper'],
+    [
+      'expected_upper above 2^53-1',
+      (token: Token) => ({ token, expected_upper: 2 ** 53, entries: [1] }),
+      'body.expected_upper',
+    ],
     ['unknown member', (token: Token) => ({ token, entries: [1], offset: 3 }), 'body'],
   ])('%s is 400 invalid_request', async (_, makeBody, path) => {
     const h = harness();
@@ -220,12 +237,30 @@ describe('log — errors leave the log unchanged', () => {
   it('reading with a bad from or limit is 400; an unknown environment is 404', async () => {
     const h = harness();
     const { t, env } = await setup(h);
-    for (const query of ['from=-1', 'from=abc', 'limit=0', 'limit=1001', 'from=9007199254740992', 'from=', 'from=%20', 'from=0x1', 'limit=1e1', 'from=1.5']) {
+    for (const query of [
+      'from=-1',
+      'from=abc',
+      'limit=0',
+      'limit=1001',
+      'from=9007199254740992',
+      'from=',
+      'from=%20',
+      'from=0x1',
+      'limit=1e1',
+      'from=1.5',
+    ]) {
       const res = await h.request('GET', `/v1/environments/${env}/log?${query}`, { key: t.key });
       await expectProblem(res, 400, 'invalid_request');
     }
-    await expectProblem(await h.request('GET', `/v1/environments/${h.uniqueName()}/log`, { key: t.key }), 404, 'not_found');
-    const appendMissing = await append(h, t, h.uniqueName(), { token: { deploy_generation: 1, epoch: 1 }, entries: [1] });
+    await expectProblem(
+      await h.request('GET', `/v1/environments/${h.uniqueName()}/log`, { key: t.key }),
+      404,
+      'not_found',
+    );
+    const appendMissing = await append(h, t, h.uniqueName(), {
+      token: { deploy_generation: 1, epoch: 1 },
+      entries: [1],
+    });
     await expectProblem(appendMissing, 404, 'not_found');
   });
 });
@@ -256,7 +291,9 @@ describe('log — concurrency', () => {
     const env = h.uniqueName();
     const token = await fenceToken(h, t, env, 1);
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => append(h, t, env, { token, expected_upper: 0, entries: [i] }).then((r) => r.status)),
+      Array.from({ length: 20 }, (_, i) =>
+        append(h, t, env, { token, expected_upper: 0, entries: [i] }).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);

@@ -12,7 +12,9 @@ import { WebhookReceiver } from './support/receiver.js';
 const harness = useHarness(httpBackend, { dispatcher: {}, limits: { environments: 1 } });
 
 function sample(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{${labels}}`) || (labels === '' && l.startsWith(`${name} `)));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -22,11 +24,19 @@ describe('/metrics', () => {
     const t = await h.newTenant();
     const receiver = await WebhookReceiver.start();
     try {
-      const created = await json(await h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } }));
+      const created = await json(
+        await h.request('POST', '/v1/webhooks', {
+          key: t.key,
+          body: { url: receiver.url, events: ['generation.fenced'] },
+        }),
+      );
       receiver.secrets = [created.secret];
       const before = await (await h.request('GET', '/metrics')).text();
       const fence = (generation: number) =>
-        h.request('POST', '/v1/environments/m/fence', { key: t.key, body: { deploy_generation: generation, holder: 'x' } });
+        h.request('POST', '/v1/environments/m/fence', {
+          key: t.key,
+          body: { deploy_generation: generation, holder: 'x' },
+        });
       await fence(1);
       await fence(2);
       await fence(2);
@@ -47,7 +57,10 @@ describe('/metrics', () => {
       expect(delta('palisade_resource_exhausted_total', 'resource="environments"')).toBe(1);
       expect(delta('palisade_webhook_attempts_total', 'outcome="succeeded"')).toBe(1);
       expect(
-        delta('palisade_http_request_duration_seconds_count', 'method="POST",route="/v1/environments/:env/fence",status="200"'),
+        delta(
+          'palisade_http_request_duration_seconds_count',
+          'method="POST",route="/v1/environments/:env/fence",status="200"',
+        ),
       ).toBe(3);
       expect(after).toMatch(/^palisade_outbox_lag_seconds 0$/m);
       expect(after).toMatch(/^palisade_http_requests_in_flight 0$/m);
@@ -130,16 +143,34 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 /** Every metric this process can export, as Prometheus names its series (histograms: _bucket, _sum, _count). */
 async function exportedSeriesNames(): Promise<Set<string>> {
-  const metrics = new Metrics(async () => 0, () => ({ busy: 0, max: 1, waiting: 0 }));
+  const metrics = new Metrics(
+    async () => 0,
+    () => ({ busy: 0, max: 1, waiting: 0 }),
+  );
   const names = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+    if (String(metric.type) === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
   }
   return names;
 }
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /** The metric names a PromQL expression reads: identifiers outside label matchers, groupings and ranges, and not functions. */
 function metricNames(expression: string): string[] {
@@ -155,27 +186,38 @@ function metricNames(expression: string): string[] {
 }
 
 describe('the metrics for Prometheus and Grafana', () => {
-  it.skipIf(!promtool)('promtool check metrics passes without a warning on a scrape that has every metric', async () => {
-    const h = harness();
-    const t = await h.newTenant();
-    await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 2, holder: 'x' } });
-    await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
-    await h.request('PUT', '/v1/environments/other', { key: t.key });
-    const metrics = new Metrics(async () => 0, () => ({ busy: 0, max: 1, waiting: 0 }));
-    metrics.deliveries.inc({ outcome: 'succeeded' });
-    const scrapes = [await (await h.request('GET', '/metrics')).text(), await metrics.registry.metrics()];
-    for (const scrape of scrapes) {
-      const checked = spawnSync('promtool', ['check', 'metrics'], { input: scrape, encoding: 'utf8' });
-      expect({ status: checked.status, output: `${checked.stdout}${checked.stderr}` }).toEqual({ status: 0, output: '' });
-    }
-  });
+  it.skipIf(!promtool)(
+    'promtool check metrics passes without a warning on a scrape that has every metric',
+    async () => {
+      const h = harness();
+      const t = await h.newTenant();
+      await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 2, holder: 'x' } });
+      await h.request('POST', '/v1/environments/p/fence', { key: t.key, body: { deploy_generation: 1, holder: 'x' } });
+      await h.request('PUT', '/v1/environments/other', { key: t.key });
+      const metrics = new Metrics(
+        async () => 0,
+        () => ({ busy: 0, max: 1, waiting: 0 }),
+      );
+      metrics.deliveries.inc({ outcome: 'succeeded' });
+      const scrapes = [await (await h.request('GET', '/metrics')).text(), await metrics.registry.metrics()];
+      for (const scrape of scrapes) {
+        const checked = spawnSync('promtool', ['check', 'metrics'], { input: scrape, encoding: 'utf8' });
+        expect({ status: checked.status, output: `${checked.stdout}${checked.stderr}` }).toEqual({
+          status: 0,
+          output: '',
+        });
+      }
+    },
+  );
 
   it('every query of the Grafana dashboard reads metrics the service exports, and it covers the ones that matter', async () => {
     const dashboard = JSON.parse(readFileSync(new URL('../deploy/grafana/palisade.json', import.meta.url), 'utf8')) as {
       panels: { title: string; targets?: { expr: string }[] }[];
     };
     const exported = await exportedSeriesNames();
-    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+    const queries = dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
+    );
     expect(queries.length).toBeGreaterThan(0);
     const used = new Set<string>();
     for (const { panel, expr } of queries) {
@@ -202,7 +244,9 @@ describe('the metrics for Prometheus and Grafana', () => {
 
   it('the query parser of the dashboard test finds metric names and skips functions, labels and groupings', () => {
     expect(
-      metricNames('histogram_quantile(0.99, sum by (le, route) (rate(palisade_http_request_duration_seconds_bucket{route!="/metrics"}[$__rate_interval])))'),
+      metricNames(
+        'histogram_quantile(0.99, sum by (le, route) (rate(palisade_http_request_duration_seconds_bucket{route!="/metrics"}[$__rate_interval])))',
+      ),
     ).toEqual(['palisade_http_request_duration_seconds_bucket']);
     expect(metricNames('sum(palisade_db_pool_connections{state="busy"}) / sum(palisade_db_pool_max)')).toEqual([
       'palisade_db_pool_connections',

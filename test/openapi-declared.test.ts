@@ -39,7 +39,14 @@ function pointerOf(schema: Schema): string {
   return pointer;
 }
 
-const NAMED_HEADERS = ['x-request-id', 'ratelimit', 'ratelimit-policy', 'retry-after', 'www-authenticate', 'idempotent-replayed'];
+const NAMED_HEADERS = [
+  'x-request-id',
+  'ratelimit',
+  'ratelimit-policy',
+  'retry-after',
+  'www-authenticate',
+  'idempotent-replayed',
+];
 
 /** The named headers a response carries that the spec does not declare for its operation and status. */
 function undeclaredHeaders(method: string, path: string, res: Response): string[] {
@@ -71,13 +78,23 @@ describe('response headers', () => {
     await send('get', '/v1/environments', '/v1/environments', { key: h.adminToken });
     await send('get', '/v1/environments/{env}', `/v1/environments/${h.uniqueName('missing')}`, { key: t.key });
     await send('get', '/healthz', '/healthz', {});
-    const fence = { key: t.key, body: { deploy_generation: 2, holder: 'pod' }, headers: { 'idempotency-key': `fence-${env}` } };
+    const fence = {
+      key: t.key,
+      body: { deploy_generation: 2, holder: 'pod' },
+      headers: { 'idempotency-key': `fence-${env}` },
+    };
     expect((await send('post', fencePath, `/v1/environments/${env}/fence`, fence)).status).toBe(200);
     const replay = await send('post', fencePath, `/v1/environments/${env}/fence`, fence);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    const stale = { key: t.key, body: { deploy_generation: 1, holder: 'old' }, headers: { 'idempotency-key': `stale-${env}` } };
+    const stale = {
+      key: t.key,
+      body: { deploy_generation: 1, holder: 'old' },
+      headers: { 'idempotency-key': `stale-${env}` },
+    };
     expect((await send('post', fencePath, `/v1/environments/${env}/fence`, stale)).status).toBe(409);
-    expect((await send('post', fencePath, `/v1/environments/${env}/fence`, stale)).headers.get('idempotent-replayed')).toBe('true');
+    expect(
+      (await send('post', fencePath, `/v1/environments/${env}/fence`, stale)).headers.get('idempotent-replayed'),
+    ).toBe('true');
 
     const limited = await h.newTenant();
     const limits = await h.request('PUT', `/v1/tenants/${limited.tenant}/limits`, {
@@ -111,7 +128,10 @@ describe('webhooks and the event feed', () => {
     const receiver = await WebhookReceiver.start();
     receivers.push(receiver);
     const subscribable = spec.components.schemas.WebhookEventType.enum as string[];
-    const created = await h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: subscribable } });
+    const created = await h.request('POST', '/v1/webhooks', {
+      key: t.key,
+      body: { url: receiver.url, events: subscribable },
+    });
     expect(created.status).toBe(201);
     const endpoint = await json(created);
     receiver.secrets = [endpoint.secret];
@@ -127,7 +147,14 @@ describe('webhooks and the event feed', () => {
     expect((await h.request('DELETE', `/v1/environments/${env}`, { key: t.key })).status).toBe(204);
     expect((await h.request('POST', `/v1/webhooks/${endpoint.id}/test`, { key: t.key })).status).toBe(202);
 
-    const types = ['epoch.fenced', 'generation.fenced', 'deployment.ready_to_promote', 'deployment.promoted', 'environment.deleted', 'webhook.test'];
+    const types = [
+      'epoch.fenced',
+      'generation.fenced',
+      'deployment.ready_to_promote',
+      'deployment.promoted',
+      'environment.deleted',
+      'webhook.test',
+    ];
     expect(Object.keys(spec.webhooks).sort()).toEqual([...types].sort());
 
     // The promotion fences generation 2 as well: a second generation.fenced.
@@ -136,9 +163,17 @@ describe('webhooks and the event feed', () => {
     expect(new Set(receiver.received.map((r) => r.payload.type))).toEqual(new Set(types));
     for (const delivery of receiver.received) {
       const declared = spec.webhooks[delivery.payload.type].post;
-      expect(violations(declared.requestBody.content['application/json'].schema, JSON.parse(delivery.body)), delivery.body).toEqual([]);
-      const headers = (declared.parameters as Schema[]).filter((p) => p.in === 'header' && p.required).map((p) => p.name);
-      expect(headers.filter((name) => delivery.headers[name] === undefined), delivery.payload.type).toEqual([]);
+      expect(
+        violations(declared.requestBody.content['application/json'].schema, JSON.parse(delivery.body)),
+        delivery.body,
+      ).toEqual([]);
+      const headers = (declared.parameters as Schema[])
+        .filter((p) => p.in === 'header' && p.required)
+        .map((p) => p.name);
+      expect(
+        headers.filter((name) => delivery.headers[name] === undefined),
+        delivery.payload.type,
+      ).toEqual([]);
     }
 
     const feed = await feedShowing(h, t, eventCount);

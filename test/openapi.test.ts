@@ -10,7 +10,10 @@ import { useHarness } from './support/harness.js';
 const harness = useHarness(httpBackend);
 const committed = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8');
 const spec = parse(committed) as {
-  paths: Record<string, Record<string, { responses: Record<string, any>; requestBody?: unknown; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, any>; requestBody?: unknown; security?: unknown[] }>
+  >;
 };
 
 describe('openapi.yaml', () => {
@@ -88,12 +91,20 @@ describe('openapi.yaml', () => {
         ];
         if (operation.requestBody) {
           attempts.push(
-            h.request(method, unknownPath, { key: rightKey, rawBody: '{', headers: { 'content-type': 'application/json' } }),
+            h.request(method, unknownPath, {
+              key: rightKey,
+              rawBody: '{',
+              headers: { 'content-type': 'application/json' },
+            }),
           );
         }
         if (method !== 'get') {
           attempts.push(
-            h.request(method, unknownPath, { key: rightKey, rawBody: oversized, headers: { 'content-type': 'application/json' } }),
+            h.request(method, unknownPath, {
+              key: rightKey,
+              rawBody: oversized,
+              headers: { 'content-type': 'application/json' },
+            }),
           );
         }
         for (const res of await Promise.all(attempts)) {

@@ -58,7 +58,9 @@ function summarize(ops: FencingOp[]) {
     acknowledgedAppends: ops.filter((op) => op.kind === 'append' && op.response.status === 201).length,
     refusedStaleAppends: staleAppends.length,
     epochRefusals: writes(ops).filter((op) => isFencedRefusal(op) && op.response.body!.kind === 'epoch').length,
-    generationRefusals: writes(ops).filter((op) => isFencedRefusal(op) && op.response.body!.kind === 'deploy_generation').length,
+    generationRefusals: writes(ops).filter(
+      (op) => isFencedRefusal(op) && op.response.body!.kind === 'deploy_generation',
+    ).length,
     upperMismatches: ops.filter((op) => op.response.body?.code === 'upper_mismatch').length,
     confirmed: ops.filter((op) => op.kind === 'confirm' && op.response.status === 200).length,
   };
@@ -72,7 +74,10 @@ async function call(url: string, key: string, method: string, path: string, body
   try {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -129,7 +134,9 @@ class Workload {
 
   finished(): boolean {
     const elapsed = performance.now() - this.startedAt;
-    const enough = (Object.keys(MINIMUM) as (keyof typeof MINIMUM)[]).every((name) => this.counts[name] >= MINIMUM[name]);
+    const enough = (Object.keys(MINIMUM) as (keyof typeof MINIMUM)[]).every(
+      (name) => this.counts[name] >= MINIMUM[name],
+    );
     return elapsed >= this.maximumMs || (elapsed >= this.minimumMs && enough);
   }
 }
@@ -161,7 +168,8 @@ async function runClient(
   let leading = false;
 
   const learnCurrent = (body: Json | null) => {
-    if (isToken(body?.current_token)) highestGeneration = Math.max(highestGeneration, body.current_token.deploy_generation);
+    if (isToken(body?.current_token))
+      highestGeneration = Math.max(highestGeneration, body.current_token.deploy_generation);
   };
 
   while (!workload.finished()) {
@@ -206,7 +214,17 @@ async function runClient(
       if (Math.random() < 0.3) request.expected_upper = knownUpper;
       const response = await call(url, key, 'POST', `${path}/log`, request);
       const completedAt = performance.now();
-      workload.record({ kind: 'append', env: environment, client, service: serviceIndex, invokedAt, completedAt, outcome: outcomeOf(response.status), request, response });
+      workload.record({
+        kind: 'append',
+        env: environment,
+        client,
+        service: serviceIndex,
+        invokedAt,
+        completedAt,
+        outcome: outcomeOf(response.status),
+        request,
+        response,
+      });
       leading = response.status === 201 || response.body?.code === 'upper_mismatch';
       if (response.status === 201) knownUpper = response.body!.upper as number;
       else if (response.body?.code === 'upper_mismatch') knownUpper = response.body.current_upper as number;
@@ -215,7 +233,17 @@ async function runClient(
       const request = { token: token! };
       const response = await call(url, key, 'POST', `${path}/confirm`, request);
       const completedAt = performance.now();
-      workload.record({ kind: 'confirm', env: environment, client, service: serviceIndex, invokedAt, completedAt, outcome: outcomeOf(response.status), request, response });
+      workload.record({
+        kind: 'confirm',
+        env: environment,
+        client,
+        service: serviceIndex,
+        invokedAt,
+        completedAt,
+        outcome: outcomeOf(response.status),
+        request,
+        response,
+      });
       leading = response.status === 200;
       if (response.status === 200) knownUpper = response.body!.upper as number;
       else learnCurrent(response.body);
@@ -225,7 +253,8 @@ async function runClient(
 
 async function readJson(url: string, key: string, path: string): Promise<Json> {
   const response = await call(url, key, 'GET', path);
-  if (response.status !== 200 || response.body === null) throw new Error(`GET ${path}: ${response.status} ${response.text}`);
+  if (response.status !== 200 || response.body === null)
+    throw new Error(`GET ${path}: ${response.status} ${response.text}`);
   return response.body;
 }
 
@@ -267,7 +296,10 @@ describe.skipIf(!POSTGRES_URL)('racing clients through two processes on one Post
     const env = { DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: adminToken };
     // One after the other: the race under test is the clients', not the migrations'.
     services = [await startService(env), await startService(env)];
-    const created = await call(services[0]!.url, adminToken, 'POST', '/v1/api-keys', { tenant: 'racers', name: 'race test' });
+    const created = await call(services[0]!.url, adminToken, 'POST', '/v1/api-keys', {
+      tenant: 'racers',
+      name: 'race test',
+    });
     if (created.status !== 201) throw new Error(`creating a key failed: ${created.status} ${created.text}`);
     key = created.body!.key as string;
   });
@@ -277,15 +309,21 @@ describe.skipIf(!POSTGRES_URL)('racing clients through two processes on one Post
     await dropDatabase?.();
   });
 
-  it(`${CLIENTS} clients racing fences, appends and confirms keep every fencing invariant`, { timeout: 60_000 }, async () => {
+  it(`${CLIENTS} clients racing fences, appends and confirms keep every fencing invariant`, {
+    timeout: 60_000,
+  }, async () => {
     // A short unchecked run on another environment first: a cold JIT makes requests slow enough
     // that a new leader's first append rarely lands before the next fence.
     const warmUp = new Workload(WARM_UP_MS, WARM_UP_MS, 10);
-    await Promise.all(Array.from({ length: CLIENTS }, (_, client) => runClient('warm-up', client, services, key, warmUp)));
+    await Promise.all(
+      Array.from({ length: CLIENTS }, (_, client) => runClient('warm-up', client, services, key, warmUp)),
+    );
 
     const workload = new Workload(RUN_MS, MAX_RUN_MS, warmUp.latency);
     const runStartedAt = performance.now();
-    await Promise.all(Array.from({ length: CLIENTS }, (_, client) => runClient(ENVIRONMENT, client, services, key, workload)));
+    await Promise.all(
+      Array.from({ length: CLIENTS }, (_, client) => runClient(ENVIRONMENT, client, services, key, workload)),
+    );
     const runMs = Math.round(performance.now() - runStartedAt);
     const { ops } = workload;
 

@@ -42,10 +42,17 @@ function steps(text: string): Step[] {
         .filter((comment) => !/^\w+ .*:$/.test(comment) || comment.startsWith('{'))
         .map((comment) => comment.replace(/ {2,}\(.*\)$/, '').trim())
         .join('');
-      result.push({ command: line, expected: documented === '' ? null : documented.replace(/^\d{3} /, ''), expectedJson: undefined });
+      result.push({
+        command: line,
+        expected: documented === '' ? null : documented.replace(/^\d{3} /, ''),
+        expectedJson: undefined,
+      });
     }
     const next = blocks[index + 1];
-    if (next?.[1] === 'json' && text.slice(blocks[index]!.index! + blocks[index]![0].length, next.index).trim() === '') {
+    if (
+      next?.[1] === 'json' &&
+      text.slice(blocks[index]!.index! + blocks[index]![0].length, next.index).trim() === ''
+    ) {
       result.at(-1)!.expectedJson = JSON.parse(next[2]!);
     }
   });
@@ -66,7 +73,9 @@ function masked(documented: unknown, actual: unknown): unknown {
   if (documented === '…') return actual;
   if (Array.isArray(documented) && Array.isArray(actual)) return documented.map((item, i) => masked(item, actual[i]));
   if (documented && typeof documented === 'object' && actual && typeof actual === 'object') {
-    return Object.fromEntries(Object.entries(documented).map(([key, value]) => [key, masked(value, (actual as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.entries(documented).map(([key, value]) => [key, masked(value, (actual as Record<string, unknown>)[key])]),
+    );
   }
   return documented;
 }
@@ -115,7 +124,10 @@ async function freshService(): Promise<ServiceProcess> {
     cleanups.push(() => scratch.drop());
     return startService({ DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN });
   }
-  return startService({ PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')), PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN });
+  return startService({
+    PALISADE_DATA_DIR: mkdtempSync(join(work, 'data-')),
+    PALISADE_ADMIN_TOKEN: README_ADMIN_TOKEN,
+  });
 }
 
 describe('the README, verbatim', () => {
@@ -148,10 +160,16 @@ describe('the README, verbatim', () => {
       let command = step.command.replaceAll('localhost:8080', `127.0.0.1:${service.port}`);
       if (command === 'export KEY=pal_…') command = `export KEY=${apiKey}`;
       // Loopback is a private address: the README's receiver stands for a public one.
-      command = command.replace('https://orchestrator.example.com/hooks/palisade', 'https://93.184.215.14/hooks/palisade');
+      command = command.replace(
+        'https://orchestrator.example.com/hooks/palisade',
+        'https://93.184.215.14/hooks/palisade',
+      );
       const output = await shell.run(command);
       apiKey ??= /"key":"(pal_[^"]+)"/.exec(output)?.[1];
-      if (step.expected !== null && !matchesDocumented(output, step.expected.replace('https://orchestrator.example.com/hooks/palisade', '…'))) {
+      if (
+        step.expected !== null &&
+        !matchesDocumented(output, step.expected.replace('https://orchestrator.example.com/hooks/palisade', '…'))
+      ) {
         mismatches.push(`${step.command}\n  documented: ${step.expected}\n  printed:    ${output}`);
       }
       if (step.expectedJson !== undefined) {
@@ -159,7 +177,9 @@ describe('the README, verbatim', () => {
         try {
           expect(printed).toEqual(masked(step.expectedJson, printed));
         } catch {
-          mismatches.push(`${step.command}\n  documented: ${JSON.stringify(step.expectedJson)}\n  printed:    ${output}`);
+          mismatches.push(
+            `${step.command}\n  documented: ${JSON.stringify(step.expectedJson)}\n  printed:    ${output}`,
+          );
         }
       }
     }
@@ -186,6 +206,8 @@ describe('the README, verbatim', () => {
     }
     await shell.run('sleep 0.5; kill $WATCH');
     const printed = readFileSync(join(work, 'watch.out'), 'utf8').replaceAll('\n', '');
-    expect(matchesDocumented(printed, watch!.expected!), `documented: ${watch!.expected}\nprinted:    ${printed}`).toBe(true);
+    expect(matchesDocumented(printed, watch!.expected!), `documented: ${watch!.expected}\nprinted:    ${printed}`).toBe(
+      true,
+    );
   }, 60_000);
 });

@@ -18,7 +18,9 @@ import { type ServiceProcess, startService, stopAllServices } from './support/pr
 afterAll(() => stopAllServices());
 
 /** A service on a scratch PostgreSQL database when DATABASE_URL is set, else on an embedded one in a temporary folder. */
-async function startOnScratch(env: Record<string, string> = {}): Promise<{ service: ServiceProcess; cleanUp(): Promise<void> }> {
+async function startOnScratch(
+  env: Record<string, string> = {},
+): Promise<{ service: ServiceProcess; cleanUp(): Promise<void> }> {
   if (httpBackend === 'postgres') {
     const scratch = await createScratchPostgres();
     const service = await startService({ DATABASE_URL: scratch.url, ...env });
@@ -44,13 +46,18 @@ async function startOnScratch(env: Record<string, string> = {}): Promise<{ servi
 describe('configuration for a replicated database', () => {
   it('accepts a multi-host DATABASE_URL that asks for the primary', () => {
     const config = loadConfig({
-      DATABASE_URL: 'postgres://palisade@10.0.0.1:5432,10.0.0.2:5432,10.0.0.3:5432/palisade?target_session_attrs=primary',
+      DATABASE_URL:
+        'postgres://palisade@10.0.0.1:5432,10.0.0.2:5432,10.0.0.3:5432/palisade?target_session_attrs=primary',
       PALISADE_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
     });
     expect(config.databaseUrl).toContain('10.0.0.3:5432');
     expect(config.requireSyncReplication).toBe(false);
     // The start-up line names every member, never the password.
-    expect(databaseLocation(config.databaseUrl!)).toEqual({ host: '10.0.0.1,10.0.0.2,10.0.0.3', port: 5432, database: 'palisade' });
+    expect(databaseLocation(config.databaseUrl!)).toEqual({
+      host: '10.0.0.1,10.0.0.2,10.0.0.3',
+      port: 5432,
+      database: 'palisade',
+    });
   });
 
   it('reads PALISADE_REQUIRE_SYNC_REPLICATION as a boolean and refuses anything else', () => {
@@ -86,7 +93,10 @@ describe('durability reporting without a standby', () => {
     try {
       const ready = await fetch(`${service.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ status: 'unavailable', replication: { synchronous: false, sync_standbys: 0 } });
+      expect(await ready.json()).toMatchObject({
+        status: 'unavailable',
+        replication: { synchronous: false, sync_standbys: 0 },
+      });
       expect(service.output()).toMatch(/no synchronous standby: not ready until one is in sync/);
       expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     } finally {
@@ -103,7 +113,14 @@ describe.skipIf(!POSTGRES_URL)('a primary demoted under the service', () => {
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
     const app = createApp(
       buildDeps(
-        { adminToken, maxBodyBytes: 1024 * 1024, maxEntryBytes: 65536, webhooks: { allowPrivate: true }, limits: testLimits, watchHeartbeatMs: 15_000 },
+        {
+          adminToken,
+          maxBodyBytes: 1024 * 1024,
+          maxEntryBytes: 65536,
+          webhooks: { allowPrivate: true },
+          limits: testLimits,
+          watchHeartbeatMs: 15_000,
+        },
         { database: handle, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
       ),
     );
@@ -119,16 +136,22 @@ describe.skipIf(!POSTGRES_URL)('a primary demoted under the service', () => {
       const call = (method: string, path: string, body?: unknown) =>
         app.request(path, {
           method,
-          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${key}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-      expect((await call('POST', '/v1/environments/orders/fence', { deploy_generation: 1, holder: 'a' })).status).toBe(200);
+      expect((await call('POST', '/v1/environments/orders/fence', { deploy_generation: 1, holder: 'a' })).status).toBe(
+        200,
+      );
 
       // What a demoted primary looks like to its sessions: every transaction is read-only.
       await admin.unsafe(`alter database ${database} set default_transaction_read_only = on`);
       await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`;
       let read = await call('GET', '/v1/environments/orders');
-      for (let attempt = 0; attempt < 10 && read.status !== 200; attempt++) read = await call('GET', '/v1/environments/orders');
+      for (let attempt = 0; attempt < 10 && read.status !== 200; attempt++)
+        read = await call('GET', '/v1/environments/orders');
       expect(read.status).toBe(200);
 
       const refused = await call('POST', '/v1/environments/orders/fence', { deploy_generation: 2, holder: 'b' });
@@ -141,7 +164,10 @@ describe.skipIf(!POSTGRES_URL)('a primary demoted under the service', () => {
       expect(after.status).toBe(200);
       expect(((await after.json()) as { token: { epoch: number } }).token.epoch).toBe(2);
       const history = await call('GET', '/v1/environments/orders/history');
-      expect(((await history.json()) as { items: { holder: string }[] }).items.map((item) => item.holder)).toEqual(['c', 'a']);
+      expect(((await history.json()) as { items: { holder: string }[] }).items.map((item) => item.holder)).toEqual([
+        'c',
+        'a',
+      ]);
     } finally {
       await admin.end({ timeout: 5 });
       await handle.close();

@@ -26,7 +26,12 @@ function sendAndStall(port: number, head: string): Promise<{ answer: string; clo
 
 describe('request and header timeouts', () => {
   it('a client trickling its headers or its body is cut off with 408 after the configured timeouts', async () => {
-    const service = await startService({ PALISADE_DATA_DIR: dataDir, PALISADE_REQUEST_TIMEOUT: '2s', PALISADE_HEADERS_TIMEOUT: '1s', PALISADE_ADMIN_TOKEN: ADMIN });
+    const service = await startService({
+      PALISADE_DATA_DIR: dataDir,
+      PALISADE_REQUEST_TIMEOUT: '2s',
+      PALISADE_HEADERS_TIMEOUT: '1s',
+      PALISADE_ADMIN_TOKEN: ADMIN,
+    });
     const [headers, body] = await Promise.all([
       sendAndStall(service.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
       sendAndStall(

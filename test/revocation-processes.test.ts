@@ -23,10 +23,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function call(service: ServiceProcess, method: string, path: string, key: string, body?: unknown): Promise<Response> {
+async function call(
+  service: ServiceProcess,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${service.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${service.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
@@ -38,11 +48,17 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     const settings = { DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: adminToken };
     const [replicaA, replicaB] = await Promise.all([startService(settings), startService(settings)]);
 
-    const created = await call(replicaA, 'POST', '/v1/api-keys', adminToken, { tenant: 'revoked', name: 'to be revoked' });
+    const created = await call(replicaA, 'POST', '/v1/api-keys', adminToken, {
+      tenant: 'revoked',
+      name: 'to be revoked',
+    });
     expect(created.status).toBe(201);
     const { id, key } = (await created.json()) as { id: string; key: string };
     const env = 'orders-db';
-    expect((await call(replicaA, 'POST', `/v1/environments/${env}/fence`, key, { deploy_generation: 1, holder: 'gen-1' })).status).toBe(200);
+    expect(
+      (await call(replicaA, 'POST', `/v1/environments/${env}/fence`, key, { deploy_generation: 1, holder: 'gen-1' }))
+        .status,
+    ).toBe(200);
 
     // Replica B now knows the key: it is in its cache of known keys.
     expect((await call(replicaB, 'GET', `/v1/environments/${env}`, key)).status).toBe(200);
@@ -51,7 +67,9 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     const stream = new SseReader(watchResponse);
     try {
       await stream.waitFor((s) => s.events().some((e) => e.event === 'snapshot'));
-      expect((await call(replicaA, 'PUT', `/v1/environments/${env}/deployments/2`, key, { holder: 'gen-2' })).status).toBe(201);
+      expect(
+        (await call(replicaA, 'PUT', `/v1/environments/${env}/deployments/2`, key, { holder: 'gen-2' })).status,
+      ).toBe(201);
       const longPoll = call(replicaB, 'GET', `/v1/environments/${env}/deployments/2?wait=30s`, key).then(
         (res) => res.status,
         (error: unknown) => String(error),
@@ -74,7 +92,9 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
 
       const endedBy = revoked + PROMPT_MS;
       while (!stream.ended && performance.now() < endedBy) await sleep(10);
-      expect(stream.ended, `the watch stream on replica B was still open ${PROMPT_MS} ms after the revocation`).toBe(true);
+      expect(stream.ended, `the watch stream on replica B was still open ${PROMPT_MS} ms after the revocation`).toBe(
+        true,
+      );
       expect(await longPoll).toBe(401);
       expect(performance.now() - revoked).toBeLessThan(PROMPT_MS + 500);
     } finally {
@@ -87,9 +107,15 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     cleanups.push(() => scratch.drop());
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
     const replica = await startService({ DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: adminToken });
-    const created = await call(replica, 'POST', '/v1/api-keys', adminToken, { tenant: 'unannounced', name: 'revoked in SQL' });
+    const created = await call(replica, 'POST', '/v1/api-keys', adminToken, {
+      tenant: 'unannounced',
+      name: 'revoked in SQL',
+    });
     const { id, key } = (await created.json()) as { id: string; key: string };
-    expect((await call(replica, 'POST', '/v1/environments/orders-db/fence', key, { deploy_generation: 1, holder: 'gen-1' })).status).toBe(200);
+    expect(
+      (await call(replica, 'POST', '/v1/environments/orders-db/fence', key, { deploy_generation: 1, holder: 'gen-1' }))
+        .status,
+    ).toBe(200);
     const stream = new SseReader(await call(replica, 'GET', '/v1/environments/orders-db/watch', key));
     const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
     try {

@@ -147,7 +147,10 @@ describe.each(storageBackends)('no secret at rest in clear (%s)', (backend) => {
     expect(fromRotated.signatures).toHaveLength(2);
     expect(verifiesWith(rotated.secret, fromRotated), 'the current secret signs').toBe(true);
     expect(verifiesWith(previousSecret, fromRotated), 'the previous secret signs during the overlap').toBe(true);
-    expect(verifiesWith(idempotentEndpoint.secret, fromRotated), 'the secret before both rotations no longer signs').toBe(false);
+    expect(
+      verifiesWith(idempotentEndpoint.secret, fromRotated),
+      'the secret before both rotations no longer signs',
+    ).toBe(false);
 
     const needles = [
       ...apiKeys,
@@ -157,7 +160,9 @@ describe.each(storageBackends)('no secret at rest in clear (%s)', (backend) => {
     ];
     // The search does find what is stored: the tenant's name is in api_keys and in the webhooks.
     const control = await findInEveryColumn(h.scratch.handle.db, [tenant]);
-    expect(control.map((f) => f.table)).toEqual(expect.arrayContaining(['public.api_keys', 'public.webhook_endpoints']));
+    expect(control.map((f) => f.table)).toEqual(
+      expect.arrayContaining(['public.api_keys', 'public.webhook_endpoints']),
+    );
     expect(await findInEveryColumn(h.scratch.handle.db, needles)).toEqual([]);
   });
 
@@ -166,20 +171,32 @@ describe.each(storageBackends)('no secret at rest in clear (%s)', (backend) => {
     const t = await h.newTenant();
     const receiver = await startReceiver();
     const register = async () => {
-      const res = await h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } });
+      const res = await h.request('POST', '/v1/webhooks', {
+        key: t.key,
+        body: { url: receiver.url, events: ['generation.fenced'] },
+      });
       expect(res.status).toBe(201);
       return json(res);
     };
     const [foreign, moved, source] = [await register(), await register(), await register()];
-    const [sourceRow] = await h.scratch.handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, source.id));
+    const [sourceRow] = await h.scratch.handle.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, source.id));
     await h.scratch.handle.db
       .update(webhookEndpoints)
       .set({ secret: new Keyring(randomBytes(32)).sealWebhookSecret(foreign.id, foreign.secret) })
       .where(eq(webhookEndpoints.id, foreign.id));
-    await h.scratch.handle.db.update(webhookEndpoints).set({ secret: sourceRow!.secret }).where(eq(webhookEndpoints.id, moved.id));
+    await h.scratch.handle.db
+      .update(webhookEndpoints)
+      .set({ secret: sourceRow!.secret })
+      .where(eq(webhookEndpoints.id, moved.id));
 
     for (const [endpoint, reason] of [
-      [foreign, /^not sent: the signing secret is sealed under key id [0-9a-f]{8}, which is neither PALISADE_SECRET_KEY/],
+      [
+        foreign,
+        /^not sent: the signing secret is sealed under key id [0-9a-f]{8}, which is neither PALISADE_SECRET_KEY/,
+      ],
       [moved, /^not sent: the signing secret does not open with its key/],
     ] as const) {
       expect((await h.request('POST', `/v1/webhooks/${endpoint.id}/test`, { key: t.key })).status).toBe(202);
@@ -198,11 +215,16 @@ describe.each(storageBackends)('no secret at rest in clear (%s)', (backend) => {
 const newKey = () => randomBytes(32).toString('base64');
 
 /** A database for service processes: a scratch PostgreSQL database, or a data directory for the embedded one. */
-async function processDatabase(backend: Backend): Promise<{ env: Record<string, string>; open(): Promise<DatabaseHandle> }> {
+async function processDatabase(
+  backend: Backend,
+): Promise<{ env: Record<string, string>; open(): Promise<DatabaseHandle> }> {
   if (backend === 'postgres') {
     const scratch = await createScratchPostgres();
     cleanups.push(() => scratch.drop());
-    return { env: { DATABASE_URL: scratch.url }, open: () => openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 }) };
+    return {
+      env: { DATABASE_URL: scratch.url },
+      open: () => openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 }),
+    };
   }
   const directory = mkdtempSync(join(tmpdir(), 'palisade-secrets-'));
   cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
@@ -211,7 +233,10 @@ async function processDatabase(backend: Backend): Promise<{ env: Record<string, 
 }
 
 /** Opens the database while no service holds it (the embedded one allows one process at a time). */
-async function withDatabase<T>(database: { open(): Promise<DatabaseHandle> }, work: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  database: { open(): Promise<DatabaseHandle> },
+  work: (db: Database) => Promise<T>,
+): Promise<T> {
   const handle = await database.open();
   try {
     return await work(handle.db);
@@ -232,12 +257,21 @@ async function call(
   return fetch(`${service.url}${path}`, { method, headers, body: options.body });
 }
 
-async function testEventVerifies(service: ServiceProcess, apiKey: string, receiver: WebhookReceiver, endpointId: string, secrets: string[]) {
+async function testEventVerifies(
+  service: ServiceProcess,
+  apiKey: string,
+  receiver: WebhookReceiver,
+  endpointId: string,
+  secrets: string[],
+) {
   const sent = await call(service, 'POST', `/v1/webhooks/${endpointId}/test`, { key: apiKey });
   expect(sent.status).toBe(202);
   const eventId = ((await sent.json()) as { event_id: string }).event_id;
-  const received = (await receiver.waitFor((all) => all.some((r) => r.id === eventId), 20_000)).find((r) => r.id === eventId)!;
-  for (const secret of secrets) expect(verifiesWith(secret, received), `signed with ${secret.slice(0, 12)}…`).toBe(true);
+  const received = (await receiver.waitFor((all) => all.some((r) => r.id === eventId), 20_000)).find(
+    (r) => r.id === eventId,
+  )!;
+  for (const secret of secrets)
+    expect(verifiesWith(secret, received), `signed with ${secret.slice(0, 12)}…`).toBe(true);
 }
 
 /** The fields of the start-up line that says how many rows were sealed again. */
@@ -251,108 +285,129 @@ function resealLog(service: ServiceProcess): Record<string, unknown> {
 }
 
 async function storedSecrets(db: Database): Promise<string[]> {
-  const endpoints = await db.select({ secret: webhookEndpoints.secret, previous: webhookEndpoints.previousSecret }).from(webhookEndpoints);
+  const endpoints = await db
+    .select({ secret: webhookEndpoints.secret, previous: webhookEndpoints.previousSecret })
+    .from(webhookEndpoints);
   const responses = await db.select({ body: idempotencyKeys.body }).from(idempotencyKeys);
-  return [...endpoints.flatMap((row) => [row.secret, ...(row.previous === null ? [] : [row.previous])]), ...responses.map((row) => row.body)];
+  return [
+    ...endpoints.flatMap((row) => [row.secret, ...(row.previous === null ? [] : [row.previous])]),
+    ...responses.map((row) => row.body),
+  ];
 }
 
 describe.each(storageBackends)('PALISADE_SECRET_KEY rotation and the upgrade from secrets in clear (%s)', (backend) => {
-  it(
-    'rows sealed under key A open with B current and A previous, and are sealed again under B at start-up, as are rows in clear',
-    { timeout: 120_000 },
-    async () => {
-      const database = await processDatabase(backend);
-      const receiver = await startReceiver();
-      const adminToken = `admin-${randomBytes(16).toString('hex')}`;
-      const env = { ...database.env, PALISADE_ADMIN_TOKEN: adminToken, PALISADE_WEBHOOK_ALLOW_PRIVATE: 'true' };
-      const [keyA, keyB] = [newKey(), newKey()];
-      const keyIdA = keyId(Buffer.from(keyA, 'base64'));
-      const keyIdB = keyId(Buffer.from(keyB, 'base64'));
-      const tenant = `tenant-${randomBytes(4).toString('hex')}`;
+  it('rows sealed under key A open with B current and A previous, and are sealed again under B at start-up, as are rows in clear', {
+    timeout: 120_000,
+  }, async () => {
+    const database = await processDatabase(backend);
+    const receiver = await startReceiver();
+    const adminToken = `admin-${randomBytes(16).toString('hex')}`;
+    const env = { ...database.env, PALISADE_ADMIN_TOKEN: adminToken, PALISADE_WEBHOOK_ALLOW_PRIVATE: 'true' };
+    const [keyA, keyB] = [newKey(), newKey()];
+    const keyIdA = keyId(Buffer.from(keyA, 'base64'));
+    const keyIdB = keyId(Buffer.from(keyB, 'base64'));
+    const tenant = `tenant-${randomBytes(4).toString('hex')}`;
 
-      const first = await startService({ ...env, PALISADE_SECRET_KEY: keyA });
-      const keyRequest = { key: adminToken, body: JSON.stringify({ tenant, name: 'rotation' }), idempotencyKey: 'create-key-1' };
-      const createdKey = await call(first, 'POST', '/v1/api-keys', keyRequest);
-      expect(createdKey.status).toBe(201);
-      const createdKeyText = await createdKey.text();
-      const apiKey = (JSON.parse(createdKeyText) as { key: string }).key;
-      const hookRequest = { key: apiKey, body: JSON.stringify({ url: receiver.url, events: ['generation.fenced'] }), idempotencyKey: 'create-hook-1' };
-      const createdHook = await call(first, 'POST', '/v1/webhooks', hookRequest);
-      expect(createdHook.status).toBe(201);
-      const createdHookText = await createdHook.text();
-      const endpoint = JSON.parse(createdHookText) as { id: string; secret: string };
-      expect(await first.stop()).toBe(0);
-      expect(resealLog(first)).toMatchObject({ key_id: keyIdA, webhook_secrets: 0, responses: 0 });
-      await withDatabase(database, async (db) => {
-        for (const stored of await storedSecrets(db)) expect(stored.startsWith(`enc1:${keyIdA}:`), stored).toBe(true);
+    const first = await startService({ ...env, PALISADE_SECRET_KEY: keyA });
+    const keyRequest = {
+      key: adminToken,
+      body: JSON.stringify({ tenant, name: 'rotation' }),
+      idempotencyKey: 'create-key-1',
+    };
+    const createdKey = await call(first, 'POST', '/v1/api-keys', keyRequest);
+    expect(createdKey.status).toBe(201);
+    const createdKeyText = await createdKey.text();
+    const apiKey = (JSON.parse(createdKeyText) as { key: string }).key;
+    const hookRequest = {
+      key: apiKey,
+      body: JSON.stringify({ url: receiver.url, events: ['generation.fenced'] }),
+      idempotencyKey: 'create-hook-1',
+    };
+    const createdHook = await call(first, 'POST', '/v1/webhooks', hookRequest);
+    expect(createdHook.status).toBe(201);
+    const createdHookText = await createdHook.text();
+    const endpoint = JSON.parse(createdHookText) as { id: string; secret: string };
+    expect(await first.stop()).toBe(0);
+    expect(resealLog(first)).toMatchObject({ key_id: keyIdA, webhook_secrets: 0, responses: 0 });
+    await withDatabase(database, async (db) => {
+      for (const stored of await storedSecrets(db)) expect(stored.startsWith(`enc1:${keyIdA}:`), stored).toBe(true);
+    });
+
+    // B alone cannot open what A sealed, and says which key is missing instead of signing garbage.
+    const refusal = await startExpectingExit({ ...env, PALISADE_SECRET_KEY: keyB });
+    expect(refusal.exitCode).toBe(1);
+    expect(refusal.stdout + refusal.stderr).toContain(keyIdA);
+    expect(refusal.stdout + refusal.stderr).toContain('PALISADE_SECRET_KEY_PREVIOUS');
+
+    // Rows as an earlier version wrote them: the secrets and a stored response in clear.
+    const legacy = { id: `wh_legacy${randomBytes(6).toString('hex')}`, secret: newSecret(), previous: newSecret() };
+    const legacyRequestBody = JSON.stringify({ tenant, name: 'from an earlier version' });
+    const legacyResponse = JSON.stringify({
+      id: 'key_legacy',
+      key: `pal_${randomBytes(32).toString('base64url')}`,
+      tenant,
+    });
+    await withDatabase(database, async (db) => {
+      await db.insert(webhookEndpoints).values({
+        id: legacy.id,
+        tenant,
+        url: receiver.url,
+        // The receiver is on loopback; a row from before the destination rule was recorded would be
+        // strict until its URL is set again, which is not what this test is about.
+        allowPrivate: true,
+        events: ['generation.fenced'],
+        secret: legacy.secret,
+        previousSecret: legacy.previous,
+        previousSecretExpiresAt: new Date(Date.now() + 3_600_000),
       });
-
-      // B alone cannot open what A sealed, and says which key is missing instead of signing garbage.
-      const refusal = await startExpectingExit({ ...env, PALISADE_SECRET_KEY: keyB });
-      expect(refusal.exitCode).toBe(1);
-      expect(refusal.stdout + refusal.stderr).toContain(keyIdA);
-      expect(refusal.stdout + refusal.stderr).toContain('PALISADE_SECRET_KEY_PREVIOUS');
-
-      // Rows as an earlier version wrote them: the secrets and a stored response in clear.
-      const legacy = { id: `wh_legacy${randomBytes(6).toString('hex')}`, secret: newSecret(), previous: newSecret() };
-      const legacyRequestBody = JSON.stringify({ tenant, name: 'from an earlier version' });
-      const legacyResponse = JSON.stringify({ id: 'key_legacy', key: `pal_${randomBytes(32).toString('base64url')}`, tenant });
-      await withDatabase(database, async (db) => {
-        await db.insert(webhookEndpoints).values({
-          id: legacy.id,
-          tenant,
-          url: receiver.url,
-          // The receiver is on loopback; a row from before the destination rule was recorded would be
-          // strict until its URL is set again, which is not what this test is about.
-          allowPrivate: true,
-          events: ['generation.fenced'],
-          secret: legacy.secret,
-          previousSecret: legacy.previous,
-          previousSecretExpiresAt: new Date(Date.now() + 3_600_000),
-        });
-        await db.insert(idempotencyKeys).values({
-          scope: ':admin',
-          key: 'legacy-1',
-          fingerprint: createHash('sha256').update('POST /v1/api-keys\n').update(legacyRequestBody).digest('hex'),
-          status: 201,
-          contentType: 'application/json',
-          body: legacyResponse,
-        });
+      await db.insert(idempotencyKeys).values({
+        scope: ':admin',
+        key: 'legacy-1',
+        fingerprint: createHash('sha256').update('POST /v1/api-keys\n').update(legacyRequestBody).digest('hex'),
+        status: 201,
+        contentType: 'application/json',
+        body: legacyResponse,
       });
+    });
 
-      const second = await startService({ ...env, PALISADE_SECRET_KEY: keyB, PALISADE_SECRET_KEY_PREVIOUS: `${newKey()}, ${keyA}` });
-      expect(resealLog(second)).toMatchObject({ key_id: keyIdB, webhook_secrets: 2, responses: 3 });
-      for (const [path, request, text] of [
-        ['/v1/api-keys', keyRequest, createdKeyText],
-        ['/v1/webhooks', hookRequest, createdHookText],
-        ['/v1/api-keys', { key: adminToken, body: legacyRequestBody, idempotencyKey: 'legacy-1' }, legacyResponse],
-      ] as const) {
-        const replay = await call(second, 'POST', path, request);
-        expect(replay.headers.get('idempotent-replayed'), path).toBe('true');
-        expect(await replay.text()).toBe(text);
-      }
-      await testEventVerifies(second, apiKey, receiver, endpoint.id, [endpoint.secret]);
-      await testEventVerifies(second, apiKey, receiver, legacy.id, [legacy.secret, legacy.previous]);
-      expect(await second.stop()).toBe(0);
+    const second = await startService({
+      ...env,
+      PALISADE_SECRET_KEY: keyB,
+      PALISADE_SECRET_KEY_PREVIOUS: `${newKey()}, ${keyA}`,
+    });
+    expect(resealLog(second)).toMatchObject({ key_id: keyIdB, webhook_secrets: 2, responses: 3 });
+    for (const [path, request, text] of [
+      ['/v1/api-keys', keyRequest, createdKeyText],
+      ['/v1/webhooks', hookRequest, createdHookText],
+      ['/v1/api-keys', { key: adminToken, body: legacyRequestBody, idempotencyKey: 'legacy-1' }, legacyResponse],
+    ] as const) {
+      const replay = await call(second, 'POST', path, request);
+      expect(replay.headers.get('idempotent-replayed'), path).toBe('true');
+      expect(await replay.text()).toBe(text);
+    }
+    await testEventVerifies(second, apiKey, receiver, endpoint.id, [endpoint.secret]);
+    await testEventVerifies(second, apiKey, receiver, legacy.id, [legacy.secret, legacy.previous]);
+    expect(await second.stop()).toBe(0);
 
-      await withDatabase(database, async (db) => {
-        for (const stored of await storedSecrets(db)) expect(stored.startsWith(`enc1:${keyIdB}:`), stored).toBe(true);
-        const plaintexts = [apiKey, endpoint.secret, legacy.secret, legacy.previous, legacyResponse];
-        expect(await findInEveryColumn(db, [...plaintexts, ...plaintexts.map((text) => text.slice(6))])).toEqual([]);
-      });
+    await withDatabase(database, async (db) => {
+      for (const stored of await storedSecrets(db)) expect(stored.startsWith(`enc1:${keyIdB}:`), stored).toBe(true);
+      const plaintexts = [apiKey, endpoint.secret, legacy.secret, legacy.previous, legacyResponse];
+      expect(await findInEveryColumn(db, [...plaintexts, ...plaintexts.map((text) => text.slice(6))])).toEqual([]);
+    });
 
-      // Everything is under B: A can go.
-      const third = await startService({ ...env, PALISADE_SECRET_KEY: keyB });
-      expect(resealLog(third)).toMatchObject({ key_id: keyIdB, webhook_secrets: 0, responses: 0 });
-      const replay = await call(third, 'POST', '/v1/webhooks', hookRequest);
-      expect(await replay.text()).toBe(createdHookText);
-      await testEventVerifies(third, apiKey, receiver, endpoint.id, [endpoint.secret]);
-    },
-  );
+    // Everything is under B: A can go.
+    const third = await startService({ ...env, PALISADE_SECRET_KEY: keyB });
+    expect(resealLog(third)).toMatchObject({ key_id: keyIdB, webhook_secrets: 0, responses: 0 });
+    const replay = await call(third, 'POST', '/v1/webhooks', hookRequest);
+    expect(await replay.text()).toBe(createdHookText);
+    await testEventVerifies(third, apiKey, receiver, endpoint.id, [endpoint.secret]);
+  });
 });
 
-describe('the secret key\'s configuration', () => {
-  it('the embedded database generates its key into the data directory (mode 0600) and reuses it', { timeout: 60_000 }, async () => {
+describe("the secret key's configuration", () => {
+  it('the embedded database generates its key into the data directory (mode 0600) and reuses it', {
+    timeout: 60_000,
+  }, async () => {
     const database = await processDatabase('pglite');
     const receiver = await startReceiver();
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
@@ -362,15 +417,24 @@ describe('the secret key\'s configuration', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const generated = readFileSync(keyFile, 'utf8');
     expect(Buffer.from(generated.trim(), 'base64')).toHaveLength(32);
-    const created = await call(first, 'POST', '/v1/api-keys', { key: adminToken, body: JSON.stringify({ tenant: 'embedded', name: 'k' }) });
+    const created = await call(first, 'POST', '/v1/api-keys', {
+      key: adminToken,
+      body: JSON.stringify({ tenant: 'embedded', name: 'k' }),
+    });
     const apiKey = ((await created.json()) as { key: string }).key;
-    const hook = await call(first, 'POST', '/v1/webhooks', { key: apiKey, body: JSON.stringify({ url: receiver.url, events: ['generation.fenced'] }) });
+    const hook = await call(first, 'POST', '/v1/webhooks', {
+      key: apiKey,
+      body: JSON.stringify({ url: receiver.url, events: ['generation.fenced'] }),
+    });
     const endpoint = (await hook.json()) as { id: string; secret: string };
     expect(await first.stop()).toBe(0);
 
     const second = await startService(env);
     expect(readFileSync(keyFile, 'utf8')).toBe(generated);
-    expect(resealLog(second)).toMatchObject({ key_id: keyId(Buffer.from(generated.trim(), 'base64')), webhook_secrets: 0 });
+    expect(resealLog(second)).toMatchObject({
+      key_id: keyId(Buffer.from(generated.trim(), 'base64')),
+      webhook_secrets: 0,
+    });
     await testEventVerifies(second, apiKey, receiver, endpoint.id, [endpoint.secret]);
   });
 

@@ -77,11 +77,15 @@ describe('security — admin: coverage', () => {
     const h = harness();
     const f = await setup(h);
     // The revocation goes last: it revokes the fixture's key.
-    for (const [op, { call, adminStatus }] of [...operations].sort(([a], [b]) => (a.startsWith('DELETE') ? 1 : b.startsWith('DELETE') ? -1 : 0))) {
+    for (const [op, { call, adminStatus }] of [...operations].sort(([a], [b]) =>
+      a.startsWith('DELETE') ? 1 : b.startsWith('DELETE') ? -1 : 0,
+    )) {
       const res = await send(h, call(f), h.adminToken);
       expect(res.status, `${op}: ${await res.text()}`).toBe(adminStatus);
     }
-    await expectUnauthorized(await h.request('GET', '/v1/environments', { key: f.owner.key }), 'revoked by the admin', [f.owner.key]);
+    await expectUnauthorized(await h.request('GET', '/v1/environments', { key: f.owner.key }), 'revoked by the admin', [
+      f.owner.key,
+    ]);
   });
 });
 
@@ -193,7 +197,11 @@ describe('security — admin: rate limits are per key', () => {
     const retryAfter = refused.headers.get('retry-after');
     const rateLimit = refused.headers.get('ratelimit');
     const policy = refused.headers.get('ratelimit-policy');
-    const body = await expectProblem(refused, 429, 'resource_exhausted', { resource: 'request_rate', limit: 1, action: 'backoff' });
+    const body = await expectProblem(refused, 429, 'resource_exhausted', {
+      resource: 'request_rate',
+      limit: 1,
+      action: 'backoff',
+    });
     expectNoSecrets('429', JSON.stringify(body), refused.headers, [a.key, h.adminToken]);
     expect(retryAfter).toMatch(/^[1-9]\d*$/);
     expect(policy).toMatch(/^"request_rate";q=\d+;w=\d+$/);

@@ -40,7 +40,10 @@ async function setup(h: Harness): Promise<Fixture> {
     body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
   });
   expect(append.status).toBe(201);
-  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, { key: owner.key, body: { holder: 'owner-candidate' } });
+  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, {
+    key: owner.key,
+    body: { holder: 'owner-candidate' },
+  });
   expect(candidate.status).toBe(201);
   expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
   return { owner, env, token: token! };
@@ -125,7 +128,11 @@ const cases: Record<string, { call: (f: Fixture) => Call; crossTenant: 'not_foun
     crossTenant: 'not_found',
   },
   'POST /v1/environments/{env}/deployments/{generation}/promote': {
-    call: (f) => ({ method: 'POST', path: `/v1/environments/${f.env}/deployments/4/promote`, body: { skip_catchup: true } }),
+    call: (f) => ({
+      method: 'POST',
+      path: `/v1/environments/${f.env}/deployments/4/promote`,
+      body: { skip_catchup: true },
+    }),
     crossTenant: 'not_found',
   },
   // An event stream when allowed; every refusal below is answered before the stream starts.
@@ -191,7 +198,10 @@ describe('security — environments: tenant isolation (404)', () => {
     const f = await setup(h);
     const intruder = await h.newTenant();
     const ownerRows = () =>
-      h.scratch.handle.db.select().from(environments).where(and(eq(environments.tenant, f.owner.tenant), eq(environments.name, f.env)));
+      h.scratch.handle.db
+        .select()
+        .from(environments)
+        .where(and(eq(environments.tenant, f.owner.tenant), eq(environments.name, f.env)));
     const ownerBefore = await ownerRows();
     const own = operations.filter(([, c]) => c.crossTenant === 'own_namespace').map(([op]) => op);
     expect(own.sort()).toEqual([
@@ -212,13 +222,27 @@ describe('security — environments: tenant isolation (404)', () => {
     expect(fence.status).toBe(200);
     expect(await json(fence)).toEqual({ token: { deploy_generation: 9, epoch: 1 }, previous: null });
 
-    const candidate = await send(h, cases['PUT /v1/environments/{env}/deployments/{generation}']!.call(f), intruder.key);
+    const candidate = await send(
+      h,
+      cases['PUT /v1/environments/{env}/deployments/{generation}']!.call(f),
+      intruder.key,
+    );
     expect(candidate.status).toBe(201);
-    expect(await json(candidate)).toMatchObject({ environment: f.env, deploy_generation: 10, state: 'initializing', holder: 'intruder' });
+    expect(await json(candidate)).toMatchObject({
+      environment: f.env,
+      deploy_generation: 10,
+      state: 'initializing',
+      holder: 'intruder',
+    });
 
     const listed = await json(await send(h, cases['GET /v1/environments']!.call(f), intruder.key));
     expect(listed.items).toHaveLength(1);
-    expect(listed.items[0]).toMatchObject({ name: f.env, token: { deploy_generation: 9, epoch: 1 }, holder: 'intruder', upper: 0 });
+    expect(listed.items[0]).toMatchObject({
+      name: f.env,
+      token: { deploy_generation: 9, epoch: 1 },
+      holder: 'intruder',
+      upper: 0,
+    });
 
     expect(await ownerRows()).toEqual(ownerBefore);
     await expectOwnerIntact(h, f);
@@ -254,7 +278,12 @@ describe('security — environments: Idempotency-Key is scoped per tenant', () =
     const env = h.uniqueName();
     const idem = `idem-${h.uniqueName()}`;
     expect(
-      (await h.request('POST', `/v1/environments/${env}/fence`, { key: a.key, body: { deploy_generation: 1, holder: 'a-first' } })).status,
+      (
+        await h.request('POST', `/v1/environments/${env}/fence`, {
+          key: a.key,
+          body: { deploy_generation: 1, holder: 'a-first' },
+        })
+      ).status,
     ).toBe(200);
     const call: Call = {
       method: 'POST',
@@ -296,13 +325,21 @@ describe('security — environments: Idempotency-Key is scoped per tenant', () =
     const idem = `idem-${h.uniqueName()}`;
     for (const t of [a, b]) {
       const fence = await json(
-        await h.request('POST', `/v1/environments/${env}/fence`, { key: t.key, body: { deploy_generation: 1, holder: 'h' } }),
+        await h.request('POST', `/v1/environments/${env}/fence`, {
+          key: t.key,
+          body: { deploy_generation: 1, holder: 'h' },
+        }),
       );
       expect(fence.token).toEqual({ deploy_generation: 1, epoch: 1 });
     }
     const token = { deploy_generation: 1, epoch: 1 };
     expect(
-      (await h.request('POST', `/v1/environments/${env}/log`, { key: a.key, body: { token, entries: ['a0', 'a1', 'a2'] } })).status,
+      (
+        await h.request('POST', `/v1/environments/${env}/log`, {
+          key: a.key,
+          body: { token, entries: ['a0', 'a1', 'a2'] },
+        })
+      ).status,
     ).toBe(201);
     const call: Call = {
       method: 'POST',
@@ -352,10 +389,34 @@ describe('security — environments: problem bodies', () => {
     const secrets = [f.owner.key, h.adminToken];
     const errors: [Call, number][] = [
       [{ method: 'GET', path: `/v1/environments/${h.uniqueName()}` }, 404],
-      [{ method: 'POST', path: `/v1/environments/${f.env}/fence`, body: { deploy_generation: 1, holder: 'stale' } }, 409],
-      [{ method: 'POST', path: `/v1/environments/${f.env}/confirm`, body: { token: { deploy_generation: 3, epoch: 1 } } }, 409],
-      [{ method: 'POST', path: `/v1/environments/${f.env}/confirm`, body: { token: { deploy_generation: 4, epoch: 1 } } }, 409],
-      [{ method: 'POST', path: `/v1/environments/${f.env}/log`, body: { token: f.token, expected_upper: 0, entries: [1] } }, 409],
+      [
+        { method: 'POST', path: `/v1/environments/${f.env}/fence`, body: { deploy_generation: 1, holder: 'stale' } },
+        409,
+      ],
+      [
+        {
+          method: 'POST',
+          path: `/v1/environments/${f.env}/confirm`,
+          body: { token: { deploy_generation: 3, epoch: 1 } },
+        },
+        409,
+      ],
+      [
+        {
+          method: 'POST',
+          path: `/v1/environments/${f.env}/confirm`,
+          body: { token: { deploy_generation: 4, epoch: 1 } },
+        },
+        409,
+      ],
+      [
+        {
+          method: 'POST',
+          path: `/v1/environments/${f.env}/log`,
+          body: { token: f.token, expected_upper: 0, entries: [1] },
+        },
+        409,
+      ],
       [{ method: 'POST', path: `/v1/environments/${f.env}/log`, body: { token: f.token, entries: [] } }, 400],
       [{ method: 'GET', path: `/v1/environments/${f.env}/log?limit=5000` }, 400],
       [{ method: 'PUT', path: '/v1/environments/Not_A_Name' }, 400],

@@ -50,7 +50,11 @@ async function endpointRow(h: Harness, id: string) {
   const [row] = await h.scratch.handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
   if (!row) return row;
   const open = (sealed: string) => h.keyring.openWebhookSecret(id, sealed);
-  return { ...row, secret: open(row.secret), previousSecret: row.previousSecret === null ? null : open(row.previousSecret) };
+  return {
+    ...row,
+    secret: open(row.secret),
+    previousSecret: row.previousSecret === null ? null : open(row.previousSecret),
+  };
 }
 
 /** The owner, with its own key, still sees its endpoint exactly as `setup` left it, and its secret is unchanged. */
@@ -70,7 +74,11 @@ async function expectOwnerIntact(h: Harness, f: Fixture) {
  */
 const cases: Record<string, { call: (f: Fixture) => Call; crossTenant: 'not_found' | 'own_namespace' }> = {
   'POST /v1/webhooks': {
-    call: () => ({ method: 'POST', path: '/v1/webhooks', body: { url: 'http://127.0.0.1:9/intruder', events: ['generation.fenced'] } }),
+    call: () => ({
+      method: 'POST',
+      path: '/v1/webhooks',
+      body: { url: 'http://127.0.0.1:9/intruder', events: ['generation.fenced'] },
+    }),
     crossTenant: 'own_namespace',
   },
   'GET /v1/webhooks': {
@@ -82,7 +90,11 @@ const cases: Record<string, { call: (f: Fixture) => Call; crossTenant: 'not_foun
     crossTenant: 'not_found',
   },
   'PATCH /v1/webhooks/{id}': {
-    call: (f) => ({ method: 'PATCH', path: `/v1/webhooks/${f.id}`, body: { url: 'http://127.0.0.1:9/hijacked', enabled: false } }),
+    call: (f) => ({
+      method: 'PATCH',
+      path: `/v1/webhooks/${f.id}`,
+      body: { url: 'http://127.0.0.1:9/hijacked', enabled: false },
+    }),
     crossTenant: 'not_found',
   },
   'DELETE /v1/webhooks/{id}': {
@@ -137,12 +149,11 @@ describe('security — webhooks: revoked keys', () => {
     await revoke(h, writer.keyId);
 
     const before = await snapshot(h);
-    const retry = await expectUnauthorized(await send(h, rotateCall, writer.key), 'idempotent retry with a revoked key', [
-      writer.key,
-      h.adminToken,
-      newSecret,
-      f.secret,
-    ]);
+    const retry = await expectUnauthorized(
+      await send(h, rotateCall, writer.key),
+      'idempotent retry with a revoked key',
+      [writer.key, h.adminToken, newSecret, f.secret],
+    );
     expect(retry).not.toHaveProperty('secret');
     expect(await snapshot(h)).toEqual(before);
     expect(await endpointRow(h, f.id)).toMatchObject({ secret: newSecret, previousSecret: f.secret });
@@ -184,7 +195,9 @@ describe('security — webhooks: tenant isolation (404)', () => {
       'redeliver the owner’s delivery through the intruder’s endpoint',
       [intruder.key, f.owner.key, f.secret],
     );
-    const ownDeliveries = await json(await h.request('GET', `/v1/webhooks/${own.id}/deliveries`, { key: intruder.key }));
+    const ownDeliveries = await json(
+      await h.request('GET', `/v1/webhooks/${own.id}/deliveries`, { key: intruder.key }),
+    );
     expect(ownDeliveries).toEqual({ items: [], next_cursor: null });
     expect(await snapshot(h)).toEqual(before);
     await expectOwnerIntact(h, f);
@@ -197,7 +210,10 @@ describe('security — webhooks: tenant isolation (404)', () => {
     const own = operations.filter(([, c]) => c.crossTenant === 'own_namespace').map(([op]) => op);
     expect(own.sort()).toEqual(['GET /v1/events', 'GET /v1/webhooks', 'POST /v1/webhooks']);
 
-    expect(await json(await send(h, cases['GET /v1/webhooks']!.call(f), intruder.key))).toEqual({ items: [], next_cursor: null });
+    expect(await json(await send(h, cases['GET /v1/webhooks']!.call(f), intruder.key))).toEqual({
+      items: [],
+      next_cursor: null,
+    });
     const feed = await send(h, cases['GET /v1/events']!.call(f), intruder.key);
     expect(feed.status).toBe(200);
     const feedText = await feed.text();
@@ -230,7 +246,10 @@ describe('security — webhooks: secrets', () => {
       for (const [label, res] of [
         ['GET', await h.request('GET', `/v1/webhooks/${f.id}`, { key: f.owner.key })],
         ['list', await h.request('GET', '/v1/webhooks', { key: f.owner.key })],
-        ['PATCH', await h.request('PATCH', `/v1/webhooks/${f.id}`, { key: f.owner.key, body: { description: 'changed' } })],
+        [
+          'PATCH',
+          await h.request('PATCH', `/v1/webhooks/${f.id}`, { key: f.owner.key, body: { description: 'changed' } }),
+        ],
         ['deliveries', await h.request('GET', `/v1/webhooks/${f.id}/deliveries`, { key: f.owner.key })],
         ['event feed', await h.request('GET', '/v1/events', { key: f.owner.key })],
       ] as const) {
@@ -333,7 +352,11 @@ describe('security — webhooks: Idempotency-Key is scoped per tenant', () => {
     const after = await snapshot(h);
     // B's 404s may be remembered under B's own scope; nothing else moved.
     expect({ ...after, idempotencyKeys: [] }).toEqual({ ...before, idempotencyKeys: [] });
-    expect(after.idempotencyKeys.filter((row) => !before.idempotencyKeys.includes(row)).every((row) => JSON.parse(row).scope === b.tenant)).toBe(true);
+    expect(
+      after.idempotencyKeys
+        .filter((row) => !before.idempotencyKeys.includes(row))
+        .every((row) => JSON.parse(row).scope === b.tenant),
+    ).toBe(true);
     expect(await endpointRow(h, f.id)).toMatchObject({ secret: rotatedSecret, previousSecret: f.secret });
   });
 });

@@ -29,7 +29,10 @@ describe('authentication', () => {
     const t = await h.newTenant();
     const env = h.uniqueName();
     for (const [method, path, body] of tenantRoutes(env)) {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer pal_unknown' }] as Record<string, string>[]) {
+      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer pal_unknown' }] as Record<
+        string,
+        string
+      >[]) {
         const res = await h.request(method, path, { body, headers });
         await expectProblem(res, 401, 'unauthorized', { action: 'authenticate' });
         expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -52,7 +55,9 @@ describe('authentication', () => {
     const h = harness();
     const env = h.uniqueName();
     for (const [method, path, body] of tenantRoutes(env)) {
-      await expectProblem(await h.request(method, path, { key: h.adminToken, body }), 403, 'forbidden', { action: 'abort' });
+      await expectProblem(await h.request(method, path, { key: h.adminToken, body }), 403, 'forbidden', {
+        action: 'abort',
+      });
     }
     expect(await h.scratch.handle.db.select().from(environments).where(eq(environments.name, env))).toEqual([]);
   });
@@ -63,14 +68,23 @@ describe('authentication', () => {
     const body = { tenant: 'sneaky', name: 'escalation' };
     await expectProblem(await h.request('POST', '/v1/api-keys', { key: t.key, body }), 403, 'forbidden');
     await expectProblem(await h.request('DELETE', `/v1/api-keys/${t.keyId}`, { key: t.key }), 403, 'forbidden');
-    await expectProblem(await h.request('POST', '/v1/api-keys', { key: `${h.adminToken}x`, body }), 401, 'unauthorized');
+    await expectProblem(
+      await h.request('POST', '/v1/api-keys', { key: `${h.adminToken}x`, body }),
+      401,
+      'unauthorized',
+    );
     await expectProblem(await h.request('POST', '/v1/api-keys', { body }), 401, 'unauthorized');
     expect((await h.request('GET', '/v1/environments', { key: t.key })).status).toBe(200);
   });
 
   it('creating a key validates its input; revoking an unknown key is 404', async () => {
     const h = harness();
-    for (const body of [{ tenant: 'Acme', name: 'x' }, { tenant: 'acme' }, { tenant: 'acme', name: '' }, { tenant: 'acme', name: 'x', role: 'admin' }]) {
+    for (const body of [
+      { tenant: 'Acme', name: 'x' },
+      { tenant: 'acme' },
+      { tenant: 'acme', name: '' },
+      { tenant: 'acme', name: 'x', role: 'admin' },
+    ]) {
       await expectProblem(await h.request('POST', '/v1/api-keys', { key: h.adminToken, body }), 400, 'invalid_request');
     }
     await expectProblem(await h.request('DELETE', '/v1/api-keys/key_nope', { key: h.adminToken }), 404, 'not_found');
@@ -99,9 +113,15 @@ describe('tenant isolation', () => {
     const intruder = await h.newTenant();
     const env = h.uniqueName();
     const fence = await json(
-      await h.request('POST', `/v1/environments/${env}/fence`, { key: owner.key, body: { deploy_generation: 5, holder: 'owner' } }),
+      await h.request('POST', `/v1/environments/${env}/fence`, {
+        key: owner.key,
+        body: { deploy_generation: 5, holder: 'owner' },
+      }),
     );
-    await h.request('POST', `/v1/environments/${env}/log`, { key: owner.key, body: { token: fence.token, entries: ['secret'] } });
+    await h.request('POST', `/v1/environments/${env}/log`, {
+      key: owner.key,
+      body: { token: fence.token, entries: ['secret'] },
+    });
 
     for (const [method, path, body] of [
       ['GET', `/v1/environments/${env}`],
@@ -116,7 +136,10 @@ describe('tenant isolation', () => {
     expect(await environmentCount(h, intruder.key)).toBe(0);
 
     const own = await json(
-      await h.request('POST', `/v1/environments/${env}/fence`, { key: intruder.key, body: { deploy_generation: 1, holder: 'intruder' } }),
+      await h.request('POST', `/v1/environments/${env}/fence`, {
+        key: intruder.key,
+        body: { deploy_generation: 1, holder: 'intruder' },
+      }),
     );
     expect(own).toEqual({ token: { deploy_generation: 1, epoch: 1 }, previous: null });
     const ownerView = await json(await h.request('GET', `/v1/environments/${env}`, { key: owner.key }));

@@ -8,12 +8,7 @@ import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
-import {
-  type ServiceProcess,
-  startExpectingExit,
-  startService,
-  stopAllServices,
-} from './support/processes.js';
+import { type ServiceProcess, startExpectingExit, startService, stopAllServices } from './support/processes.js';
 
 const temporaryDirectories: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -71,12 +66,17 @@ async function createTenantKey(service: ServiceProcess, adminToken: string): Pro
 }
 
 /** GET on a connection of its own (no pooled keep-alive connection), so it tests the listener. */
-function freshConnectionGet(service: ServiceProcess, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+function freshConnectionGet(
+  service: ServiceProcess,
+  path: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const request = httpGet(`${service.url}${path}`, { agent: false }, (response) => {
       let text = '';
       response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }),
+      );
     });
     request.on('error', reject);
   });
@@ -128,9 +128,9 @@ describe.skipIf(!POSTGRES_URL)('service processes on PostgreSQL', () => {
       });
     }
 
-    const journal = JSON.parse(
-      await readFile(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8'),
-    ) as { entries: unknown[] };
+    const journal = JSON.parse(await readFile(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
+      entries: unknown[];
+    };
     const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
     try {
       const [row] = await sql<{ applied: number }[]>`select count(*)::int as applied from drizzle.__drizzle_migrations`;
@@ -188,8 +188,14 @@ describe.skipIf(!POSTGRES_URL)('service processes on PostgreSQL', () => {
     expect(service.child.exitCode, 'the process must wait for the in-flight append').toBeNull();
     expect(appendSettled).toBe(false);
     // A new connection while draining: the balancer's probe hears 503 rather than a refused connection.
-    expect(await freshConnectionGet(service, '/readyz')).toMatchObject({ status: 503, body: { status: 'unavailable' } });
-    expect(await freshConnectionGet(service, '/v1/environments')).toMatchObject({ status: 503, body: { code: 'unavailable' } });
+    expect(await freshConnectionGet(service, '/readyz')).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable' },
+    });
+    expect(await freshConnectionGet(service, '/v1/environments')).toMatchObject({
+      status: 503,
+      body: { code: 'unavailable' },
+    });
     releaseRowLock();
     await lockingTransaction;
 

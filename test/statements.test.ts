@@ -46,7 +46,13 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
     const endpoints: EndpointRow[] = [];
     const subscribe = async (count: number) => {
       while (endpoints.length < count) {
-        const endpoint = { url: 'https://example.com/hook', allowPrivate: false, events: ['generation.fenced' as const], environments: null, description: '' };
+        const endpoint = {
+          url: 'https://example.com/hook',
+          allowPrivate: false,
+          events: ['generation.fenced' as const],
+          environments: null,
+          description: '',
+        };
         endpoints.push((await createEndpoint(db, keyring, tenant, endpoint, 100)).endpoint);
       }
     };
@@ -60,14 +66,22 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
       rounds++;
       const env = `env-${n}`;
       await fenceEnvironment(db, tenant, env, { deployGeneration: 1, holder: 'a', maxEnvironments: 100 }, []);
-      const { token } = await fenceEnvironment(db, tenant, env, { deployGeneration: 2, holder: 'b', maxEnvironments: 100 }, []);
+      const { token } = await fenceEnvironment(
+        db,
+        tenant,
+        env,
+        { deployGeneration: 2, holder: 'b', maxEnvironments: 100 },
+        [],
+      );
       await confirmToken(db, tenant, env, token);
       await findKeyOwner(db, key);
       const entries = Array.from({ length: n }, (_, i) => JSON.stringify(i));
       await appendEntries(db, tenant, env, { token, expectedUpper: 0, entries, maxEntries: 1000 });
       expect((await readEntries(db, tenant, env, { from: 0, limit: 100, maxBytes: 1024 * 1024 })).upper).toBe(n);
       expect(await claimDueDeliveries(db, 100, 60_000)).toHaveLength(n);
-      expect((await listDeliveries(db, tenant, endpoints[0]!.id, { limit: 100, beforeId: null })).items).toHaveLength(rounds);
+      expect((await listDeliveries(db, tenant, endpoints[0]!.id, { limit: 100, beforeId: null })).items).toHaveLength(
+        rounds,
+      );
     };
 
     await round(1);
@@ -85,7 +99,13 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
     const db = database.db;
     const tenant = 'wakeups';
     const keyring = new Keyring(randomBytes(32));
-    const endpoint = { url: 'https://example.com/hook', allowPrivate: false, events: ['generation.fenced' as const], environments: null, description: '' };
+    const endpoint = {
+      url: 'https://example.com/hook',
+      allowPrivate: false,
+      events: ['generation.fenced' as const],
+      environments: null,
+      description: '',
+    };
     await createEndpoint(db, keyring, tenant, endpoint, 100);
     const wakeups: Wakeup[] = [];
     await fenceEnvironment(db, tenant, 'env', { deployGeneration: 1, holder: 'a', maxEnvironments: 100 }, wakeups);
@@ -94,7 +114,10 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
     database.wake(wakeups);
 
     let statements = await preparedStatements();
-    for (const deadline = Date.now() + 5_000; !statements.some((s) => s.includes('pg_notify')) && Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + 5_000;
+      !statements.some((s) => s.includes('pg_notify')) && Date.now() < deadline;
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       statements = await preparedStatements();
     }
@@ -104,6 +127,12 @@ describe.skipIf(!POSTGRES_URL)('prepared statements on PostgreSQL', () => {
 
     // The takeover is one statement: the token, its history row, the older deployments, the event and its deliveries.
     const takeover = statements.filter((s) => s.includes('insert into "fences"'));
-    expect(takeover.some((s) => ['update "environments"', 'update "deployments"', 'insert into "events"', 'insert into "deliveries"'].every((part) => s.includes(part)))).toBe(true);
+    expect(
+      takeover.some((s) =>
+        ['update "environments"', 'update "deployments"', 'insert into "events"', 'insert into "deliveries"'].every(
+          (part) => s.includes(part),
+        ),
+      ),
+    ).toBe(true);
   });
 });

@@ -26,7 +26,9 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     const env = harness().uniqueName();
     const generations = Array.from({ length: 40 }, (_, i) => Math.floor(i / 4));
     const outcomes = await Promise.allSettled(
-      generations.map((deployGeneration, i) => fenceEnvironment(db(), tenant, env, { deployGeneration, holder: `p${i}`, maxEnvironments: 100 }, [])),
+      generations.map((deployGeneration, i) =>
+        fenceEnvironment(db(), tenant, env, { deployGeneration, holder: `p${i}`, maxEnvironments: 100 }, []),
+      ),
     );
     const issued = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.token] : []));
     for (const o of outcomes) {
@@ -45,7 +47,9 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     }
     // Each fence names the holder it fenced out: the chain of previous tokens is the history itself.
     const previousOf = new Map(
-      outcomes.flatMap((o) => (o.status === 'fulfilled' ? [[o.value.token.epoch, o.value.previous?.token.epoch ?? 0]] : [])),
+      outcomes.flatMap((o) =>
+        o.status === 'fulfilled' ? [[o.value.token.epoch, o.value.previous?.token.epoch ?? 0]] : [],
+      ),
     );
     for (const [epoch, previous] of previousOf) expect(previous).toBe(epoch - 1);
   });
@@ -53,7 +57,9 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
   it('appends racing fences: every entry carries the token current at its offset, offsets dense', async () => {
     const tenant = harness().uniqueName('tenant');
     const env = harness().uniqueName();
-    let token: Token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: 0, holder: 'start', maxEnvironments: 100 }, [])).token;
+    let token: Token = (
+      await fenceEnvironment(db(), tenant, env, { deployGeneration: 0, holder: 'start', maxEnvironments: 100 }, [])
+    ).token;
     const accepted: { offset: number; upper: number; token: Token }[] = [];
     const refusals: ApiError[] = [];
 
@@ -76,7 +82,15 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     });
     const fencer = (async () => {
       for (let generation = 1; generation <= 6; generation++) {
-        token = (await fenceEnvironment(db(), tenant, env, { deployGeneration: generation, holder: `g${generation}`, maxEnvironments: 100 }, [])).token;
+        token = (
+          await fenceEnvironment(
+            db(),
+            tenant,
+            env,
+            { deployGeneration: generation, holder: `g${generation}`, maxEnvironments: 100 },
+            [],
+          )
+        ).token;
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     })();
@@ -103,7 +117,13 @@ describe.each(storageBackends)('storage invariants on %s', (backend) => {
     const tenant = harness().uniqueName('tenant');
     const env = harness().uniqueName();
     await putEnvironment(db(), tenant, env, 100);
-    const { token } = await fenceEnvironment(db(), tenant, env, { deployGeneration: 3, holder: 'a', maxEnvironments: 100 }, []);
+    const { token } = await fenceEnvironment(
+      db(),
+      tenant,
+      env,
+      { deployGeneration: 3, holder: 'a', maxEnvironments: 100 },
+      [],
+    );
     await appendEntries(db(), tenant, env, { token, expectedUpper: 0, entries: ['1'], maxEntries: 100 });
     await expect(
       appendEntries(db(), tenant, env, { token, expectedUpper: 0, entries: ['2', '3'], maxEntries: 100 }),

@@ -12,7 +12,11 @@ import { SseReader } from './support/sse.js';
 /** No heartbeat within a test: a watcher sees a change only if a wake-up reaches it. */
 const harness = useHarness(httpBackend, { watchHeartbeatMs: 60_000 });
 
-type Requester = (method: string, path: string, init: { key: string; body?: unknown; headers?: Record<string, string> }) => Promise<Response>;
+type Requester = (
+  method: string,
+  path: string,
+  init: { key: string; body?: unknown; headers?: Record<string, string> },
+) => Promise<Response>;
 
 function requester(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }): Requester {
   return async (method, path, { key, body, headers }) =>
@@ -81,60 +85,66 @@ describe('wake-ups after commit', () => {
     }
   });
 
-  it.skipIf(httpBackend !== 'postgres')('a watcher on another replica sees each fence within 10 ms (median)', async () => {
-    const h = harness();
-    const t = await h.newTenant();
-    await h.fence(t, 'remote', 1);
-    const other = await openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 });
-    const deps = buildDeps(
-      {
-        adminToken: h.adminToken,
-        maxBodyBytes: h.maxBodyBytes,
-        maxEntryBytes: h.maxEntryBytes,
-        webhooks: { allowPrivate: true },
-        limits: testLimits,
-        watchHeartbeatMs: 60_000,
-      },
-      { database: other, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
-    );
-    const { watchHub } = deps;
-    await watchHub.start();
-    const replica = createApp(deps);
-    const stream = await watch(requester(replica), t, 'remote');
-    try {
-      const delays = await fenceLatencies(stream, 20, async () => void (await fenceToken(h, t, 'remote', 1)));
-      expect(median(delays)).toBeLessThanOrEqual(10);
-    } finally {
-      await stream.close();
-      await watchHub.stop();
-      await other.close();
-    }
-  });
+  it.skipIf(httpBackend !== 'postgres')(
+    'a watcher on another replica sees each fence within 10 ms (median)',
+    async () => {
+      const h = harness();
+      const t = await h.newTenant();
+      await h.fence(t, 'remote', 1);
+      const other = await openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 });
+      const deps = buildDeps(
+        {
+          adminToken: h.adminToken,
+          maxBodyBytes: h.maxBodyBytes,
+          maxEntryBytes: h.maxEntryBytes,
+          webhooks: { allowPrivate: true },
+          limits: testLimits,
+          watchHeartbeatMs: 60_000,
+        },
+        { database: other, logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) },
+      );
+      const { watchHub } = deps;
+      await watchHub.start();
+      const replica = createApp(deps);
+      const stream = await watch(requester(replica), t, 'remote');
+      try {
+        const delays = await fenceLatencies(stream, 20, async () => void (await fenceToken(h, t, 'remote', 1)));
+        expect(median(delays)).toBeLessThanOrEqual(10);
+      } finally {
+        await stream.close();
+        await watchHub.stop();
+        await other.close();
+      }
+    },
+  );
 
-  it.skipIf(httpBackend !== 'postgres')('a replica\'s own wake-up reaches its listeners once, another replica\'s once', async () => {
-    const h = harness();
-    const [sender, receiver] = await Promise.all([
-      openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
-      openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
-    ]);
-    const channel = `palisade_test_${randomBytes(4).toString('hex')}`;
-    const heardBySender: string[] = [];
-    const heardByReceiver: string[] = [];
-    const unlisteners = [
-      await sender.listen(channel, (payload) => heardBySender.push(payload)),
-      await receiver.listen(channel, (payload) => heardByReceiver.push(payload)),
-    ];
-    try {
-      sender.wake([{ channel, payload: 'tenant\nname\ntoken' }]);
-      const deadline = Date.now() + 5_000;
-      while (heardByReceiver.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      // The sender's echo, were it delivered, comes back no later than the other replica's copy.
-      await new Promise((r) => setTimeout(r, 200));
-      expect(heardBySender).toEqual(['tenant\nname\ntoken']);
-      expect(heardByReceiver).toEqual(['tenant\nname\ntoken']);
-    } finally {
-      for (const unlisten of unlisteners) await unlisten();
-      await Promise.all([sender.close(), receiver.close()]);
-    }
-  });
+  it.skipIf(httpBackend !== 'postgres')(
+    "a replica's own wake-up reaches its listeners once, another replica's once",
+    async () => {
+      const h = harness();
+      const [sender, receiver] = await Promise.all([
+        openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
+        openDatabase({ kind: 'postgres', url: h.scratch.url!, poolSize: 2 }),
+      ]);
+      const channel = `palisade_test_${randomBytes(4).toString('hex')}`;
+      const heardBySender: string[] = [];
+      const heardByReceiver: string[] = [];
+      const unlisteners = [
+        await sender.listen(channel, (payload) => heardBySender.push(payload)),
+        await receiver.listen(channel, (payload) => heardByReceiver.push(payload)),
+      ];
+      try {
+        sender.wake([{ channel, payload: 'tenant\nname\ntoken' }]);
+        const deadline = Date.now() + 5_000;
+        while (heardByReceiver.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        // The sender's echo, were it delivered, comes back no later than the other replica's copy.
+        await new Promise((r) => setTimeout(r, 200));
+        expect(heardBySender).toEqual(['tenant\nname\ntoken']);
+        expect(heardByReceiver).toEqual(['tenant\nname\ntoken']);
+      } finally {
+        for (const unlisten of unlisteners) await unlisten();
+        await Promise.all([sender.close(), receiver.close()]);
+      }
+    },
+  );
 });

@@ -28,7 +28,11 @@ describe('watch — open streams per tenant', () => {
     const streams = [await open(h, t, 'w'), await open(h, t, 'w')];
     try {
       const refused = await watch(h, t, 'w');
-      await expectProblem(refused, 429, 'resource_exhausted', { resource: 'watch_streams', limit: 2, action: 'backoff' });
+      await expectProblem(refused, 429, 'resource_exhausted', {
+        resource: 'watch_streams',
+        limit: 2,
+        action: 'backoff',
+      });
       expect(refused.headers.get('retry-after')).not.toBeNull();
       streams.push(await open(h, other, 'w'));
 

@@ -21,7 +21,9 @@ type Stream = { request: ClientRequest; events: { event: string; id: string; dat
 /** Opens a watch stream over a socket of its own and parses its events as they come. */
 function openStream(t: Tenant, env: string): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${origin()}/v1/environments/${env}/watch`, { headers: { authorization: `Bearer ${t.key}` } });
+    const request = httpRequest(`${origin()}/v1/environments/${env}/watch`, {
+      headers: { authorization: `Bearer ${t.key}` },
+    });
     const stream: Stream = { request, events: [] };
     request.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) return reject(new Error(`watch answered ${res.statusCode}`));
@@ -34,9 +36,12 @@ function openStream(t: Tenant, env: string): Promise<Stream> {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const fields = new Map(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]));
+          const fields = new Map(
+            block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+          );
           const event = fields.get('event');
-          if (event) stream.events.push({ event, id: fields.get('id')!, data: JSON.parse(fields.get('data')!), receivedAt });
+          if (event)
+            stream.events.push({ event, id: fields.get('id')!, data: JSON.parse(fields.get('data')!), receivedAt });
         }
       });
       res.on('error', () => {});
@@ -102,10 +107,14 @@ describe('watch streams of one environment', () => {
       expect(reads).toBeGreaterThanOrEqual(1);
       expect(reads).toBeLessThanOrEqual(3);
 
-      const delays = streams.map((s) => s.events.find((e) => e.event === 'fenced')!.receivedAt - answered).sort((a, b) => a - b);
+      const delays = streams
+        .map((s) => s.events.find((e) => e.event === 'fenced')!.receivedAt - answered)
+        .sort((a, b) => a - b);
       const [p50, p99] = [percentile(delays, 50), percentile(delays, 99)];
       // Reported, not asserted: on a machine shared with other work the delay says more about the machine.
-      console.info(`${STREAMS} streams told of a fence: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms after the fence's response; ${reads} reads`);
+      console.info(
+        `${STREAMS} streams told of a fence: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms after the fence's response; ${reads} reads`,
+      );
     } finally {
       for (const stream of streams) stream.request.destroy();
     }

@@ -30,10 +30,20 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function call(service: ServiceProcess, method: string, path: string, key: string, body?: unknown): Promise<Response> {
+async function call(
+  service: ServiceProcess,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${service.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${service.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function expectOk(response: Promise<Response>, what: string): Promise<Record<string, any>> {
@@ -54,17 +64,29 @@ describe('watchers across a database restart', () => {
     const writer = await startService(settings);
     const watcher = await startService(settings);
 
-    const { key } = await expectOk(call(writer, 'POST', '/v1/api-keys', adminToken, { tenant: 'restart', name: 'restart test' }), 'creating a key');
+    const { key } = await expectOk(
+      call(writer, 'POST', '/v1/api-keys', adminToken, { tenant: 'restart', name: 'restart test' }),
+      'creating a key',
+    );
     const env = 'orders-db';
-    await expectOk(call(writer, 'PUT', `/v1/environments/${env}/deployments/1`, key, { holder: 'gen-1' }), 'registering generation 1');
+    await expectOk(
+      call(writer, 'PUT', `/v1/environments/${env}/deployments/1`, key, { holder: 'gen-1' }),
+      'registering generation 1',
+    );
 
     const watchResponse = await call(watcher, 'GET', `/v1/environments/${env}/watch`, key);
     expect(watchResponse.status).toBe(200);
     const stream = new SseReader(watchResponse);
     await stream.waitFor((s) => s.events().some((e) => e.event === 'snapshot'));
-    const longPoll = expectOk(call(watcher, 'GET', `/v1/environments/${env}/deployments/1?wait=60s`, key), 'long-polling generation 1');
+    const longPoll = expectOk(
+      call(watcher, 'GET', `/v1/environments/${env}/deployments/1?wait=60s`, key),
+      'long-polling generation 1',
+    );
     let longPollAnsweredAt = 0;
-    void longPoll.then(() => (longPollAnsweredAt = performance.now()), () => {});
+    void longPoll.then(
+      () => (longPollAnsweredAt = performance.now()),
+      () => {},
+    );
     // Let the long-poll take its first read and start waiting before the database goes away.
     await sleep(300);
 
@@ -75,9 +97,13 @@ describe('watchers across a database restart', () => {
       let token: Token | undefined;
       const deadline = performance.now() + 15_000;
       while (!token) {
-        const res = await call(writer, 'POST', `/v1/environments/${env}/fence`, key, { deploy_generation: 2, holder: 'manual' });
+        const res = await call(writer, 'POST', `/v1/environments/${env}/fence`, key, {
+          deploy_generation: 2,
+          holder: 'manual',
+        });
         if (res.status === 200) token = ((await res.json()) as { token: typeof token }).token;
-        else if (res.status !== 503 || performance.now() > deadline) throw new Error(`fencing after the restart: ${res.status} ${await res.text()}`);
+        else if (res.status !== 503 || performance.now() > deadline)
+          throw new Error(`fencing after the restart: ${res.status} ${await res.text()}`);
         else await sleep(50);
       }
       const committed = performance.now();
@@ -96,7 +122,8 @@ describe('watchers across a database restart', () => {
     // The listener reconnects within a second of the database being back (and says so), though
     // the watchers above may well have re-read on a heartbeat before it did.
     const listenerBackBy = performance.now() + 3_000;
-    while (!watcher.output().includes('"msg":"database listener back"') && performance.now() < listenerBackBy) await sleep(50);
+    while (!watcher.output().includes('"msg":"database listener back"') && performance.now() < listenerBackBy)
+      await sleep(50);
     expect(watcher.output()).toContain('"msg":"database listener lost;');
     expect(watcher.output()).toContain('"msg":"database listener back"');
   }, 60_000);

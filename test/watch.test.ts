@@ -25,13 +25,21 @@ describe('watch', () => {
     try {
       await stream.waitFor((s) => s.events().length >= 1);
       const [snapshot] = stream.events();
-      expect(snapshot).toMatchObject({ event: 'snapshot', id: '1', data: { name: 'watched', token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' } });
+      expect(snapshot).toMatchObject({
+        event: 'snapshot',
+        id: '1',
+        data: { name: 'watched', token: { deploy_generation: 1, epoch: 1 }, holder: 'gen-1' },
+      });
 
       const token = await fenceToken(h, t, 'watched', 2, 'gen-2');
       const committed = performance.now();
       await stream.waitFor((s) => s.events().length >= 2);
       const fenced = stream.events()[1]!;
-      expect(fenced).toMatchObject({ event: 'fenced', id: '2', data: { environment: 'watched', token, holder: 'gen-2', upper: 0 } });
+      expect(fenced).toMatchObject({
+        event: 'fenced',
+        id: '2',
+        data: { environment: 'watched', token, holder: 'gen-2', upper: 0 },
+      });
       expect(fenced.receivedAt - committed).toBeLessThan(100);
 
       expect((await h.request('DELETE', '/v1/environments/watched', { key: t.key })).status).toBe(204);
@@ -41,7 +49,11 @@ describe('watch', () => {
       // The name used again: the stream, still open, follows it.
       await h.fence(t, 'watched', 3, 'gen-3');
       await stream.waitFor((s) => s.events().length >= 4);
-      expect(stream.events()[3]).toMatchObject({ event: 'fenced', id: '3', data: { token: { deploy_generation: 3, epoch: 3 } } });
+      expect(stream.events()[3]).toMatchObject({
+        event: 'fenced',
+        id: '3',
+        data: { token: { deploy_generation: 3, epoch: 3 } },
+      });
     } finally {
       await stream.close();
     }
@@ -66,7 +78,12 @@ describe('watch', () => {
         ['fenced', '4'],
         ['snapshot', '4'],
       ]);
-      expect(second.events().slice(0, 3).map((e) => e.data.token.deploy_generation)).toEqual([1, 2, 2]);
+      expect(
+        second
+          .events()
+          .slice(0, 3)
+          .map((e) => e.data.token.deploy_generation),
+      ).toEqual([1, 2, 2]);
     } finally {
       await second.close();
     }
@@ -81,7 +98,10 @@ describe('watch', () => {
       await stream.waitFor((s) => s.events().length >= 1);
       await Promise.all(Array.from({ length: 20 }, () => fenceToken(h, t, 'burst', 1)));
       await stream.waitFor((s) => s.events().length >= 21);
-      const ids = stream.events().slice(1).map((e) => Number(e.id));
+      const ids = stream
+        .events()
+        .slice(1)
+        .map((e) => Number(e.id));
       expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     } finally {
       await stream.close();
@@ -94,7 +114,10 @@ describe('watch', () => {
     await h.fence(t, 'quiet', 1);
     const stream = await watch(h, t, 'quiet');
     try {
-      await stream.waitFor((s) => s.messages.filter((m) => 'comment' in m && m.comment === 'heartbeat').length >= 2, 2_000);
+      await stream.waitFor(
+        (s) => s.messages.filter((m) => 'comment' in m && m.comment === 'heartbeat').length >= 2,
+        2_000,
+      );
     } finally {
       await stream.close();
     }
@@ -107,7 +130,10 @@ describe('watch', () => {
     await expectProblem(await h.request('GET', '/v1/environments/private/watch', { key: other.key }), 404, 'not_found');
     await expectProblem(await h.request('GET', '/v1/environments/nowhere/watch', { key: owner.key }), 404, 'not_found');
     await expectProblem(await h.request('GET', '/v1/environments/private/watch'), 401, 'unauthorized');
-    const bad = await h.request('GET', '/v1/environments/private/watch', { key: owner.key, headers: { 'last-event-id': 'abc' } });
+    const bad = await h.request('GET', '/v1/environments/private/watch', {
+      key: owner.key,
+      headers: { 'last-event-id': 'abc' },
+    });
     await expectProblem(bad, 400, 'invalid_request');
   });
 });

@@ -11,14 +11,20 @@ afterEach(async () => {
 describe('webhooks — the destination rule is decided at registration', () => {
   // The API allows private destinations; the dispatcher beside it was configured strict, as a
   // replica with another PALISADE_WEBHOOK_ALLOW_PRIVATE would be.
-  const harness = useHarness(httpBackend, { allowPrivateWebhooks: true, dispatcher: { allowPrivate: false, retryScheduleMs: [50] } });
+  const harness = useHarness(httpBackend, {
+    allowPrivateWebhooks: true,
+    dispatcher: { allowPrivate: false, retryScheduleMs: [50] },
+  });
 
   it('a loopback endpoint registered where private destinations are allowed is delivered by a strict dispatcher', async () => {
     const h = harness();
     const t = await h.newTenant();
     const receiver = await WebhookReceiver.start();
     receivers.push(receiver);
-    const res = await h.request('POST', '/v1/webhooks', { key: t.key, body: { url: receiver.url, events: ['generation.fenced'] } });
+    const res = await h.request('POST', '/v1/webhooks', {
+      key: t.key,
+      body: { url: receiver.url, events: ['generation.fenced'] },
+    });
     expect(res.status).toBe(201);
     const endpoint = await json(res);
     receiver.secrets = [endpoint.secret];
@@ -31,7 +37,9 @@ describe('webhooks — the destination rule is decided at registration', () => {
     let status = 'pending';
     for (let i = 0; i < 50 && status === 'pending'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      [{ status }] = (await json(await h.request('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key: t.key }))).items;
+      [{ status }] = (
+        await json(await h.request('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key: t.key }))
+      ).items;
     }
     expect(status).toBe('succeeded');
   });

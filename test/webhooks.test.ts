@@ -202,7 +202,12 @@ describe('webhooks — delivery', () => {
     expect(await json(enabled)).toMatchObject({ enabled: true, disabled_reason: null });
     await h.fence(t, env, 4, 'd');
     const received = await receiver.waitFor((r) => r.length >= 3);
-    expect(received.slice(1).map((r) => r.payload.data.by.token.deploy_generation).sort()).toEqual([2, 4]);
+    expect(
+      received
+        .slice(1)
+        .map((r) => r.payload.data.by.token.deploy_generation)
+        .sort(),
+    ).toEqual([2, 4]);
   });
 
   it('a delivery that uses up the schedule is failed and disables the endpoint; enabling it delivers again', async () => {
@@ -253,9 +258,16 @@ describe('webhooks — delivery', () => {
     const [received] = await receiver.waitFor((r) => r.length >= 1);
     expect(received!.signatures).toHaveLength(2);
     for (const secret of [rotated.secret, endpoint.secret]) {
-      expect(() => new Webhook(secret).verify(received!.body, received!.headers as Record<string, string>)).not.toThrow();
+      expect(() =>
+        new Webhook(secret).verify(received!.body, received!.headers as Record<string, string>),
+      ).not.toThrow();
     }
-    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(received!.body, received!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(
+        received!.body,
+        received!.headers as Record<string, string>,
+      ),
+    ).toThrow();
   });
 
   it('redeliver sends a delivered event again with the same webhook-id; test sends webhook.test', async () => {
@@ -269,7 +281,9 @@ describe('webhooks — delivery', () => {
     await receiver.waitFor((r) => r.length >= 1);
     await sleep(100);
     const [delivery] = await deliveries(h, t, endpoint.id);
-    const again = await h.request('POST', `/v1/webhooks/${endpoint.id}/deliveries/${delivery.id}/redeliver`, { key: t.key });
+    const again = await h.request('POST', `/v1/webhooks/${endpoint.id}/deliveries/${delivery.id}/redeliver`, {
+      key: t.key,
+    });
     expect(again.status).toBe(202);
     const received = await receiver.waitFor((r) => r.length >= 2);
     expect(received[1]!.id).toBe(received[0]!.id);
@@ -302,7 +316,10 @@ describe('webhooks — an endpoint failing continuously is disabled', () => {
       await sleep(50);
       state = await json(await h.request('GET', `/v1/webhooks/${endpoint.id}`, { key: t.key }));
     }
-    expect(state).toMatchObject({ enabled: false, disabled_reason: expect.stringMatching(/^every attempt has failed since/) });
+    expect(state).toMatchObject({
+      enabled: false,
+      disabled_reason: expect.stringMatching(/^every attempt has failed since/),
+    });
     const count = receiver.received.length;
     await sleep(400);
     expect(receiver.received.length).toBe(count);
@@ -334,7 +351,9 @@ describe('webhooks — management', () => {
 
     const second = await register(h, t, receiver);
     const page1 = await json(await h.request('GET', '/v1/webhooks?limit=1', { key: t.key }));
-    const page2 = await json(await h.request('GET', `/v1/webhooks?limit=1&cursor=${page1.next_cursor}`, { key: t.key }));
+    const page2 = await json(
+      await h.request('GET', `/v1/webhooks?limit=1&cursor=${page1.next_cursor}`, { key: t.key }),
+    );
     expect([...page1.items, ...page2.items].map((w: any) => w.id)).toEqual([created.id, second.id]);
     expect(page2.next_cursor).toBeNull();
     expect(JSON.stringify(page1)).not.toContain('whsec_');
@@ -356,12 +375,20 @@ describe('webhooks — management', () => {
     ['no events', { url: 'http://127.0.0.1:9/x', events: [] }, 'body.events'],
     ['an unknown event', { url: 'http://127.0.0.1:9/x', events: ['token.stolen'] }, 'body.events.0'],
     ['a repeated event', { url: 'http://127.0.0.1:9/x', events: ['epoch.fenced', 'epoch.fenced'] }, 'body.events'],
-    ['a bad environment name', { url: 'http://127.0.0.1:9/x', events: ['epoch.fenced'], environments: ['Bad'] }, 'body.environments.0'],
+    [
+      'a bad environment name',
+      { url: 'http://127.0.0.1:9/x', events: ['epoch.fenced'], environments: ['Bad'] },
+      'body.environments.0',
+    ],
     ['an unknown member', { url: 'http://127.0.0.1:9/x', events: ['epoch.fenced'], secret: 'mine' }, 'body'],
   ])('%s is 400 and registers nothing', async (_, body, path) => {
     const h = harness();
     const t = await h.newTenant();
-    const problem = await expectProblem(await h.request('POST', '/v1/webhooks', { key: t.key, body }), 400, 'invalid_request');
+    const problem = await expectProblem(
+      await h.request('POST', '/v1/webhooks', { key: t.key, body }),
+      400,
+      'invalid_request',
+    );
     expect(problem.errors.map((e: any) => e.path)).toContain(path);
     expect((await json(await h.request('GET', '/v1/webhooks', { key: t.key }))).items).toEqual([]);
   });
@@ -371,7 +398,11 @@ describe('webhooks — management', () => {
     const t = await h.newTenant();
     const receiver = await startReceiver();
     const created = await register(h, t, receiver);
-    await expectProblem(await h.request('PATCH', `/v1/webhooks/${created.id}`, { key: t.key, body: {} }), 400, 'invalid_request');
+    await expectProblem(
+      await h.request('PATCH', `/v1/webhooks/${created.id}`, { key: t.key, body: {} }),
+      400,
+      'invalid_request',
+    );
     for (const [method, path] of [
       ['GET', '/v1/webhooks/wh_missing'],
       ['PATCH', '/v1/webhooks/wh_missing'],
@@ -455,13 +486,21 @@ describe('webhooks — destinations are checked (SSRF)', () => {
     });
     expect(created.status).toBe(201);
     const { id } = await json(created);
-    for (const url of ['http://127.0.0.1/x', 'http://[::169.254.169.254]/x', 'http://[64:ff9b::10.0.0.1]/x', 'http://[2002:7f00:1::1]/x']) {
+    for (const url of [
+      'http://127.0.0.1/x',
+      'http://[::169.254.169.254]/x',
+      'http://[64:ff9b::10.0.0.1]/x',
+      'http://[2002:7f00:1::1]/x',
+    ]) {
       const res = await h.request('PATCH', `/v1/webhooks/${id}`, { key: t.key, body: { url } });
       await expectProblem(res, 400, 'invalid_request');
     }
     const unchanged = await json(await h.request('GET', `/v1/webhooks/${id}`, { key: t.key }));
     expect(unchanged.url).toBe('https://93.184.215.14/hooks');
-    const moved = await h.request('PATCH', `/v1/webhooks/${id}`, { key: t.key, body: { url: 'https://[64:ff9b::5db8:d70e]/hooks' } });
+    const moved = await h.request('PATCH', `/v1/webhooks/${id}`, {
+      key: t.key,
+      body: { url: 'https://[64:ff9b::5db8:d70e]/hooks' },
+    });
     expect(moved.status).toBe(200);
   });
 });

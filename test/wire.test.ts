@@ -8,8 +8,18 @@ const harness = useHarness(httpBackend);
 
 const served = useServedApp(harness);
 
-async function send(pool: Pool, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string | Buffer) {
-  const { statusCode, headers: responseHeaders, body: responseBody } = await pool.request({ method, path, headers, body });
+async function send(
+  pool: Pool,
+  method: 'GET' | 'POST',
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+) {
+  const {
+    statusCode,
+    headers: responseHeaders,
+    body: responseBody,
+  } = await pool.request({ method, path, headers, body });
   return { statusCode, headers: responseHeaders, text: await responseBody.text() };
 }
 
@@ -20,10 +30,16 @@ describe('the wire: answers sent before the body was read', () => {
     const pool = new Pool(served(), { connections: 1, pipelining: 1 });
     try {
       const tooLarge = Buffer.alloc(h.maxBodyBytes + 64 * 1024, 0x20);
-      const refused = await send(pool, 'POST', '/v1/environments/big/log', {
-        authorization: `Bearer ${t.key}`,
-        'content-type': 'application/json',
-      }, tooLarge);
+      const refused = await send(
+        pool,
+        'POST',
+        '/v1/environments/big/log',
+        {
+          authorization: `Bearer ${t.key}`,
+          'content-type': 'application/json',
+        },
+        tooLarge,
+      );
       expect(refused.statusCode).toBe(413);
       expect(JSON.parse(refused.text)).toMatchObject({ code: 'payload_too_large' });
 
@@ -40,10 +56,16 @@ describe('the wire: answers sent before the body was read', () => {
     const pool = new Pool(served(), { connections: 1, pipelining: 1 });
     try {
       const body = JSON.stringify({ deploy_generation: 1, holder: 'x'.repeat(900_000) });
-      const refused = await send(pool, 'POST', '/v1/environments/e/fence', {
-        authorization: 'Bearer pal_unknown',
-        'content-type': 'application/json',
-      }, body);
+      const refused = await send(
+        pool,
+        'POST',
+        '/v1/environments/e/fence',
+        {
+          authorization: 'Bearer pal_unknown',
+          'content-type': 'application/json',
+        },
+        body,
+      );
       expect(refused.statusCode).toBe(401);
 
       const next = await send(pool, 'GET', '/v1/environments', { authorization: `Bearer ${t.key}` });
@@ -88,10 +110,16 @@ describe('the wire: request bodies must be UTF-8', () => {
     const t = await h.newTenant();
     const pool = new Pool(served(), { connections: 1 });
     try {
-      const res = await send(pool, 'POST', '/v1/environments/utf/fence', {
-        authorization: `Bearer ${t.key}`,
-        'content-type': 'application/json',
-      }, Buffer.concat([Buffer.from('{"deploy_generation":1,"holder":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
+      const res = await send(
+        pool,
+        'POST',
+        '/v1/environments/utf/fence',
+        {
+          authorization: `Bearer ${t.key}`,
+          'content-type': 'application/json',
+        },
+        Buffer.concat([Buffer.from('{"deploy_generation":1,"holder":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      );
       expect(res.statusCode, res.text).toBe(400);
       expect(JSON.parse(res.text)).toMatchObject({ code: 'invalid_request' });
       const env = await send(pool, 'GET', '/v1/environments/utf', { authorization: `Bearer ${t.key}` });

@@ -4,13 +4,7 @@ import { notFound } from '../domain/refusal.js';
 import type { App } from './types.js';
 import { defineRoute } from './route.js';
 import type { WatchHub } from '../notify/watchHub.js';
-import {
-  jsonBody,
-  jsonResponse,
-  NAME_PATTERN,
-  StorableText,
-  Timestamp,
-} from './schemas.js';
+import { jsonBody, jsonResponse, NAME_PATTERN, StorableText, Timestamp } from './schemas.js';
 
 const tags = ['api-keys'];
 
@@ -72,7 +66,6 @@ const revokeRoute = defineRoute({
 });
 
 export function registerApiKeyRoutes(app: App, watchHub: WatchHub): void {
-
   app.openapi(createRouteDef, async (c) => {
     const { tenant, name } = c.req.valid('json');
     const created = await createApiKey(c.get('db'), tenant, name);

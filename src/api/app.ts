@@ -32,9 +32,9 @@ export function createApp(deps: AppDeps): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        const where = { json: 'body', query: 'query', param: 'path', header: 'header' }[
-          result.target as string
-        ] ?? String(result.target);
+        const where =
+          { json: 'body', query: 'query', param: 'path', header: 'header' }[result.target as string] ??
+          String(result.target);
         throw invalidRequest(
           'The request does not match the schema; see errors.',
           result.error.issues.map((issue) => ({
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): App {
   registerMetricsRoute(app, metrics);
   registerApiKeyRoutes(app, deps.watchHub);
   registerTenantLimitRoutes(app, limits);
-  registerEnvironmentRoutes(app, deps);
+  registerEnvironmentRoutes(app);
   registerFencingRoutes(app, deps);
   registerLogRoutes(app, deps);
   registerDeploymentRoutes(app, deps);

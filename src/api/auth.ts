@@ -132,7 +132,10 @@ export class AuthFailureLimiter {
 
   private pruneFull(now: number): void {
     for (const [address, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.refilledAt) / 1000) * this.limits.authFailureRate >= this.limits.authFailureBurst) {
+      if (
+        bucket.tokens + ((now - bucket.refilledAt) / 1000) * this.limits.authFailureRate >=
+        this.limits.authFailureBurst
+      ) {
         this.buckets.delete(address);
       }
     }
@@ -145,9 +148,14 @@ function clientAddress(c: Context): string | undefined {
 }
 
 export function unauthorized(detail: string): ApiError {
-  return new ApiError('unauthorized', detail, {}, {
-    'www-authenticate': 'Bearer realm="palisade"',
-  });
+  return new ApiError(
+    'unauthorized',
+    detail,
+    {},
+    {
+      'www-authenticate': 'Bearer realm="palisade"',
+    },
+  );
 }
 
 function bearerToken(header: string | undefined): string | null {
@@ -181,13 +189,13 @@ export function authenticate(deps: Pick<AppDeps, 'config' | 'keys' | 'authFailur
     const address = clientAddress(c);
     const presented = bearerToken(c.req.header('authorization'));
     const recognised =
-      presented !== null &&
-      (keys.cached(presented) || keys.recentlyValidated(presented) || isAdminToken(presented));
+      presented !== null && (keys.cached(presented) || keys.recentlyValidated(presented) || isAdminToken(presented));
     if (address !== undefined && !recognised) failures.check(address);
     try {
       await identify(c, kind, presented);
     } catch (error) {
-      if (address !== undefined && error instanceof ApiError && error.code === 'unauthorized') failures.recordFailure(address);
+      if (address !== undefined && error instanceof ApiError && error.code === 'unauthorized')
+        failures.recordFailure(address);
       throw error;
     }
     await next();
@@ -218,7 +226,10 @@ function checkCredentials(
     }
 
     if (admin) {
-      throw new ApiError('forbidden', 'The admin token is good only on /v1/api-keys and /v1/tenants; use a tenant key.');
+      throw new ApiError(
+        'forbidden',
+        'The admin token is good only on /v1/api-keys and /v1/tenants; use a tenant key.',
+      );
     }
     const owner = await keys.find(presented);
     if (!owner) throw unauthorized('The API key is unknown or revoked.');

@@ -28,7 +28,10 @@ export function listPage<Row, Item>(
   cursorOf: (row: Row) => string | number,
 ): { items: Item[]; next_cursor: string | null } {
   const last = page.items.at(-1);
-  return { items: page.items.map(toItem), next_cursor: page.hasMore && last !== undefined ? encode({ v: cursorOf(last) }) : null };
+  return {
+    items: page.items.map(toItem),
+    next_cursor: page.hasMore && last !== undefined ? encode({ v: cursorOf(last) }) : null,
+  };
 }
 
 /** Decodes a list's cursor made by `listPage`; anything else is a 400. */

@@ -76,7 +76,13 @@ const DeploymentParams = z.object({
     .regex(/^\d{1,16}$/, 'must be a deploy generation in plain digits')
     .transform(Number)
     .pipe(z.number().max(MAX_INT53))
-    .openapi({ param: { name: 'generation', in: 'path' }, type: 'integer', minimum: 0, maximum: MAX_INT53, example: 3 }),
+    .openapi({
+      param: { name: 'generation', in: 'path' },
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_INT53,
+      example: 3,
+    }),
 });
 
 const RegisterRequest = z
@@ -117,13 +123,12 @@ const WaitQuery = z.object({
     }),
   state: DeploymentStateSchema.optional().openapi({
     param: { name: 'state', in: 'query' },
-    description: 'The state the caller last saw; with wait, the answer comes once the state is another. Default: the state when the request arrives.',
+    description:
+      'The state the caller last saw; with wait, the answer comes once the state is another. Default: the state when the request arrives.',
   }),
 });
 
-const DeploymentList = z
-  .object({ items: z.array(Deployment), next_cursor: NextCursor })
-  .openapi('DeploymentList');
+const DeploymentList = z.object({ items: z.array(Deployment), next_cursor: NextCursor }).openapi('DeploymentList');
 
 const deploymentPath = '/v1/environments/{env}/deployments/{generation}';
 
@@ -259,11 +264,18 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
   app.openapi(registerRoute, async (c) => {
     const { env, generation } = c.req.valid('param');
     const body = c.req.valid('json');
-    const { deployment, created } = await putDeployment(c.get('db'), c.get('tenant'), env, generation, {
-      holder: body.holder,
-      state: body.state,
-      maxEnvironments: c.get('limits').environments,
-    }, c.get('wakeups'));
+    const { deployment, created } = await putDeployment(
+      c.get('db'),
+      c.get('tenant'),
+      env,
+      generation,
+      {
+        holder: body.holder,
+        state: body.state,
+        maxEnvironments: c.get('limits').environments,
+      },
+      c.get('wakeups'),
+    );
     return c.json(toDeployment(deployment), created ? 201 : 200);
   });
 
@@ -287,20 +299,33 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
       limit,
       beforeGeneration: decodeCursor(cursor, 'number'),
     });
-    return c.json(listPage(page, toDeployment, (deployment) => deployment.deployGeneration), 200);
+    return c.json(
+      listPage(page, toDeployment, (deployment) => deployment.deployGeneration),
+      200,
+    );
   });
 
   app.openapi(readyRoute, async (c) => {
     const { env, generation } = c.req.valid('param');
-    return c.json(toDeployment(await markDeploymentReady(c.get('db'), c.get('tenant'), env, generation, c.get('wakeups'))), 200);
+    return c.json(
+      toDeployment(await markDeploymentReady(c.get('db'), c.get('tenant'), env, generation, c.get('wakeups'))),
+      200,
+    );
   });
 
   app.openapi(promoteRoute, async (c) => {
     const { env, generation } = c.req.valid('param');
     const body = c.req.valid('json') as z.infer<typeof PromoteRequest> | undefined;
-    const { deployment, fence } = await promoteDeployment(c.get('db'), c.get('tenant'), env, generation, {
-      skipCatchup: body?.skip_catchup ?? false,
-    }, c.get('wakeups'));
+    const { deployment, fence } = await promoteDeployment(
+      c.get('db'),
+      c.get('tenant'),
+      env,
+      generation,
+      {
+        skipCatchup: body?.skip_catchup ?? false,
+      },
+      c.get('wakeups'),
+    );
     if (fence) countFence(deps.metrics, fence);
     return c.json(toDeployment(deployment), 200);
   });

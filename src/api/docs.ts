@@ -38,7 +38,10 @@ const PAGE = `<!doctype html>
 `;
 
 const ASSETS: Record<string, { contentType: string; read: () => string | Buffer }> = {
-  'swagger-ui.css': { contentType: 'text/css; charset=utf-8', read: () => readFileSync(join(distDirectory, 'swagger-ui.css'), 'utf8') },
+  'swagger-ui.css': {
+    contentType: 'text/css; charset=utf-8',
+    read: () => readFileSync(join(distDirectory, 'swagger-ui.css'), 'utf8'),
+  },
   'swagger-ui-bundle.js': {
     contentType: 'text/javascript; charset=utf-8',
     read: () => readFileSync(join(distDirectory, 'swagger-ui-bundle.js'), 'utf8'),

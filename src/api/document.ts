@@ -25,7 +25,11 @@ export const openApiInfo = {
     { name: 'environments', description: 'Environments and their current token.' },
     { name: 'fencing', description: 'Issue and check fence tokens.' },
     { name: 'log', description: 'The fenced append-only log.' },
-    { name: 'deployments', description: 'The zero-downtime handover: a candidate generation registers read-only, is promoted, and its promotion fences the old generation.' },
+    {
+      name: 'deployments',
+      description:
+        'The zero-downtime handover: a candidate generation registers read-only, is promoted, and its promotion fences the old generation.',
+    },
     { name: 'webhooks', description: 'Signed notifications when a generation is fenced out.' },
     { name: 'api-keys', description: 'Tenant keys, managed with the admin token.' },
     { name: 'tenants', description: 'Per-tenant limits, managed with the admin token.' },

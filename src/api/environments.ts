@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { type EnvironmentState, listEnvironments } from '../db/environments.js';
 import { deleteEnvironment, getEnvironment, putEnvironment } from '../domain/environments.js';
-import type { App, AppDeps } from './types.js';
+import type { App } from './types.js';
 import { decodeCursor, listPage } from './cursor.js';
 import { defineRoute } from './route.js';
 import {
@@ -101,11 +101,15 @@ const deleteRoute = defineRoute({
   },
 });
 
-export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
-
+export function registerEnvironmentRoutes(app: App): void {
   app.openapi(putRoute, async (c) => {
     const { env } = c.req.valid('param');
-    const { environment, created } = await putEnvironment(c.get('db'), c.get('tenant'), env, c.get('limits').environments);
+    const { environment, created } = await putEnvironment(
+      c.get('db'),
+      c.get('tenant'),
+      env,
+      c.get('limits').environments,
+    );
     return c.json(toEnvironment(environment), created ? 201 : 200);
   });
 
@@ -120,7 +124,10 @@ export function registerEnvironmentRoutes(app: App, deps: AppDeps): void {
       limit,
       afterName: decodeCursor(cursor, 'string'),
     });
-    return c.json(listPage(page, toEnvironment, (environment) => environment.name), 200);
+    return c.json(
+      listPage(page, toEnvironment, (environment) => environment.name),
+      200,
+    );
   });
 
   app.openapi(deleteRoute, async (c) => {

@@ -8,7 +8,9 @@ import { DeployGeneration, Holder, Timestamp, Token } from './schemas.js';
  * `webhook-id`) added.
  */
 
-const EventEnvironment = z.string().openapi({ description: 'The environment the event is about.', example: 'orders-db' });
+const EventEnvironment = z
+  .string()
+  .openapi({ description: 'The environment the event is about.', example: 'orders-db' });
 
 const TokenHolder = z.object({ token: Token, holder: Holder }).openapi('TokenHolder', {
   description: 'A token and the holder it was issued to.',
@@ -35,7 +37,9 @@ const EnvironmentDeletedData = z
     last: NullableTokenHolder,
     deleted_at: Timestamp,
   })
-  .openapi('EnvironmentDeletedData', { description: '`last` is the token in force when the environment was deleted; null if none was ever issued.' });
+  .openapi('EnvironmentDeletedData', {
+    description: '`last` is the token in force when the environment was deleted; null if none was ever issued.',
+  });
 
 const DeploymentReadyData = z
   .object({
@@ -56,7 +60,9 @@ const DeploymentPromotedData = z
     skipped_catchup: z.boolean().openapi({ description: 'Promoted with skip_catchup before it was ready_to_promote.' }),
     promoted_at: Timestamp,
   })
-  .openapi('DeploymentPromotedData', { description: '`previous` is the holder this promotion fenced out; null on the environment’s first token.' });
+  .openapi('DeploymentPromotedData', {
+    description: '`previous` is the holder this promotion fenced out; null on the environment’s first token.',
+  });
 
 const WebhookTestData = z
   .object({
@@ -123,7 +129,10 @@ export const webhookPayloads = EVENT_DEFINITIONS.map((definition) => ({
 const feedEvents = EVENT_DEFINITIONS.map((definition) =>
   z
     .object({
-      id: z.string().openapi({ description: 'The event id: the webhook-id of its deliveries.', example: 'evt_0193f0a1b2c3d4e5f6a7b8c9d0e1' }),
+      id: z.string().openapi({
+        description: 'The event id: the webhook-id of its deliveries.',
+        example: 'evt_0193f0a1b2c3d4e5f6a7b8c9d0e1',
+      }),
       ...envelope(definition),
     })
     .openapi(`${definition.name}FeedEvent`, { description: definition.summary }),

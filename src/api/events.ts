@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import { listEvents } from '../db/events.js';
-import { invalidRequest } from '../domain/refusal.js';
 import type { App } from './types.js';
 import { decodeFeedCursor, encodeFeedCursor } from './cursor.js';
 import { defineRoute } from './route.js';
@@ -22,7 +21,10 @@ const eventsRoute = defineRoute({
         .string()
         .max(512)
         .optional()
-        .openapi({ param: { name: 'after', in: 'query' }, description: 'A next_cursor from an earlier page; absent: from the beginning.' }),
+        .openapi({
+          param: { name: 'after', in: 'query' },
+          description: 'A next_cursor from an earlier page; absent: from the beginning.',
+        }),
       limit: Limit,
     }),
   },
@@ -42,7 +44,10 @@ export function registerEventRoutes(app: App): void {
     const last = page.at(-1)?.position ?? from;
     return c.json(
       {
-        items: page.map((event) => ({ id: event.id, ...(JSON.parse(event.payload) as Omit<z.infer<typeof FeedEvent>, 'id'>) })),
+        items: page.map((event) => ({
+          id: event.id,
+          ...(JSON.parse(event.payload) as Omit<z.infer<typeof FeedEvent>, 'id'>),
+        })),
         next_cursor: encodeFeedCursor(last),
       },
       200,

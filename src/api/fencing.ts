@@ -22,9 +22,7 @@ import {
 
 const tags = ['fencing'];
 
-const FenceRequest = z
-  .strictObject({ deploy_generation: DeployGeneration, holder: Holder })
-  .openapi('FenceRequest');
+const FenceRequest = z.strictObject({ deploy_generation: DeployGeneration, holder: Holder }).openapi('FenceRequest');
 
 const FenceResult = z
   .object({
@@ -38,9 +36,7 @@ const FenceResult = z
 
 const ConfirmRequest = z.strictObject({ token: Token }).openapi('ConfirmRequest');
 
-const ConfirmResult = z
-  .object({ token: Token, upper: z.number().int() })
-  .openapi('ConfirmResult');
+const ConfirmResult = z.object({ token: Token, upper: z.number().int() }).openapi('ConfirmResult');
 
 const HistoryItem = z
   .object({
@@ -114,15 +110,20 @@ export function countFence(metrics: Metrics, outcome: FenceOutcome): void {
 }
 
 export function registerFencingRoutes(app: App, deps: AppDeps): void {
-
   app.openapi(fenceRoute, async (c) => {
     const { env } = c.req.valid('param');
     const body = c.req.valid('json');
-    const outcome = await fenceEnvironment(c.get('db'), c.get('tenant'), env, {
-      deployGeneration: body.deploy_generation,
-      holder: body.holder,
-      maxEnvironments: c.get('limits').environments,
-    }, c.get('wakeups'));
+    const outcome = await fenceEnvironment(
+      c.get('db'),
+      c.get('tenant'),
+      env,
+      {
+        deployGeneration: body.deploy_generation,
+        holder: body.holder,
+        maxEnvironments: c.get('limits').environments,
+      },
+      c.get('wakeups'),
+    );
     countFence(deps.metrics, outcome);
     return c.json({ token: outcome.token, previous: outcome.previous }, 200);
   });
@@ -146,6 +147,9 @@ export function registerFencingRoutes(app: App, deps: AppDeps): void {
       upper: item.upper,
       fenced_at: item.fencedAt.toISOString(),
     });
-    return c.json(listPage(page, toItem, (item) => item.token.epoch), 200);
+    return c.json(
+      listPage(page, toItem, (item) => item.token.epoch),
+      200,
+    );
   });
 }

@@ -13,7 +13,8 @@ const HealthStatus = z
 const Replication = z
   .object({
     synchronous: z.boolean().openapi({
-      description: 'Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync).',
+      description:
+        'Whether a commit is acknowledged only once a synchronous standby has it (synchronous_standby_names set, synchronous_commit on, remote_write or remote_apply, and a standby in sync).',
     }),
     sync_standbys: z.number().int().openapi({ description: 'Standbys the primary reports in sync or quorum state.' }),
   })
@@ -94,7 +95,10 @@ export function registerHealthRoutes(app: App, deps: AppDeps): void {
   app.openapi(readinessRoute, async (c) => {
     const [migrated, state] = await Promise.all([
       withinReadinessBound(deps.database.ready(), false),
-      withinReadinessBound(deps.database.replication().catch(() => undefined), undefined),
+      withinReadinessBound(
+        deps.database.replication().catch(() => undefined),
+        undefined,
+      ),
     ]);
     const replication = state && { synchronous: state.synchronous, sync_standbys: state.syncStandbys };
     const durable = !deps.config.requireSyncReplication || state?.synchronous === true;

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { findResponse, IDEMPOTENCY_KEY_TTL_MS, liveKeyUsage, responseBinding, storeResponse, tryLockKey } from '../db/idempotency.js';
+import {
+  findResponse,
+  IDEMPOTENCY_KEY_TTL_MS,
+  liveKeyUsage,
+  responseBinding,
+  storeResponse,
+  tryLockKey,
+} from '../db/idempotency.js';
 import { invalidRequest } from '../domain/refusal.js';
 import { ApiError } from './problems.js';
 import { assertRoomForIdempotencyKey } from '../domain/quotas.js';
@@ -46,9 +53,14 @@ export function idempotency(deps: Pick<AppDeps, 'database' | 'keyring'>): Middle
     try {
       await deps.database.db.transaction(async (tx) => {
         if (!(await tryLockKey(tx, scope, key))) {
-          throw new ApiError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed.', {}, {
-            'retry-after': '1',
-          });
+          throw new ApiError(
+            'idempotency_in_flight',
+            'A request with this Idempotency-Key is still being processed.',
+            {},
+            {
+              'retry-after': '1',
+            },
+          );
         }
         const stored = await findResponse(tx, scope, key);
         if (stored) {
@@ -60,7 +72,10 @@ export function idempotency(deps: Pick<AppDeps, 'database' | 'keyring'>): Middle
           }
           replay = new Response(deps.keyring.openResponse(key, responseBinding(scope, fingerprint), stored.body), {
             status: stored.status,
-            headers: { ...(stored.contentType ? { 'content-type': stored.contentType } : {}), 'idempotent-replayed': 'true' },
+            headers: {
+              ...(stored.contentType ? { 'content-type': stored.contentType } : {}),
+              'idempotent-replayed': 'true',
+            },
           });
           return;
         }
@@ -68,7 +83,11 @@ export function idempotency(deps: Pick<AppDeps, 'database' | 'keyring'>): Middle
         // A tenant's records are capped, so one cannot fill the database with a day's worth of keys.
         // The check runs before the work, so a refused request does nothing.
         if (tenant !== undefined) {
-          assertRoomForIdempotencyKey(await liveKeyUsage(tx, tenant), c.get('limits').idempotencyKeys, IDEMPOTENCY_KEY_TTL_MS);
+          assertRoomForIdempotencyKey(
+            await liveKeyUsage(tx, tenant),
+            c.get('limits').idempotencyKeys,
+            IDEMPOTENCY_KEY_TTL_MS,
+          );
         }
         c.set('db', tx);
         await next();

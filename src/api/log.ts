@@ -112,7 +112,10 @@ const readRoute = defineRoute({
     }),
   },
   responses: {
-    200: jsonResponse(LogPage, 'Entries from offset `from`, in order, the log’s upper, and where the next page starts.'),
+    200: jsonResponse(
+      LogPage,
+      'Entries from offset `from`, in order, the log’s upper, and where the next page starts.',
+    ),
   },
 });
 
@@ -149,7 +152,11 @@ export function registerLogRoutes(app: App, deps: AppDeps): void {
   app.openapi(readRoute, async (c) => {
     const { env } = c.req.valid('param');
     const { from, limit } = c.req.valid('query');
-    const page = await readEntries(c.get('db'), c.get('tenant'), env, { from, limit, maxBytes: c.get('limits').logPageBytes });
+    const page = await readEntries(c.get('db'), c.get('tenant'), env, {
+      from,
+      limit,
+      maxBytes: c.get('limits').logPageBytes,
+    });
     return c.json(
       {
         entries: page.entries.map((entry) => ({

@@ -5,7 +5,10 @@ import { type ErrorAction, type ErrorCode, invalidRequest, Refusal } from '../do
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 
 /** `actions` lists every action a code can carry, its usual one first. */
-const catalog: Record<ErrorCode, { status: ErrorStatus; title: string; actions: readonly [ErrorAction, ...ErrorAction[]] }> = {
+const catalog: Record<
+  ErrorCode,
+  { status: ErrorStatus; title: string; actions: readonly [ErrorAction, ...ErrorAction[]] }
+> = {
   fenced: { status: 409, title: 'Fenced by a newer token', actions: ['terminate', 'halt'] },
   upper_mismatch: { status: 409, title: 'Log upper does not match', actions: ['retry'] },
   token_from_future: { status: 409, title: 'Token was never issued', actions: ['abort'] },
@@ -125,7 +128,11 @@ const UNAVAILABLE_ERRNO = new Set([
 const PGLITE_CLOSED = /^PGlite is clos(ed|ing)$/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (typeof e.message === 'string' && PGLITE_CLOSED.test(e.message)) return true;
     // SQLSTATE class 08 (connection exception), 57P0x (server shutting down), 53300 (too many
@@ -164,9 +171,14 @@ export function toApiError(error: unknown): ApiError | null {
     }
   }
   if (isDatabaseUnavailable(error)) {
-    return new ApiError('unavailable', 'The database cannot be reached; try again shortly.', {}, {
-      'retry-after': '1',
-    });
+    return new ApiError(
+      'unavailable',
+      'The database cannot be reached; try again shortly.',
+      {},
+      {
+        'retry-after': '1',
+      },
+    );
   }
   return null;
 }

@@ -8,7 +8,8 @@ type HeaderObject = { description: string; schema: { type: 'string'; example?: s
 /** The response headers the middleware sends, declared once as components and referenced per response. */
 const HEADERS = {
   'X-Request-Id': {
-    description: 'The request’s id, also in the log line and in a problem’s request_id; quote it when reporting a problem.',
+    description:
+      'The request’s id, also in the log line and in a problem’s request_id; quote it when reporting a problem.',
     schema: { type: 'string', example: '0b3c9a4e-5d1f-4c2a-9e7b-1f2d3c4b5a69' },
   },
   RateLimit: {
@@ -29,13 +30,13 @@ const HEADERS = {
     schema: { type: 'string', example: 'Bearer realm="palisade"' },
   },
   'Idempotent-Replayed': {
-    description: 'true when this is the stored answer to an earlier request with the same Idempotency-Key, replayed without doing the work again.',
+    description:
+      'true when this is the stored answer to an earlier request with the same Idempotency-Key, replayed without doing the work again.',
     schema: { type: 'string', example: 'true' },
   },
 } satisfies Record<string, HeaderObject>;
 
 type HeaderName = keyof typeof HEADERS;
-
 
 /**
  * The headers a response of this operation and status carries:
@@ -48,7 +49,8 @@ type HeaderName = keyof typeof HEADERS;
  */
 function headersOf(status: number, operation: { tenant: boolean; idempotent: boolean }): HeaderName[] {
   const names: HeaderName[] = ['X-Request-Id'];
-  if (status === 429 || (operation.tenant && ![401, 403, 413].includes(status))) names.push('RateLimit', 'RateLimit-Policy');
+  if (status === 429 || (operation.tenant && ![401, 403, 413].includes(status)))
+    names.push('RateLimit', 'RateLimit-Policy');
   if (status === 429 || status === 503 || (operation.idempotent && status === 409)) names.push('Retry-After');
   if (status === 401) names.push('WWW-Authenticate');
   if (operation.idempotent && isReplayable(status)) names.push('Idempotent-Replayed');
@@ -63,7 +65,8 @@ export function declareResponseHeaders(document: Document, routes: readonly Rout
       path,
       Object.fromEntries(
         Object.entries(item).map(([method, operation]) => {
-          if (typeof operation !== 'object' || operation === null || !('responses' in operation)) return [method, operation];
+          if (typeof operation !== 'object' || operation === null || !('responses' in operation))
+            return [method, operation];
           const route = declared.get(`${method} ${path}`);
           const kind = { tenant: route?.auth === 'tenant', idempotent: route?.idempotent ?? false };
           const responses = Object.fromEntries(

@@ -53,7 +53,9 @@ const behaviours = new WeakMap<MiddlewareHandler<AppEnv>, RouteBehaviour>();
 export function defineRoute<const D extends RouteDeclaration>(declaration: D): DefinedRoute<D> {
   const { method, path, auth, idempotent = false, waits = false, notFound, conflicts } = declaration;
   if ((auth === 'none') === path.startsWith(`${API_PREFIX}/`)) {
-    throw new Error(`${method.toUpperCase()} ${path}: routes under ${API_PREFIX} take a credential, and no other route does.`);
+    throw new Error(
+      `${method.toUpperCase()} ${path}: routes under ${API_PREFIX} take a credential, and no other route does.`,
+    );
   }
   // Security is written where auth is declared, so the document keeps the declaration's order.
   const config = Object.fromEntries(
@@ -63,10 +65,12 @@ export function defineRoute<const D extends RouteDeclaration>(declaration: D): D
   ) as RouteConfig;
   if (idempotent) {
     const headers = config.request?.headers;
-    if (headers !== undefined) throw new Error(`${method.toUpperCase()} ${path}: an idempotent route declares no headers of its own.`);
+    if (headers !== undefined)
+      throw new Error(`${method.toUpperCase()} ${path}: an idempotent route declares no headers of its own.`);
     config.request = { ...config.request, headers: IdempotencyHeaders };
   }
-  if (auth !== 'none') config.responses = { ...config.responses, ...errorResponses({ auth, notFound, conflicts, idempotent }) };
+  if (auth !== 'none')
+    config.responses = { ...config.responses, ...errorResponses({ auth, notFound, conflicts, idempotent }) };
 
   const carrier: MiddlewareHandler<AppEnv> = (_c, next) => next();
   behaviours.set(carrier, { method, path, auth, idempotent, waits: typeof waits === 'function' ? waits : () => waits });

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DEPLOYMENT_STATES } from '../domain/deploymentStates.js';
-import { type ErrorCode, invalidRequest } from '../domain/refusal.js';
+import type { ErrorCode } from '../domain/refusal.js';
 import { codeToStatus, errorActions, errorTitle, type ErrorStatus, PROBLEM_JSON, problemType } from './problems.js';
 
 /** Schemas shared by several endpoint groups: tokens, names, pagination and problem bodies. */
@@ -21,12 +21,10 @@ export const Epoch = z
   .max(MAX_INT53)
   .openapi({ description: 'Epoch, 1 .. 2^53-1, strictly increasing per environment.', example: 7 });
 
-export const Token = z
-  .strictObject({ deploy_generation: DeployGeneration, epoch: Epoch })
-  .openapi('Token', {
-    description:
-      'A fence token. Ordered by deploy_generation, then epoch; epoch alone is strictly increasing per environment.',
-  });
+export const Token = z.strictObject({ deploy_generation: DeployGeneration, epoch: Epoch }).openapi('Token', {
+  description:
+    'A fence token. Ordered by deploy_generation, then epoch; epoch alone is strictly increasing per environment.',
+});
 
 /**
  * A token or null. A schema of its own: describing `Token.nullable()` in place would rewrite the
@@ -59,9 +57,7 @@ export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && text.isWellFormed();
 }
 
-export const StorableText = z
-  .string()
-  .refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+export const StorableText = z.string().refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
 
 export const Holder = StorableText.check(z.minLength(1), z.maxLength(256)).openapi({
   description: 'Free-form label of the token holder (pod name, host:pid).',
@@ -125,7 +121,9 @@ function problemOf<const Code extends ErrorCode, Members extends z.ZodRawShape>(
 
 export const ValidationProblem = problemOf('invalid_request', {
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
-}).openapi('ValidationProblem', { description: 'Malformed JSON or a schema violation: each error names the path and what is wrong.' });
+}).openapi('ValidationProblem', {
+  description: 'Malformed JSON or a schema violation: each error names the path and what is wrong.',
+});
 
 export const UnauthorizedProblem = problemOf('unauthorized', {}).openapi('UnauthorizedProblem', {
   description: 'Missing, unknown or revoked credential. Sent with WWW-Authenticate: Bearer.',
@@ -165,9 +163,14 @@ export const TokenFromFutureProblem = problemOf('token_from_future', {
 }).openapi('TokenFromFutureProblem');
 
 export const InvalidTransitionProblem = problemOf('invalid_transition', {
-  deployment_state: z.enum(DEPLOYMENT_STATES).nullable().openapi({ description: 'The deployment’s state; null if the generation is not registered.' }),
+  deployment_state: z
+    .enum(DEPLOYMENT_STATES)
+    .nullable()
+    .openapi({ description: 'The deployment’s state; null if the generation is not registered.' }),
   requested_state: z.enum(DEPLOYMENT_STATES),
-  allowed_from: z.array(z.enum(DEPLOYMENT_STATES).nullable()).openapi({ description: 'The states the requested one can be entered from.' }),
+  allowed_from: z
+    .array(z.enum(DEPLOYMENT_STATES).nullable())
+    .openapi({ description: 'The states the requested one can be entered from.' }),
 }).openapi('InvalidTransitionProblem', {
   description:
     'The deployment’s state does not allow the request. action retry: promote before the candidate is ready (wait for ready_to_promote, or promote with skip_catchup); abort: a transition the handover does not have.',
@@ -194,12 +197,16 @@ export const IdempotencyInFlightProblem = problemOf('idempotency_in_flight', {})
   description: 'The first request with this Idempotency-Key is still running; retry after Retry-After.',
 });
 
-export const IdempotencyKeyReusedProblem = problemOf('idempotency_key_reused', {}).openapi('IdempotencyKeyReusedProblem', {
-  description: 'The Idempotency-Key was used with another request.',
-});
+export const IdempotencyKeyReusedProblem = problemOf('idempotency_key_reused', {}).openapi(
+  'IdempotencyKeyReusedProblem',
+  {
+    description: 'The Idempotency-Key was used with another request.',
+  },
+);
 
 export const UnavailableProblem = problemOf('unavailable', {}).openapi('UnavailableProblem', {
-  description: 'The database cannot be reached, or the service is draining; retry after Retry-After, perhaps on another replica.',
+  description:
+    'The database cannot be reached, or the service is draining; retry after Retry-After, perhaps on another replica.',
 });
 
 export const InternalProblem = problemOf('internal', {}).openapi('InternalProblem', {
@@ -230,7 +237,7 @@ export const IdempotencyHeaders = z.object({
     .openapi({
       param: { name: 'Idempotency-Key', in: 'header' },
       description:
-        'Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server\'s secret key, so only a holder of this key gets it back. Use a random value, such as a UUID.',
+        "Makes a retry safe: the same key with the same body within 24 h replays the first response (header Idempotent-Replayed: true) without doing the work again. The replay is exactly the first response, a new API key or webhook secret included; the stored response is encrypted under a key derived from this Idempotency-Key and the server's secret key, so only a holder of this key gets it back. Use a random value, such as a UUID.",
       example: '6b1f2c1e-7c3a-4d7e-9f1a-2b3c4d5e6f70',
     }),
 });

@@ -27,7 +27,11 @@ function noDatabase(): DatabaseHandle {
 /** Renders the OpenAPI document as committed in openapi.yaml. */
 export function renderOpenApiYaml(): string {
   const app = createApp(
-    buildDeps(loadConfig({}), { database: noDatabase(), logger: createLogger('silent'), keyring: new Keyring(randomBytes(32)) }),
+    buildDeps(loadConfig({}), {
+      database: noDatabase(),
+      logger: createLogger('silent'),
+      keyring: new Keyring(randomBytes(32)),
+    }),
   );
   return `# Generated from the route definitions by \`npm run openapi\`; do not edit.\n${stringify(openApiDocument(app), { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -18,7 +18,9 @@ const positive = (max: number) => z.number().int().min(1).max(max);
 
 const limitFields = {
   request_rate: positive(1_000_000).openapi({ description: 'Requests per second per API key, per process.' }),
-  request_burst: positive(10_000_000).openapi({ description: 'Requests a key may send at once before the rate applies.' }),
+  request_burst: positive(10_000_000).openapi({
+    description: 'Requests a key may send at once before the rate applies.',
+  }),
   environments: positive(100_000_000),
   log_entries: positive(MAX_INT53).openapi({ description: 'Entries per environment log.' }),
   webhooks: positive(100_000).openapi({ description: 'Webhook endpoints.' }),

@@ -43,7 +43,11 @@ const watchRoute = defineRoute({
   responses: {
     200: {
       description: 'An event stream.',
-      content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: fenced\nid: 2\ndata: {"environment":"orders-db",…}\n\n' }) } },
+      content: {
+        'text/event-stream': {
+          schema: z.string().openapi({ example: 'event: fenced\nid: 2\ndata: {"environment":"orders-db",…}\n\n' }),
+        },
+      },
     },
   },
 });
@@ -143,7 +147,9 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           }
         }
         if (row.deletedAt && !sentDeleted) {
-          await stream.write(sharedEvent(changes, `deleted ${newest}`, () => sseEvent('deleted', newest, { environment: env })));
+          await stream.write(
+            sharedEvent(changes, `deleted ${newest}`, () => sseEvent('deleted', newest, { environment: env })),
+          );
         } else if (withSnapshot) {
           await stream.write(sseEvent('snapshot', newest, toEnvironment(toState(row))));
         }

@@ -33,7 +33,13 @@ const tags = ['webhooks'];
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 const SubscribableEvent = z
-  .enum(['generation.fenced', 'epoch.fenced', 'environment.deleted', 'deployment.ready_to_promote', 'deployment.promoted'])
+  .enum([
+    'generation.fenced',
+    'epoch.fenced',
+    'environment.deleted',
+    'deployment.ready_to_promote',
+    'deployment.promoted',
+  ])
   .openapi('WebhookEventType');
 
 const WebhookUrl = z
@@ -64,7 +70,10 @@ const WebhookEndpoint = z
     environments: z.array(EnvironmentName).nullable(),
     description: z.string(),
     enabled: z.boolean(),
-    disabled_reason: z.string().nullable().openapi({ description: 'Why delivery stopped, when it was disabled by the service.' }),
+    disabled_reason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why delivery stopped, when it was disabled by the service.' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -193,7 +202,10 @@ const listWebhooksRoute = route({
   summary: 'List webhook endpoints',
   request: { query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(WebhookEndpoint), next_cursor: NextCursor }).openapi('WebhookEndpointList'), 'A page of endpoints.'),
+    200: jsonResponse(
+      z.object({ items: z.array(WebhookEndpoint), next_cursor: NextCursor }).openapi('WebhookEndpointList'),
+      'A page of endpoints.',
+    ),
   },
 });
 
@@ -268,7 +280,10 @@ const listDeliveriesRoute = route({
   notFound: true,
   request: { params: WebhookParams, query: z.object({ limit: Limit, cursor: Cursor }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(Delivery), next_cursor: NextCursor }).openapi('DeliveryList'), 'A page of deliveries.'),
+    200: jsonResponse(
+      z.object({ items: z.array(Delivery), next_cursor: NextCursor }).openapi('DeliveryList'),
+      'A page of deliveries.',
+    ),
   },
 });
 
@@ -322,7 +337,10 @@ function declareWebhooks(app: App): void {
       responses: {
         200: { description: 'Any 2xx acknowledges the delivery.' },
         410: { description: 'Gone: the endpoint is disabled and receives nothing more until re-enabled.' },
-        429: { description: 'Retried no sooner than the Retry-After asked for, as is 503; any other answer is retried on the schedule.' },
+        429: {
+          description:
+            'Retried no sooner than the Retry-After asked for, as is 503; any other answer is retried on the schedule.',
+        },
       },
     });
   }
@@ -335,20 +353,29 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
   app.openapi(createWebhookRoute, async (c) => {
     const body = c.req.valid('json');
     await assertRegistrableUrl(body.url, allowPrivate);
-    const { endpoint, secret } = await createEndpoint(c.get('db'), deps.keyring, c.get('tenant'), {
-      url: body.url,
-      allowPrivate,
-      events: body.events,
-      environments: body.environments ?? null,
-      description: body.description ?? '',
-    }, c.get('limits').webhooks);
+    const { endpoint, secret } = await createEndpoint(
+      c.get('db'),
+      deps.keyring,
+      c.get('tenant'),
+      {
+        url: body.url,
+        allowPrivate,
+        events: body.events,
+        environments: body.environments ?? null,
+        description: body.description ?? '',
+      },
+      c.get('limits').webhooks,
+    );
     return c.json({ ...toEndpoint(endpoint), secret }, 201);
   });
 
   app.openapi(listWebhooksRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const page = await listEndpoints(c.get('db'), c.get('tenant'), { limit, afterId: decodeCursor(cursor, 'string') });
-    return c.json(listPage(page, toEndpoint, (endpoint) => endpoint.id), 200);
+    return c.json(
+      listPage(page, toEndpoint, (endpoint) => endpoint.id),
+      200,
+    );
   });
 
   app.openapi(getWebhookRoute, async (c) => {
@@ -361,7 +388,12 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
     const { url, ...patch } = c.req.valid('json');
     if (url !== undefined) await assertRegistrableUrl(url, allowPrivate);
     const destination = url === undefined ? {} : { destination: { url, allowPrivate } };
-    return c.json(toEndpoint(await updateEndpoint(c.get('db'), c.get('tenant'), id, { ...patch, ...destination }, c.get('wakeups'))), 200);
+    return c.json(
+      toEndpoint(
+        await updateEndpoint(c.get('db'), c.get('tenant'), id, { ...patch, ...destination }, c.get('wakeups')),
+      ),
+      200,
+    );
   });
 
   app.openapi(deleteWebhookRoute, async (c) => {
@@ -372,7 +404,13 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(rotateSecretRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { endpoint, secret } = await rotateSecret(c.get('db'), deps.keyring, c.get('tenant'), id, SECRET_ROTATION_OVERLAP_MS);
+    const { endpoint, secret } = await rotateSecret(
+      c.get('db'),
+      deps.keyring,
+      c.get('tenant'),
+      id,
+      SECRET_ROTATION_OVERLAP_MS,
+    );
     return c.json({ ...toEndpoint(endpoint), secret }, 200);
   });
 
@@ -384,8 +422,14 @@ export function registerWebhookRoutes(app: App, deps: AppDeps): void {
   app.openapi(listDeliveriesRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
-    const page = await listDeliveries(c.get('db'), c.get('tenant'), id, { limit, beforeId: decodeCursor(cursor, 'string') });
-    return c.json(listPage(page, toDelivery, (delivery) => delivery.id), 200);
+    const page = await listDeliveries(c.get('db'), c.get('tenant'), id, {
+      limit,
+      beforeId: decodeCursor(cursor, 'string'),
+    });
+    return c.json(
+      listPage(page, toDelivery, (delivery) => delivery.id),
+      200,
+    );
   });
 
   app.openapi(redeliverRoute, async (c) => {

@@ -18,7 +18,10 @@ export class CliError extends Error {
 }
 
 export class UsageError extends CliError {
-  constructor(message: string, readonly command: string) {
+  constructor(
+    message: string,
+    readonly command: string,
+  ) {
     super(`${message}\nRun \`palisade ${command} --help\` for usage.`, EXIT.usage);
   }
 }
@@ -56,12 +59,16 @@ export function say(message: string): void {
 
 export function serverUrl(flag: string | undefined): string {
   const url = flag ?? (process.env.PALISADE_URL || DEFAULT_URL);
-  if (!/^https?:\/\/[^/]/.test(url)) throw new CliError(`the service URL must be http(s)://…, got ${JSON.stringify(url)}`, EXIT.usage);
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new CliError(`the service URL must be http(s)://…, got ${JSON.stringify(url)}`, EXIT.usage);
   return url.replace(/\/+$/, '');
 }
 
 /** A client for a tenant's key, from `--url`/`--key` or PALISADE_URL/PALISADE_API_KEY. */
-export function tenantClient(command: string, values: { url?: string; key?: string }): { client: PalisadeClient; url: string } {
+export function tenantClient(
+  command: string,
+  values: { url?: string; key?: string },
+): { client: PalisadeClient; url: string } {
   const key = values.key ?? (process.env.PALISADE_API_KEY || undefined);
   if (!key) throw new UsageError('an API key is needed: set PALISADE_API_KEY or pass --key', command);
   const url = serverUrl(values.url);

@@ -97,7 +97,10 @@ function describe(deployment: Deployment): string {
 }
 
 function output(json: boolean | undefined, value: Deployment | { items: Deployment[] }): void {
-  if (json) return print(value);
+  if (json) {
+    print(value);
+    return;
+  }
   const deployments = 'items' in value ? value.items : [value];
   process.stdout.write(deployments.map((deployment) => `${describe(deployment)}\n`).join(''));
 }
@@ -107,7 +110,8 @@ async function fencedExit<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof FencedError) throw new CliError(`fenced (${error.kind}, action ${error.action}): ${error.detail}`, EXIT.fenced);
+    if (error instanceof FencedError)
+      throw new CliError(`fenced (${error.kind}, action ${error.action}): ${error.detail}`, EXIT.fenced);
     throw error;
   }
 }
@@ -128,7 +132,9 @@ async function waitFor(
     if (PROGRESSION.indexOf(deployment.state) >= PROGRESSION.indexOf(until)) return deployment;
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      throw new CliError(`${env} generation ${generation} is still ${deployment.state} after ${formatDuration(timeoutMs)}`);
+      throw new CliError(
+        `${env} generation ${generation} is still ${deployment.state} after ${formatDuration(timeoutMs)}`,
+      );
     }
     deployment = await client.getDeployment(env, generation, {
       wait: `${Math.min(remaining, LONG_POLL_MS)}ms`,
@@ -144,7 +150,10 @@ export async function deploy(args: string[]): Promise<number> {
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
   if (!(sub in HELP)) {
-    throw new CliError(`deploy: unknown command ${JSON.stringify(sub)}\nRun \`palisade deploy --help\` for usage.`, EXIT.usage);
+    throw new CliError(
+      `deploy: unknown command ${JSON.stringify(sub)}\nRun \`palisade deploy --help\` for usage.`,
+      EXIT.usage,
+    );
   }
   const command = `deploy ${sub}`;
   const { values } = parse(
@@ -166,7 +175,8 @@ export async function deploy(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const only = (name: 'skip-catchup' | 'until' | 'timeout', where: string) => {
-    if (values[name] !== undefined && sub !== where) throw new UsageError(`--${name} is an option of deploy ${where}`, command);
+    if (values[name] !== undefined && sub !== where)
+      throw new UsageError(`--${name} is an option of deploy ${where}`, command);
   };
   only('skip-catchup', 'promote');
   only('until', 'wait');
@@ -176,21 +186,36 @@ export async function deploy(args: string[]): Promise<number> {
   const { client } = tenantClient(command, values);
   switch (sub) {
     case 'status':
-      output(values.json, generation === undefined ? await client.listDeployments(env, { limit: 100 }) : await client.getDeployment(env, generation));
+      output(
+        values.json,
+        generation === undefined
+          ? await client.listDeployments(env, { limit: 100 })
+          : await client.getDeployment(env, generation),
+      );
       return EXIT.ok;
     case 'ready':
-      output(values.json, await fencedExit(client.markDeploymentReady(env, required(command, 'generation', generation))));
+      output(
+        values.json,
+        await fencedExit(client.markDeploymentReady(env, required(command, 'generation', generation))),
+      );
       return EXIT.ok;
     case 'promote':
       output(
         values.json,
-        await fencedExit(client.promoteDeployment(env, required(command, 'generation', generation), { skip_catchup: values['skip-catchup'] ?? false })),
+        await fencedExit(
+          client.promoteDeployment(env, required(command, 'generation', generation), {
+            skip_catchup: values['skip-catchup'] ?? false,
+          }),
+        ),
       );
       return EXIT.ok;
     default: {
       const until = (values.until ?? 'ready_to_promote') as DeploymentState;
       if (!PROGRESSION.includes(until)) {
-        throw new UsageError(`--until must be one of ${PROGRESSION.join(', ')}, got ${JSON.stringify(values.until)}`, command);
+        throw new UsageError(
+          `--until must be one of ${PROGRESSION.join(', ')}, got ${JSON.stringify(values.until)}`,
+          command,
+        );
       }
       const timeoutMs = duration(command, 'timeout', values.timeout ?? '10m');
       output(values.json, await waitFor(client, env, required(command, 'generation', generation), until, timeoutMs));

@@ -205,14 +205,19 @@ export async function env(args: string[]): Promise<number> {
         signal: stop.signal,
         ...(lastEventId !== undefined && { lastEventId }),
         onReconnect: ({ error, delayMs }) =>
-          say(`${command}: connection lost (${error instanceof Error ? error.message : String(error)}); reconnecting in ${delayMs} ms`),
+          say(
+            `${command}: connection lost (${error instanceof Error ? error.message : String(error)}); reconnecting in ${delayMs} ms`,
+          ),
       })) {
         process.stdout.write(`${JSON.stringify(event)}\n`);
       }
       return EXIT.ok;
     }
     default:
-      throw new CliError(`env: unknown command ${JSON.stringify(sub)}\nRun \`palisade env --help\` for usage.`, EXIT.usage);
+      throw new CliError(
+        `env: unknown command ${JSON.stringify(sub)}\nRun \`palisade env --help\` for usage.`,
+        EXIT.usage,
+      );
   }
 }
 

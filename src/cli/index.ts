@@ -55,7 +55,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
     return EXIT.ok;
   }
   const handler = COMMANDS[command];
-  if (!handler) throw new CliError(`unknown command ${JSON.stringify(command)}\nRun \`palisade --help\` for usage.`, EXIT.usage);
+  if (!handler)
+    throw new CliError(`unknown command ${JSON.stringify(command)}\nRun \`palisade --help\` for usage.`, EXIT.usage);
   return handler(args);
 }
 
@@ -64,7 +65,10 @@ function validationErrors(body: unknown): string {
   const errors = (body as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors)) return '';
   return errors
-    .map((issue: { path?: unknown; message?: unknown }) => `\n  ${String(issue.path ?? '') || '(body)'}: ${String(issue.message ?? '')}`)
+    .map(
+      (issue: { path?: unknown; message?: unknown }) =>
+        `\n  ${String(issue.path ?? '') || '(body)'}: ${String(issue.message ?? '')}`,
+    )
     .join('');
 }
 

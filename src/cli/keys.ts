@@ -44,7 +44,8 @@ ${ADMIN_HELP}
 
 function adminClient(command: string, values: { url?: string; 'admin-token'?: string }) {
   const token = values['admin-token'] ?? (process.env.PALISADE_ADMIN_TOKEN || undefined);
-  if (!token) throw new UsageError('the admin token is needed: set PALISADE_ADMIN_TOKEN or pass --admin-token', command);
+  if (!token)
+    throw new UsageError('the admin token is needed: set PALISADE_ADMIN_TOKEN or pass --admin-token', command);
   return createPalisadeClient({ baseUrl: serverUrl(values.url), apiKey: token });
 }
 
@@ -64,7 +65,8 @@ export async function keys(args: string[]): Promise<number> {
       process.stdout.write(CREATE_HELP);
       return EXIT.ok;
     }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'keys create');
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'keys create');
     const tenant = required('keys create', 'tenant', values.tenant);
     const name = required('keys create', 'name', values.name);
     print(await adminClient('keys create', values).createApiKey({ tenant, name }));
@@ -82,5 +84,8 @@ export async function keys(args: string[]): Promise<number> {
     say(`keys revoke: revoked ${id}`);
     return EXIT.ok;
   }
-  throw new CliError(`keys: unknown command ${JSON.stringify(sub)}\nRun \`palisade keys --help\` for usage.`, EXIT.usage);
+  throw new CliError(
+    `keys: unknown command ${JSON.stringify(sub)}\nRun \`palisade keys --help\` for usage.`,
+    EXIT.usage,
+  );
 }

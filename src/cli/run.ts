@@ -98,9 +98,7 @@ const RUN_EXIT = { halt: 2, tokenTakenCommandNeverRan: 3, cannotExecute: 126, no
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
-type Verdict =
-  | { outcome: 'terminate' | 'halt'; reason: string }
-  | { outcome: 'failed'; reason: string };
+type Verdict = { outcome: 'terminate' | 'halt'; reason: string } | { outcome: 'failed'; reason: string };
 
 const log = (message: string) => process.stderr.write(`palisade run: ${message}\n`);
 
@@ -122,7 +120,12 @@ function judge(event: WatchEvent, env: string, ours: Token): Verdict | null {
     : { outcome: 'halt', reason: `generation ${ours.deploy_generation} was fenced again on ${env} (${by})` };
 }
 
-async function watchForTakeover(client: PalisadeClient, env: string, ours: Token, signal: AbortSignal): Promise<Verdict> {
+async function watchForTakeover(
+  client: PalisadeClient,
+  env: string,
+  ours: Token,
+  signal: AbortSignal,
+): Promise<Verdict> {
   let watching = false;
   let reconnecting = false;
   try {
@@ -131,7 +134,8 @@ async function watchForTakeover(client: PalisadeClient, env: string, ours: Token
       // Resume after our own fence: a takeover before the stream connected still arrives first.
       lastEventId: ours.epoch,
       onReconnect: ({ error }) => {
-        if (!reconnecting) log(`watch connection lost (${error instanceof Error ? error.message : String(error)}); reconnecting`);
+        if (!reconnecting)
+          log(`watch connection lost (${error instanceof Error ? error.message : String(error)}); reconnecting`);
         reconnecting = true;
       },
     })) {
@@ -148,7 +152,10 @@ async function watchForTakeover(client: PalisadeClient, env: string, ours: Token
     if (error instanceof PalisadeError && error.status === 404) {
       return { outcome: 'terminate', reason: `${env} no longer exists (deleted)` };
     }
-    return { outcome: 'failed', reason: `cannot watch ${env}: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      outcome: 'failed',
+      reason: `cannot watch ${env}: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -190,7 +197,12 @@ async function resolveCommand(name: string): Promise<Resolution> {
  * Starts COMMAND from its resolved `executable`; resolves once it runs, or rejects with the error of
  * the spawn (the file vanished since it was resolved, its interpreter is missing).
  */
-function startChild(executable: string, command: string[], env: Record<string, string>, graceMs: number): Promise<Child> {
+function startChild(
+  executable: string,
+  command: string[],
+  env: Record<string, string>,
+  graceMs: number,
+): Promise<Child> {
   const child: ChildProcess = spawn(executable, command.slice(1), {
     argv0: command[0],
     stdio: 'inherit',
@@ -229,7 +241,12 @@ function childEnded(command: string[], exit: ChildExit, when = ''): number {
 }
 
 /** Fences ENV as generation G; null (after saying why) when a newer generation already holds it. */
-async function fenceOrStandDown(client: PalisadeClient, env: string, generation: number, holder: string): Promise<Token | null> {
+async function fenceOrStandDown(
+  client: PalisadeClient,
+  env: string,
+  generation: number,
+  holder: string,
+): Promise<Token | null> {
   try {
     return (await client.fence(env, { deploy_generation: generation, holder })).token;
   } catch (error) {
@@ -271,7 +288,12 @@ async function awaitPromotion(
     const waitForPromotion = async (): Promise<Handover> => {
       while (!isPromoted(deployment.state)) {
         if (deployment.state === 'fenced') return fenced(deployment);
-        deployment = await client.getDeployment(env, generation, { wait: LONG_POLL, state: deployment.state }, { signal });
+        deployment = await client.getDeployment(
+          env,
+          generation,
+          { wait: LONG_POLL, state: deployment.state },
+          { signal },
+        );
       }
       return { kind: 'promoted', token: deployment.token! };
     };
@@ -319,7 +341,12 @@ export async function run(args: string[]): Promise<number> {
     return resolution.exitCode;
   }
   const { executable } = resolution;
-  const childEnv = { PALISADE_ENV: env, PALISADE_GENERATION: String(generation), PALISADE_URL: url, PALISADE_HOLDER: holder };
+  const childEnv = {
+    PALISADE_ENV: env,
+    PALISADE_GENERATION: String(generation),
+    PALISADE_URL: url,
+    PALISADE_HOLDER: holder,
+  };
 
   const forwarded = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of FORWARDED_SIGNALS) process.on(signal, () => resolve(signal));
@@ -345,9 +372,16 @@ export async function run(args: string[]): Promise<number> {
       log(`registered generation ${generation} as a candidate for ${env}; starting ${command.join(' ')} read-only`);
       let readOnly: Child;
       try {
-        readOnly = await startChild(executable, command, { ...childEnv, PALISADE_MODE: 'read_only', PALISADE_READY_FILE: readyFile }, graceMs);
+        readOnly = await startChild(
+          executable,
+          command,
+          { ...childEnv, PALISADE_MODE: 'read_only', PALISADE_READY_FILE: readyFile },
+          graceMs,
+        );
       } catch (error) {
-        log(`cannot start ${command[0]}: ${(error as Error).message}; nothing was fenced, generation ${generation} stays registered as a candidate for ${env}`);
+        log(
+          `cannot start ${command[0]}: ${(error as Error).message}; nothing was fenced, generation ${generation} stays registered as a candidate for ${env}`,
+        );
         return (error as NodeJS.ErrnoException).code === 'ENOENT' ? RUN_EXIT.notFound : RUN_EXIT.cannotExecute;
       }
       const waiting = new AbortController();
@@ -366,7 +400,9 @@ export async function run(args: string[]): Promise<number> {
           return exitCodeOf(await readOnly.stop(first.signal));
         }
         if (first.kind === 'failed') {
-          log(`cannot await the promotion: ${first.error instanceof Error ? first.error.message : String(first.error)}; stopping ${command[0]}`);
+          log(
+            `cannot await the promotion: ${first.error instanceof Error ? first.error.message : String(first.error)}; stopping ${command[0]}`,
+          );
           await readOnly.stop('SIGTERM');
           return EXIT.failure;
         }
@@ -388,10 +424,17 @@ export async function run(args: string[]): Promise<number> {
 
   token ??= await fenceOrStandDown(client, env, generation, holder);
   if (token === null) return EXIT.ok;
-  log(`${values['await-promotion'] ? 'leading' : 'fenced'} ${env} as ${showToken(token)}, holder ${holder}; starting ${command.join(' ')}`);
+  log(
+    `${values['await-promotion'] ? 'leading' : 'fenced'} ${env} as ${showToken(token)}, holder ${holder}; starting ${command.join(' ')}`,
+  );
   let leader: Child;
   try {
-    leader = await startChild(executable, command, { ...childEnv, PALISADE_MODE: 'leader', PALISADE_TOKEN: JSON.stringify(token) }, graceMs);
+    leader = await startChild(
+      executable,
+      command,
+      { ...childEnv, PALISADE_MODE: 'leader', PALISADE_TOKEN: JSON.stringify(token) },
+      graceMs,
+    );
   } catch (error) {
     log(
       `took ${env}'s token (${showToken(token)}, holder ${holder}) but ${command[0]} never ran: ${(error as Error).message}; ` +

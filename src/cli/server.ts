@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { openDatabase, runMigrations } from '../db/client.js';
 import { CliError, EXIT, parse, say, wholeNumber } from './common.js';
 
@@ -50,7 +50,7 @@ export async function migrate(args: string[]): Promise<number> {
     process.stdout.write(MIGRATE_HELP);
     return EXIT.ok;
   }
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -68,7 +68,11 @@ export type WatchEvent =
   | { event: 'snapshot'; id: string; data: Environment }
   | { event: 'fenced'; id: string; data: FencedEventData }
   | { event: 'deleted'; id: string; data: { environment: string } }
-  | { event: 'deployment.ready_to_promote'; id: string; data: { environment: string; deploy_generation: number; holder: string; ready_at: string } }
+  | {
+      event: 'deployment.ready_to_promote';
+      id: string;
+      data: { environment: string; deploy_generation: number; holder: string; ready_at: string };
+    }
   | {
       event: 'deployment.promoted';
       id: string;
@@ -147,12 +151,26 @@ export type PalisadeClient = {
     options?: CallOptions,
   ): Promise<Deployment>;
   /** The deployment; with `wait` (e.g. `30s`), once its state differs from `state` (default: its state now). */
-  getDeployment(env: string, generation: number, query?: { wait?: string; state?: DeploymentState }, options?: CallOptions): Promise<Deployment>;
-  listDeployments(env: string, query?: { limit?: number; cursor?: string }, options?: CallOptions): Promise<DeploymentList>;
+  getDeployment(
+    env: string,
+    generation: number,
+    query?: { wait?: string; state?: DeploymentState },
+    options?: CallOptions,
+  ): Promise<Deployment>;
+  listDeployments(
+    env: string,
+    query?: { limit?: number; cursor?: string },
+    options?: CallOptions,
+  ): Promise<DeploymentList>;
   /** The candidate has caught up: `ready_to_promote`. */
   markDeploymentReady(env: string, generation: number, options?: CallOptions): Promise<Deployment>;
   /** Promote: issue the candidate's token, fencing the old generation in the same transaction. */
-  promoteDeployment(env: string, generation: number, body?: { skip_catchup?: boolean }, options?: CallOptions): Promise<Deployment>;
+  promoteDeployment(
+    env: string,
+    generation: number,
+    body?: { skip_catchup?: boolean },
+    options?: CallOptions,
+  ): Promise<Deployment>;
   /** The tenant's event feed from a cursor (`GET /v1/events`). */
   events(query?: { after?: string; limit?: number }, options?: CallOptions): Promise<EventFeed>;
   /** Admin: create a tenant's key (the client's `apiKey` must be the admin token). */
@@ -187,7 +205,7 @@ const WATCH_EVENTS = new Set(['snapshot', 'fenced', 'deleted', 'deployment.ready
 export function createPalisadeClient(options: PalisadeClientOptions): PalisadeClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? ((input: Request) => globalThis.fetch(input));
-  const retry = options.retry === false ? { attempts: 1, minDelayMs: 0, maxDelayMs: 0 } : options.retry ?? {};
+  const retry = options.retry === false ? { attempts: 1, minDelayMs: 0, maxDelayMs: 0 } : (options.retry ?? {});
   const attempts = Math.max(1, retry.attempts ?? 4);
   const minDelayMs = retry.minDelayMs ?? 100;
   const maxDelayMs = retry.maxDelayMs ?? 5_000;
@@ -232,7 +250,9 @@ export function createPalisadeClient(options: PalisadeClientOptions): PalisadeCl
   ): Promise<D> {
     const signal = callOptions?.signal;
     // One key per logical call, the same on each of its retries: the server replays the first answer.
-    const headers = policy.idempotent ? { 'Idempotency-Key': callOptions?.idempotencyKey ?? globalThis.crypto.randomUUID() } : {};
+    const headers = policy.idempotent
+      ? { 'Idempotency-Key': callOptions?.idempotencyKey ?? globalThis.crypto.randomUUID() }
+      : {};
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
@@ -299,12 +319,19 @@ export function createPalisadeClient(options: PalisadeClientOptions): PalisadeCl
     registerDeployment: (env, generation, body, callOptions) =>
       // PUT with the same body is idempotent: safe to repeat.
       call(READ, callOptions, (_header, signal) =>
-        raw.PUT('/v1/environments/{env}/deployments/{generation}', { params: { path: { env, generation } }, body, signal }),
+        raw.PUT('/v1/environments/{env}/deployments/{generation}', {
+          params: { path: { env, generation } },
+          body,
+          signal,
+        }),
       ),
 
     getDeployment: (env, generation, query = {}, callOptions) =>
       call(READ, callOptions, (_header, signal) =>
-        raw.GET('/v1/environments/{env}/deployments/{generation}', { params: { path: { env, generation }, query }, signal }),
+        raw.GET('/v1/environments/{env}/deployments/{generation}', {
+          params: { path: { env, generation }, query },
+          signal,
+        }),
       ),
 
     listDeployments: (env, query = {}, callOptions) =>
@@ -314,7 +341,10 @@ export function createPalisadeClient(options: PalisadeClientOptions): PalisadeCl
 
     markDeploymentReady: (env, generation, callOptions) =>
       call(KEYED_POST, callOptions, (header, signal) =>
-        raw.POST('/v1/environments/{env}/deployments/{generation}/ready', { params: { path: { env, generation }, header }, signal }),
+        raw.POST('/v1/environments/{env}/deployments/{generation}/ready', {
+          params: { path: { env, generation }, header },
+          signal,
+        }),
       ),
 
     promoteDeployment: (env, generation, body = {}, callOptions) =>
@@ -330,9 +360,7 @@ export function createPalisadeClient(options: PalisadeClientOptions): PalisadeCl
       call(READ, callOptions, (_header, signal) => raw.GET('/v1/events', { params: { query }, signal })),
 
     createApiKey: (body, callOptions) =>
-      call(KEYED_POST, callOptions, (header, signal) =>
-        raw.POST('/v1/api-keys', { params: { header }, body, signal }),
-      ),
+      call(KEYED_POST, callOptions, (header, signal) => raw.POST('/v1/api-keys', { params: { header }, body, signal })),
 
     revokeApiKey: (id, callOptions) =>
       call(UNSAFE, callOptions, (_header, signal) =>
@@ -387,7 +415,8 @@ async function* watchEnvironment(
       clearTimeout(idleTimer);
       if (idleTimeoutMs > 0) {
         idleTimer = setTimeout(
-          () => connection.abort(new PalisadeNetworkError(`nothing arrived on the watch stream for ${idleTimeoutMs} ms`)),
+          () =>
+            connection.abort(new PalisadeNetworkError(`nothing arrived on the watch stream for ${idleTimeoutMs} ms`)),
           idleTimeoutMs,
         );
       }
@@ -412,7 +441,9 @@ async function* watchEnvironment(
       }
       if (signal?.aborted) return;
       // The idle timer cancels the stream with its own reason.
-      failure = connection.signal.aborted ? connection.signal.reason : new PalisadeNetworkError('the server ended the watch stream');
+      failure = connection.signal.aborted
+        ? connection.signal.reason
+        : new PalisadeNetworkError('the server ended the watch stream');
     } catch (error) {
       if (signal?.aborted) return;
       // The idle timer aborts with its own reason; fetch reports it as an AbortError or that reason.
@@ -459,6 +490,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 function describe(error: unknown): string {
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.message) return cause.code && !cause.message.includes(cause.code) ? `${cause.code} ${cause.message}` : cause.message;
+  if (cause?.message)
+    return cause.code && !cause.message.includes(cause.code) ? `${cause.code} ${cause.message}` : cause.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -44,10 +44,7 @@ export async function revokeApiKey(db: Database, id: string): Promise<boolean> {
 }
 
 /** The tenant a live key belongs to. The lookup is by hash, so no key is compared as text. */
-export async function findKeyOwner(
-  db: Database,
-  key: string,
-): Promise<{ keyId: string; tenant: string } | null> {
+export async function findKeyOwner(db: Database, key: string): Promise<{ keyId: string; tenant: string } | null> {
   const [row] = await db
     .select({ keyId: apiKeys.id, tenant: apiKeys.tenant })
     .from(apiKeys)

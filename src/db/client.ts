@@ -119,7 +119,9 @@ function migrationCount(): number {
 }
 
 async function appliedMigrationCount(db: Database): Promise<number> {
-  const rows = rowsOf<{ applied: number }>(await db.execute(sql`select count(*)::int as applied from drizzle.__drizzle_migrations`));
+  const rows = rowsOf<{ applied: number }>(
+    await db.execute(sql`select count(*)::int as applied from drizzle.__drizzle_migrations`),
+  );
   return rows[0]?.applied ?? 0;
 }
 
@@ -235,7 +237,10 @@ function isReadOnlyRefusal(error: unknown): boolean {
  * whole client is replaced by a fresh one, which connects to the primary again; the old one ends
  * once its statements in flight have settled.
  */
-function instrumentedPool(open: () => Sql, acquireMs: number): { client: Sql; usage: () => PoolUsage; close: () => Promise<void> } {
+function instrumentedPool(
+  open: () => Sql,
+  acquireMs: number,
+): { client: Sql; usage: () => PoolUsage; close: () => Promise<void> } {
   const first = open();
   const max = first.options.max;
   let current = first;
@@ -249,7 +254,10 @@ function instrumentedPool(open: () => Sql, acquireMs: number): { client: Sql; us
     Object.assign(next.options.serializers, first.options.serializers);
     current = next;
     prepared = preparing(next);
-    const ending: Promise<void> = failed.end({ timeout: 5 }).catch(() => {}).finally(() => retiring.delete(ending));
+    const ending: Promise<void> = failed
+      .end({ timeout: 5 })
+      .catch(() => {})
+      .finally(() => retiring.delete(ending));
     retiring.add(ending);
   };
 

@@ -14,7 +14,9 @@ export class DataDirInUseError extends Error {
     readonly holderPid: number | undefined,
   ) {
     const holder = holderPid === undefined ? 'another process' : `process ${holderPid}`;
-    super(`the embedded database in ${dataDir} is in use by ${holder}; one process may open a data directory at a time`);
+    super(
+      `the embedded database in ${dataDir} is in use by ${holder}; one process may open a data directory at a time`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@ import type { Database, Transaction } from './client.js';
 import type { EnvironmentRow, FenceOutcome } from './environments.js';
 import { recordEvent, watchersWakeup } from './events.js';
 import { keysetPage, type Page } from './pages.js';
-import { deployments, events } from './schema.js';
+import { deployments } from './schema.js';
 import type { Wakeup } from './wakeups.js';
 
 export type DeploymentRow = typeof deployments.$inferSelect;
@@ -95,18 +95,29 @@ export async function writeReady(
   generation: number,
   wakeups: Wakeup[],
 ): Promise<DeploymentRow> {
-  const updated = await updateDeployment(tx, tenant, env, generation, { state: 'ready_to_promote', readyAt: sql`now()` }, wakeups);
-  await recordEvent(tx, {
+  const updated = await updateDeployment(
+    tx,
     tenant,
-    type: 'deployment.ready_to_promote',
-    environment: env.name,
-    data: {
+    env,
+    generation,
+    { state: 'ready_to_promote', readyAt: sql`now()` },
+    wakeups,
+  );
+  await recordEvent(
+    tx,
+    {
+      tenant,
+      type: 'deployment.ready_to_promote',
       environment: env.name,
-      deploy_generation: generation,
-      holder: updated.holder,
-      ready_at: updated.readyAt!.toISOString(),
+      data: {
+        environment: env.name,
+        deploy_generation: generation,
+        holder: updated.holder,
+        ready_at: updated.readyAt!.toISOString(),
+      },
     },
-  }, wakeups);
+    wakeups,
+  );
   return updated;
 }
 
@@ -120,25 +131,36 @@ export async function writePromotion(
   wakeups: Wakeup[],
 ): Promise<DeploymentRow> {
   const { fence } = promotion;
-  const updated = await updateDeployment(tx, tenant, env, generation, {
-    state: 'promoting',
-    epoch: fence.token.epoch,
-    promotedAt: fence.fencedAt,
-  }, wakeups);
-  await recordEvent(tx, {
+  const updated = await updateDeployment(
+    tx,
     tenant,
-    type: 'deployment.promoted',
-    environment: env.name,
-    data: {
-      environment: env.name,
-      deploy_generation: generation,
-      holder: updated.holder,
-      token: fence.token,
-      previous: fence.previous,
-      skipped_catchup: promotion.skippedCatchup,
-      promoted_at: fence.fencedAt.toISOString(),
+    env,
+    generation,
+    {
+      state: 'promoting',
+      epoch: fence.token.epoch,
+      promotedAt: fence.fencedAt,
     },
-  }, wakeups);
+    wakeups,
+  );
+  await recordEvent(
+    tx,
+    {
+      tenant,
+      type: 'deployment.promoted',
+      environment: env.name,
+      data: {
+        environment: env.name,
+        deploy_generation: generation,
+        holder: updated.holder,
+        token: fence.token,
+        previous: fence.previous,
+        skipped_catchup: promotion.skippedCatchup,
+        promoted_at: fence.fencedAt.toISOString(),
+      },
+    },
+    wakeups,
+  );
   return updated;
 }
 

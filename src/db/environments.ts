@@ -81,7 +81,11 @@ function prepareFindLive(db: Database | Transaction) {
 const findLiveQueries = new WeakMap<Database | Transaction, ReturnType<typeof prepareFindLive>>();
 
 /** The live environment row; null when absent or deleted. */
-export async function findLiveEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow | null> {
+export async function findLiveEnvironment(
+  db: Database | Transaction,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow | null> {
   let query = findLiveQueries.get(db);
   if (!query) findLiveQueries.set(db, (query = prepareFindLive(db)));
   const [row] = await query.execute({ tenant, name });
@@ -89,7 +93,11 @@ export async function findLiveEnvironment(db: Database | Transaction, tenant: st
 }
 
 /** The environment's row, live or deleted, locked until the transaction ends; null if the name was never used. */
-export async function lockEnvironmentRow(tx: Transaction, tenant: string, name: string): Promise<EnvironmentRow | null> {
+export async function lockEnvironmentRow(
+  tx: Transaction,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow | null> {
   const [row] = await tx.select().from(environments).where(byName(tenant, name)).for('update');
   return row ?? null;
 }
@@ -151,7 +159,12 @@ export async function listEnvironments(
  * issued, so tokens issued after the name is reused are greater than every token before. Emits
  * `environment.deleted` in the caller's transaction.
  */
-export async function writeTombstone(tx: Transaction, tenant: string, row: EnvironmentRow, wakeups: Wakeup[]): Promise<void> {
+export async function writeTombstone(
+  tx: Transaction,
+  tenant: string,
+  row: EnvironmentRow,
+  wakeups: Wakeup[],
+): Promise<void> {
   const name = row.name;
   await tx.delete(logEntries).where(eq(logEntries.environmentId, row.id));
   await tx.delete(fences).where(eq(fences.environmentId, row.id));
@@ -167,16 +180,20 @@ export async function writeTombstone(tx: Transaction, tenant: string, row: Envir
     .where(eq(environments.id, row.id))
     .returning({ deletedAt: environments.deletedAt });
   wakeups.push(watchersWakeup(tenant, name));
-  await recordEvent(tx, {
-    tenant,
-    type: 'environment.deleted',
-    environment: name,
-    data: {
+  await recordEvent(
+    tx,
+    {
+      tenant,
+      type: 'environment.deleted',
       environment: name,
-      last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
-      deleted_at: deleted!.deletedAt!.toISOString(),
+      data: {
+        environment: name,
+        last: row.fencedAt === null ? null : { token: currentToken(row), holder: row.holder },
+        deleted_at: deleted!.deletedAt!.toISOString(),
+      },
     },
-  }, wakeups);
+    wakeups,
+  );
 }
 
 export type FenceOutcome = {
@@ -236,17 +253,21 @@ export async function writeNextToken(
   }
   const previous = previousToken ? { token: previousToken, holder: row.holder! } : null;
   if (previous) {
-    await recordEvent(tx, {
-      tenant,
-      type: token.deploy_generation > previous.token.deploy_generation ? 'generation.fenced' : 'epoch.fenced',
-      environment: row.name,
-      data: {
+    await recordEvent(
+      tx,
+      {
+        tenant,
+        type: token.deploy_generation > previous.token.deploy_generation ? 'generation.fenced' : 'epoch.fenced',
         environment: row.name,
-        fenced: previous,
-        by: { token, holder: request.holder },
-        fenced_at: updated!.fencedAt!.toISOString(),
+        data: {
+          environment: row.name,
+          fenced: previous,
+          by: { token, holder: request.holder },
+          fenced_at: updated!.fencedAt!.toISOString(),
+        },
       },
-    }, wakeups);
+      wakeups,
+    );
   }
   return { token, holder: request.holder, fencedAt: updated!.fencedAt!, previous };
 }
@@ -379,7 +400,9 @@ export async function takeOverLiveEnvironment(
   });
   if (!row) return { kind: 'absent' };
   const lastIssued =
-    row.last_generation === null ? null : { deploy_generation: Number(row.last_generation), epoch: Number(row.last_epoch) };
+    row.last_generation === null
+      ? null
+      : { deploy_generation: Number(row.last_generation), epoch: Number(row.last_epoch) };
   const current = row.held ? lastIssued : null;
   if (row.epoch === null) return { kind: 'refused', state: { current, lastIssued } };
   wakeups.push(watchersWakeup(tenant, name));
@@ -421,7 +444,11 @@ export async function fenceHistory(
 }
 
 /** The environment's row whether live or deleted (for watchers), or null if the name was never used. */
-export async function findEnvironmentOrTombstone(db: Database, tenant: string, name: string): Promise<EnvironmentRow | null> {
+export async function findEnvironmentOrTombstone(
+  db: Database,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow | null> {
   const [row] = await db.select().from(environments).where(byName(tenant, name));
   return row ?? null;
 }

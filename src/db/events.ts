@@ -49,9 +49,14 @@ export async function recordEvent(
   const createdAt = new Date();
   const payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data });
   // One round trip: PostgreSQL runs a data-modifying WITH even though the query does not read it.
-  const inserted = tx.$with('inserted_event').as(
-    tx.insert(events).values({ id, tenant: event.tenant, type: event.type, environment: event.environment, payload, createdAt }).returning({ id: events.id }),
-  );
+  const inserted = tx
+    .$with('inserted_event')
+    .as(
+      tx
+        .insert(events)
+        .values({ id, tenant: event.tenant, type: event.type, environment: event.environment, payload, createdAt })
+        .returning({ id: events.id }),
+    );
   const matching = await tx
     .with(inserted)
     .select({ id: webhookEndpoints.id })
@@ -144,7 +149,14 @@ export async function deploymentEventsAfter(
 ): Promise<{ events: DeploymentEvent[]; horizon: FeedPosition; unsettled: string[] }> {
   const start = from === 'now' ? sql`${events.txid} >= horizon.xmin` : after(from);
   // Bigints as text: neither driver maps them to numbers in a raw query.
-  const rows = rowsOf<{ xmin: string; id: string | null; type: string; payload: string; txid: string; settled: boolean }>(
+  const rows = rowsOf<{
+    xmin: string;
+    id: string | null;
+    type: string;
+    payload: string;
+    txid: string;
+    settled: boolean;
+  }>(
     await db.execute(sql`
       with horizon as (select ${horizonXmin} as xmin)
       select horizon.xmin::text as xmin, event.id, event.type, event.payload, event.txid::text as txid,
@@ -163,7 +175,12 @@ export async function deploymentEventsAfter(
   return {
     events: found
       .filter((r) => r.settled)
-      .map((r) => ({ id: r.id!, type: r.type as DeploymentEvent['type'], payload: r.payload, position: { txid: Number(r.txid), id: r.id! } })),
+      .map((r) => ({
+        id: r.id!,
+        type: r.type as DeploymentEvent['type'],
+        payload: r.payload,
+        position: { txid: Number(r.txid), id: r.id! },
+      })),
     horizon: { txid: Number(rows[0]!.xmin), id: '' },
     unsettled: found.filter((r) => !r.settled).map((r) => r.id!),
   };

@@ -36,11 +36,16 @@ export async function findResponse(tx: Transaction, scope: string, key: string):
         sql`${idempotencyKeys.createdAt} > now() - ${`${IDEMPOTENCY_KEY_TTL_MS} milliseconds`}::interval`,
       ),
     );
-  return row ? { fingerprint: row.fingerprint, status: row.status, contentType: row.contentType, body: row.body } : null;
+  return row
+    ? { fingerprint: row.fingerprint, status: row.status, contentType: row.contentType, body: row.body }
+    : null;
 }
 
 /** How many unexpired keys the scope holds, and how long until the oldest of them expires. */
-export async function liveKeyUsage(tx: Transaction, scope: string): Promise<{ count: number; oldestExpiresInMs: number }> {
+export async function liveKeyUsage(
+  tx: Transaction,
+  scope: string,
+): Promise<{ count: number; oldestExpiresInMs: number }> {
   const rows = rowsOf<{ count: number | string; expires_in_ms: number | string | null }>(
     await tx.execute(sql`
       select count(*) as count,
@@ -52,7 +57,12 @@ export async function liveKeyUsage(tx: Transaction, scope: string): Promise<{ co
   return { count: Number(rows[0]?.count ?? 0), oldestExpiresInMs: Number(rows[0]?.expires_in_ms ?? 0) };
 }
 
-export async function storeResponse(tx: Transaction, scope: string, key: string, response: StoredResponse): Promise<void> {
+export async function storeResponse(
+  tx: Transaction,
+  scope: string,
+  key: string,
+  response: StoredResponse,
+): Promise<void> {
   await tx
     .insert(idempotencyKeys)
     .values({ scope, key, ...response })

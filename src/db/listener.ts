@@ -43,26 +43,31 @@ export class NotificationListener {
 
   private connect(): Sql {
     // `onnotify` is the option postgres.js's own `listen` is built on; its typings leave it out.
-    const options: postgres.Options<Record<string, never>> & { onnotify: (channel: string, payload: string) => void } = {
-      max: 1,
-      max_lifetime: null,
-      fetch_types: false,
-      backoff: reconnectDelaySeconds,
-      onnotice: () => {},
-      connection: { application_name: 'palisade-listener' },
-      onnotify: (channel, payload) => {
-        for (const subscriber of this.subscribers.get(channel) ?? []) subscriber.onNotify(payload);
-      },
-      onclose: () => {
-        if (client === this.sql) this.connectionClosed();
-      },
-    };
+    const options: postgres.Options<Record<string, never>> & { onnotify: (channel: string, payload: string) => void } =
+      {
+        max: 1,
+        max_lifetime: null,
+        fetch_types: false,
+        backoff: reconnectDelaySeconds,
+        onnotice: () => {},
+        connection: { application_name: 'palisade-listener' },
+        onnotify: (channel, payload) => {
+          for (const subscriber of this.subscribers.get(channel) ?? []) subscriber.onNotify(payload);
+        },
+        onclose: () => {
+          if (client === this.sql) this.connectionClosed();
+        },
+      };
     const client = postgres(this.url, options);
     return client;
   }
 
   /** Listens on `channel`; `onReconnect` is called each time the connection is back after a loss. */
-  async listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>> {
     const subscriber: Subscriber = { onNotify, onReconnect };
     let set = this.subscribers.get(channel);
     if (!set) {

@@ -7,7 +7,16 @@ import { hotStatement } from './statements.js';
 
 export type LogEntry = { offset: number; data: string; token: Token; appendedAt: Date };
 
-type AppendValues = { tenant: string; name: string; generation: number; epoch: number; count: number; maxEntries: number; expectedUpper: number | null; entries: string[] };
+type AppendValues = {
+  tenant: string;
+  name: string;
+  generation: number;
+  epoch: number;
+  count: number;
+  maxEntries: number;
+  expectedUpper: number | null;
+  entries: string[];
+};
 
 /** The row of an append: bigints as text, since neither driver maps them to numbers in a raw query. */
 type AppendRow = {
@@ -99,7 +108,9 @@ export async function appendIfCurrent(
     return { kind: 'appended', offset, upper: offset + entries.length };
   }
   const lastIssued =
-    row.deploy_generation === null ? null : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
+    row.deploy_generation === null
+      ? null
+      : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
   return { kind: 'refused', state: { current: row.fenced ? lastIssued : null, lastIssued }, upper: Number(row.upper) };
 }
 

@@ -19,7 +19,10 @@ export type ResealReport = {
 
 /** Signing secrets sealed under keys this process does not have: it cannot sign for these endpoints. */
 export class UnreadableSecretsError extends Error {
-  constructor(readonly endpoints: number, readonly keyIds: string[]) {
+  constructor(
+    readonly endpoints: number,
+    readonly keyIds: string[],
+  ) {
     super(
       `${endpoints} webhook endpoint(s) have signing secrets sealed under key id(s) ${keyIds.join(', ')}, ` +
         'which is neither PALISADE_SECRET_KEY nor in PALISADE_SECRET_KEY_PREVIOUS; start with that key in PALISADE_SECRET_KEY_PREVIOUS',
@@ -44,7 +47,11 @@ export async function resealSecretsAtRest(db: Database, keyring: Keyring): Promi
   if (webhooks.unreadable.size > 0) {
     throw new UnreadableSecretsError(webhooks.unreadable.size, [...new Set(webhooks.unreadable.values())]);
   }
-  return { webhookSecrets: webhooks.resealed, responses: responses.resealed, unreadableResponses: responses.unreadable };
+  return {
+    webhookSecrets: webhooks.resealed,
+    responses: responses.resealed,
+    unreadableResponses: responses.unreadable,
+  };
 }
 
 /** The start-up pass: reseals, and logs how many rows it sealed again (0 once all are under the current key). */
@@ -70,7 +77,11 @@ async function resealWebhookSecrets(db: Database, keyring: Keyring) {
   for (;;) {
     const batch = await db.transaction(async (tx) => {
       const rows = await tx
-        .select({ id: webhookEndpoints.id, secret: webhookEndpoints.secret, previousSecret: webhookEndpoints.previousSecret })
+        .select({
+          id: webhookEndpoints.id,
+          secret: webhookEndpoints.secret,
+          previousSecret: webhookEndpoints.previousSecret,
+        })
         .from(webhookEndpoints)
         .where(
           and(
@@ -94,7 +105,10 @@ async function resealWebhookSecrets(db: Database, keyring: Keyring) {
         const reseal = (value: string) => keyring.sealWebhookSecret(row.id, keyring.openWebhookSecret(row.id, value));
         await tx
           .update(webhookEndpoints)
-          .set({ secret: reseal(row.secret), previousSecret: row.previousSecret === null ? null : reseal(row.previousSecret) })
+          .set({
+            secret: reseal(row.secret),
+            previousSecret: row.previousSecret === null ? null : reseal(row.previousSecret),
+          })
           .where(eq(webhookEndpoints.id, row.id));
         resealed++;
       }
@@ -122,7 +136,9 @@ async function resealResponses(db: Database, keyring: Keyring) {
         .from(idempotencyKeys)
         .where(
           and(
-            position === null ? undefined : sql`(${idempotencyKeys.scope}, ${idempotencyKeys.key}) > (${position.scope}, ${position.key})`,
+            position === null
+              ? undefined
+              : sql`(${idempotencyKeys.scope}, ${idempotencyKeys.key}) > (${position.scope}, ${position.key})`,
             notUnder(keyring, idempotencyKeys.body),
           ),
         )

@@ -51,9 +51,7 @@ export const environments = pgTable(
     fencedAt: timestamptz('fenced_at'),
     deletedAt: timestamptz('deleted_at'),
   },
-  (t) => [
-    uniqueIndex('environments_tenant_name_idx').on(t.tenant, t.name),
-  ],
+  (t) => [uniqueIndex('environments_tenant_name_idx').on(t.tenant, t.name)],
 );
 
 /** Every token issued, with the log upper at the moment it was issued. */
@@ -163,9 +161,7 @@ export const events = pgTable(
      * The writing transaction's id. The event feed shows an event only once every transaction
      * with a smaller id has ended, so a reader that resumes from a cursor never misses one.
      */
-    txid: int53('txid')
-      .notNull()
-      .default(sql`(pg_current_xact_id()::text)::bigint`),
+    txid: int53('txid').notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
   },
   (t) => [
     index('events_tenant_idx').on(t.tenant, t.createdAt),
@@ -184,7 +180,9 @@ export const deliveries = pgTable(
     endpointId: text('endpoint_id')
       .notNull()
       .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     /** When the next attempt is due; while an attempt is in flight, when its claim expires. */
     nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, arrayContains, asc, count, desc, eq, gt, isNull, lte, or, sql, type Column } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lte, sql, type Column } from 'drizzle-orm';
 import type { Keyring } from '../secrets.js';
 import type { Database, Transaction } from './client.js';
 import { DISPATCHERS_WAKEUP, type EventType, recordEvent } from './events.js';
@@ -96,7 +96,10 @@ export async function updateEndpoint(
   db: Database,
   tenant: string,
   id: string,
-  patch: Partial<Omit<EndpointInput, 'url' | 'allowPrivate'>> & { enabled?: boolean; destination?: Pick<EndpointInput, 'url' | 'allowPrivate'> },
+  patch: Partial<Omit<EndpointInput, 'url' | 'allowPrivate'>> & {
+    enabled?: boolean;
+    destination?: Pick<EndpointInput, 'url' | 'allowPrivate'>;
+  },
   wakeups: Wakeup[],
 ): Promise<EndpointRow | null> {
   const { destination, ...fields } = patch;
@@ -161,7 +164,10 @@ export type ClaimedDelivery = {
   eventId: string;
   attempts: number;
   payload: string;
-  endpoint: Pick<EndpointRow, 'id' | 'url' | 'allowPrivate' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'>;
+  endpoint: Pick<
+    EndpointRow,
+    'id' | 'url' | 'allowPrivate' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'failingSince'
+  >;
 };
 
 /**
@@ -215,10 +221,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
   });
 }
 
-export type AttemptOutcome =
-  | { kind: 'succeeded' }
-  | { kind: 'retry'; at: Date }
-  | { kind: 'failed' };
+export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; at: Date } | { kind: 'failed' };
 
 /**
  * Records one attempt and its consequence for the delivery and the endpoint, in one transaction;
@@ -305,7 +308,12 @@ export async function listDeliveries(
       : await db
           .select()
           .from(deliveryAttempts)
-          .where(isAnyOf(deliveryAttempts.deliveryId, items.map((r) => r.delivery.id)))
+          .where(
+            isAnyOf(
+              deliveryAttempts.deliveryId,
+              items.map((r) => r.delivery.id),
+            ),
+          )
           .orderBy(asc(deliveryAttempts.attemptedAt));
   return {
     items: items.map((r) => ({
@@ -330,15 +338,24 @@ export async function nextDueAt(db: Database): Promise<Date | null> {
 }
 
 /** Emits a `webhook.test` event to this one endpoint, whether or not it subscribes to it. */
-export async function sendTestEvent(db: Database, tenant: string, endpoint: EndpointRow, wakeups: Wakeup[]): Promise<string> {
+export async function sendTestEvent(
+  db: Database,
+  tenant: string,
+  endpoint: EndpointRow,
+  wakeups: Wakeup[],
+): Promise<string> {
   return db.transaction((tx) =>
-    recordEvent(tx, {
-      tenant,
-      type: 'webhook.test',
-      environment: null,
-      endpointId: endpoint.id,
-      data: { endpoint_id: endpoint.id, message: 'This is a test event from Palisade.' },
-    }, wakeups),
+    recordEvent(
+      tx,
+      {
+        tenant,
+        type: 'webhook.test',
+        environment: null,
+        endpointId: endpoint.id,
+        data: { endpoint_id: endpoint.id, message: 'This is a test event from Palisade.' },
+      },
+      wakeups,
+    ),
   );
 }
 

@@ -23,7 +23,11 @@ function deploymentMissing(name: string, generation: number) {
   return notFound(`Environment '${name}' has no deployment of generation ${generation}.`);
 }
 
-async function findDeployment(db: Database | Transaction, env: EnvironmentRow, generation: number): Promise<DeploymentRow> {
+async function findDeployment(
+  db: Database | Transaction,
+  env: EnvironmentRow,
+  generation: number,
+): Promise<DeploymentRow> {
   const row = await findDeploymentRow(db, env, generation);
   if (!row) throw deploymentMissing(env.name, generation);
   return row;
@@ -76,12 +80,20 @@ export async function putDeployment(
     assertTransition(generation, existing.state, state);
     // The holder is the token's once promoted; before that a restarted candidate may bring a new label.
     const holder = isPromoted(existing.state) ? existing.holder : request.holder;
-    if (state === existing.state && holder === existing.holder) return { deployment: toDeployment(name, existing), created: false };
-    const updated = await updateDeployment(tx, tenant, env, generation, {
-      state,
-      holder,
-      ...(state === 'initializing' || state === 'catching_up' ? { readyAt: null } : {}),
-    }, wakeups);
+    if (state === existing.state && holder === existing.holder)
+      return { deployment: toDeployment(name, existing), created: false };
+    const updated = await updateDeployment(
+      tx,
+      tenant,
+      env,
+      generation,
+      {
+        state,
+        holder,
+        ...(state === 'initializing' || state === 'catching_up' ? { readyAt: null } : {}),
+      },
+      wakeups,
+    );
     return { deployment: toDeployment(name, updated), created: false };
   });
 }
@@ -118,15 +130,27 @@ export async function promoteDeployment(
     const { env, existing } = await lockForTransition(tx, tenant, name, generation, 'promoting', options);
     if (isPromoted(existing.state)) return { deployment: toDeployment(name, existing), fence: null };
     const fence = await issueToken(tx, tenant, env, { deployGeneration: generation, holder: existing.holder }, wakeups);
-    const updated = await writePromotion(tx, tenant, env, generation, {
-      fence,
-      skippedCatchup: existing.state !== 'ready_to_promote',
-    }, wakeups);
+    const updated = await writePromotion(
+      tx,
+      tenant,
+      env,
+      generation,
+      {
+        fence,
+        skippedCatchup: existing.state !== 'ready_to_promote',
+      },
+      wakeups,
+    );
     return { deployment: toDeployment(name, updated), fence };
   });
 }
 
-export async function getDeployment(db: Database, tenant: string, name: string, generation: number): Promise<Deployment> {
+export async function getDeployment(
+  db: Database,
+  tenant: string,
+  name: string,
+  generation: number,
+): Promise<Deployment> {
   const env = await findEnvironment(db, tenant, name);
   return toDeployment(name, await findDeployment(db, env, generation));
 }

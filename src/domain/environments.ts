@@ -20,7 +20,11 @@ export function environmentMissing(name: string) {
 }
 
 /** The live environment row; `not_found` when absent or deleted. */
-export async function findEnvironment(db: Database | Transaction, tenant: string, name: string): Promise<EnvironmentRow> {
+export async function findEnvironment(
+  db: Database | Transaction,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow> {
   const row = await findLiveEnvironment(db, tenant, name);
   if (!row) throw environmentMissing(name);
   return row;

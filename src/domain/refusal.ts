@@ -21,15 +21,7 @@ export const ErrorCode = z.enum([
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** The one thing a client should do about an error. */
-export const ErrorAction = z.enum([
-  'terminate',
-  'halt',
-  'retry',
-  'backoff',
-  'abort',
-  'fix_request',
-  'authenticate',
-]);
+export const ErrorAction = z.enum(['terminate', 'halt', 'retry', 'backoff', 'abort', 'fix_request', 'authenticate']);
 export type ErrorAction = z.infer<typeof ErrorAction>;
 
 export type ValidationIssue = { path: string; message: string };

@@ -21,7 +21,8 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] | null {
   if (zero(0, 1, 2, 3) && p[4] === 0xffff && p[5] === 0) return [lastWords()]; // ::ffff:0:0:0/96 translated
   if (p[0] === 0x64 && p[1] === 0xff9b) return zero(2, 3, 4, 5) ? [lastWords()] : null; // NAT64: well-known /96, local-use /48
   if (p[0] === 0x2002) return [ipv4FromBits(p[1]!, p[2]!)]; // 6to4
-  if (p[0] === 0x2001 && p[1] === 0) return [ipv4FromBits(p[2]!, p[3]!), ipv4FromBits(~p[6]! & 0xffff, ~p[7]! & 0xffff)]; // Teredo: server, and the client stored inverted
+  if (p[0] === 0x2001 && p[1] === 0)
+    return [ipv4FromBits(p[2]!, p[3]!), ipv4FromBits(~p[6]! & 0xffff, ~p[7]! & 0xffff)]; // Teredo: server, and the client stored inverted
   return [];
 }
 
@@ -66,7 +67,9 @@ export async function assertRegistrableUrl(rawUrl: string, allowPrivate: boolean
     await checkDestination(rawUrl, allowPrivate);
   } catch (error) {
     if (!(error instanceof DestinationRefused)) throw error;
-    throw invalidRequest(`The webhook URL is refused: ${error.message}.`, [{ path: 'body.url', message: error.message }]);
+    throw invalidRequest(`The webhook URL is refused: ${error.message}.`, [
+      { path: 'body.url', message: error.message },
+    ]);
   }
 }
 
@@ -81,7 +84,11 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
       const list = addresses as unknown as { address: string; family: number }[];
       const refused = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
       if (refused) {
-        return callback(new DestinationRefused(`${hostname} resolves to ${refused.address}, a non-public address`), '', 0);
+        return callback(
+          new DestinationRefused(`${hostname} resolves to ${refused.address}, a non-public address`),
+          '',
+          0,
+        );
       }
       if (options.all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
       const first = list[0]!;

@@ -53,7 +53,11 @@ export class WebhookDispatcher {
 
   async start(): Promise<void> {
     // Deliveries committed while the listener was down were not announced: look for them once it is back.
-    this.unlisten = await this.database.listen(DELIVERIES_CHANNEL, () => this.wake(), () => this.wake());
+    this.unlisten = await this.database.listen(
+      DELIVERIES_CHANNEL,
+      () => this.wake(),
+      () => this.wake(),
+    );
     this.loopDone = this.loop();
   }
 
@@ -81,7 +85,10 @@ export class WebhookDispatcher {
         try {
           claimed = await claimDueDeliveries(this.database.db, free, this.leaseMs);
         } catch (error) {
-          this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'claiming deliveries failed');
+          this.logger.warn(
+            { error: error instanceof Error ? error.message : String(error) },
+            'claiming deliveries failed',
+          );
         }
       }
       for (const delivery of claimed) {
@@ -149,7 +156,11 @@ export class WebhookDispatcher {
       const delay =
         result.statusCode === 410
           ? null
-          : retryDelay(delivery.attempts + 1, this.config.retryScheduleMs, honoursRetryAfter ? result.retryAfterMs : null);
+          : retryDelay(
+              delivery.attempts + 1,
+              this.config.retryScheduleMs,
+              honoursRetryAfter ? result.retryAfterMs : null,
+            );
       if (delay === null) {
         outcome = { kind: 'failed' };
         disableReason ??= 'a delivery used up its retry schedule without a 2xx answer';

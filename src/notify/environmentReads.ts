@@ -58,7 +58,10 @@ export class SharedRead {
     if (!this.waiting) {
       let resolve!: Batch['resolve'];
       let reject!: Batch['reject'];
-      const promise = new Promise<EnvironmentChanges>((res, rej) => ((resolve = res), (reject = rej)));
+      const promise = new Promise<EnvironmentChanges>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
       // Answered by every stream at once; a failure is logged once below.
       promise.catch(() => {});
       this.waiting = { requests: [], resolve, reject, promise };
@@ -81,8 +84,12 @@ export class SharedRead {
         } catch (error) {
           // The query builder's message carries the statement and its parameters; log the database's own.
           const cause = (error as { cause?: { message?: unknown } }).cause;
-          const message = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
-          this.logger.warn({ environment: this.name, streams: batch.requests.length, error: message }, 'watch streams could not re-read; retrying');
+          const message =
+            typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
+          this.logger.warn(
+            { environment: this.name, streams: batch.requests.length, error: message },
+            'watch streams could not re-read; retrying',
+          );
           batch.reject(error);
         }
       }
@@ -99,16 +106,22 @@ export class SharedRead {
       if (request.tokensAfter !== null) tokensAfter = Math.min(tokensAfter ?? request.tokensAfter, request.tokensAfter);
       const position = request.deploymentsAfter;
       if (position === 'now') deploymentsAfter ??= 'now';
-      else if (position !== null && (deploymentsAfter === null || deploymentsAfter === 'now' || isAfter(deploymentsAfter, position))) {
+      else if (
+        position !== null &&
+        (deploymentsAfter === null || deploymentsAfter === 'now' || isAfter(deploymentsAfter, position))
+      ) {
         deploymentsAfter = position;
       }
     }
     // Read before the token, so a promotion's fence, committed with its event, is sent first.
-    const deployments = deploymentsAfter === null ? null : await deploymentEventsAfter(this.db, this.tenant, this.name, deploymentsAfter);
+    const deployments =
+      deploymentsAfter === null ? null : await deploymentEventsAfter(this.db, this.tenant, this.name, deploymentsAfter);
     const row = await findEnvironmentOrTombstone(this.db, this.tenant, this.name);
     const newest = row ? (lastIssuedToken(row)?.epoch ?? 0) : 0;
     const fences =
-      row && !row.deletedAt && tokensAfter !== null && newest > tokensAfter ? await fencesAfter(this.db, row.id, tokensAfter) : [];
+      row && !row.deletedAt && tokensAfter !== null && newest > tokensAfter
+        ? await fencesAfter(this.db, row.id, tokensAfter)
+        : [];
     return { row, fences, deployments };
   }
 }

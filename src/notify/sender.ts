@@ -43,7 +43,10 @@ export class WebhookSender {
 
   constructor(private readonly options: { timeoutMs: number }) {
     const agent = (allowPrivate: boolean) =>
-      new Agent({ connect: { lookup: guardedLookup(allowPrivate), timeout: options.timeoutMs }, keepAliveTimeout: 4_000 });
+      new Agent({
+        connect: { lookup: guardedLookup(allowPrivate), timeout: options.timeoutMs },
+        keepAliveTimeout: 4_000,
+      });
     this.agents = { strict: agent(false), allowPrivate: agent(true) };
   }
 
@@ -52,7 +55,13 @@ export class WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
     if (!allowPrivate && isIP(host) && !isPublicAddress(host)) {
-      return { statusCode: null, durationMs: 0, responseBody: null, retryAfterMs: null, error: `${host} is not a public address` };
+      return {
+        statusCode: null,
+        durationMs: 0,
+        responseBody: null,
+        retryAfterMs: null,
+        error: `${host} is not a public address`,
+      };
     }
     try {
       const response = await request(url, {

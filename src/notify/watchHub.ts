@@ -47,7 +47,11 @@ export class WatchHub {
         },
         () => this.wakeAll(),
       ),
-      await this.database.listen(API_KEYS_CHANNEL, (keyId) => this.keyRevoked(keyId), () => this.revocationsMissed()),
+      await this.database.listen(
+        API_KEYS_CHANNEL,
+        (keyId) => this.keyRevoked(keyId),
+        () => this.revocationsMissed(),
+      ),
     );
     this.revocationCheck = setInterval(() => void this.endRevokedWatchers(), REVOCATION_CHECK_INTERVAL_MS);
     this.revocationCheck.unref();

@@ -91,7 +91,10 @@ export async function startCliService(tenantPrefix: string): Promise<CliService>
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const service = await startService({ ...(await databaseEnv()), PALISADE_ADMIN_TOKEN: adminToken });
   const admin = createPalisadeClient({ baseUrl: service.url, apiKey: adminToken });
-  const { key: apiKey } = await admin.createApiKey({ tenant: `${tenantPrefix}-${randomBytes(4).toString('hex')}`, name: `${tenantPrefix} tests` });
+  const { key: apiKey } = await admin.createApiKey({
+    tenant: `${tenantPrefix}-${randomBytes(4).toString('hex')}`,
+    name: `${tenantPrefix} tests`,
+  });
   return {
     service,
     adminToken,

@@ -89,7 +89,13 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
   if (options.listen ?? true) await watchHub.start();
   const app = createApp(deps);
   const dispatcher = options.dispatcher
-    ? new WebhookDispatcher(scratch.handle, { ...testWebhookConfig, ...options.dispatcher }, createLogger('silent'), metrics, keyring)
+    ? new WebhookDispatcher(
+        scratch.handle,
+        { ...testWebhookConfig, ...options.dispatcher },
+        createLogger('silent'),
+        metrics,
+        keyring,
+      )
     : null;
   await dispatcher?.start();
 
@@ -132,7 +138,19 @@ export async function createHarness(backend: Backend, options: HarnessOptions = 
     await scratch.drop();
   };
 
-  return { app, scratch, keyring, adminToken, maxBodyBytes, maxEntryBytes, request, newTenant, uniqueName, fence, close };
+  return {
+    app,
+    scratch,
+    keyring,
+    adminToken,
+    maxBodyBytes,
+    maxEntryBytes,
+    request,
+    newTenant,
+    uniqueName,
+    fence,
+    close,
+  };
 }
 
 /** One scratch database per test file, dropped after it; each test seeds its own tenant. */
@@ -151,7 +169,13 @@ export function useHarness(backend: Backend, options: HarnessOptions = {}): () =
 }
 
 /** Fences and returns just the new token. */
-export async function fenceToken(h: Harness, t: Tenant, env: string, deployGeneration: number, holder?: string): Promise<Token> {
+export async function fenceToken(
+  h: Harness,
+  t: Tenant,
+  env: string,
+  deployGeneration: number,
+  holder?: string,
+): Promise<Token> {
   return (await h.fence(t, env, deployGeneration, holder)).token;
 }
 

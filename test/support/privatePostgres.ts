@@ -31,7 +31,9 @@ async function freePort(): Promise<number> {
 /** Runs a PostgreSQL binary as the `postgres` OS user, since the server refuses to run as root. */
 async function asPostgres(binary: string, args: string[]): Promise<void> {
   const asRoot = process.getuid?.() === 0;
-  const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, binary), ...args]] : [join(BIN, binary), args];
+  const [command, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', join(BIN, binary), ...args]]
+    : [join(BIN, binary), args];
   await run(command, argv, { timeout: 60_000 });
 }
 
@@ -51,7 +53,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   await asPostgres('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${root} -c fsync=off`;
-  const start = () => asPostgres('pg_ctl', ['-D', dataDir, '-l', join(root, 'server.log'), '-o', options, '-w', 'start']);
+  const start = () =>
+    asPostgres('pg_ctl', ['-D', dataDir, '-l', join(root, 'server.log'), '-o', options, '-w', 'start']);
   const halt = () => asPostgres('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
   await start();
   let running = true;

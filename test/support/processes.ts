@@ -100,9 +100,7 @@ export async function startService(
     nodeOptions?: string[];
   } = {},
 ): Promise<ServiceProcess> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLE.test(name)),
-  );
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLE.test(name)));
   const entry = options.compiled ? ['dist/index.js'] : ['--import', 'tsx', 'src/index.ts'];
   const child = spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', EXIT_WITH_PARENT, ...entry], {
     cwd: REPO_ROOT,
@@ -111,7 +109,9 @@ export async function startService(
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      ...(env.DATABASE_URL !== undefined && env.PALISADE_SECRET_KEY === undefined ? { PALISADE_SECRET_KEY: TEST_SECRET_KEY } : {}),
+      ...(env.DATABASE_URL !== undefined && env.PALISADE_SECRET_KEY === undefined
+        ? { PALISADE_SECRET_KEY: TEST_SECRET_KEY }
+        : {}),
       ...env,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -205,7 +205,8 @@ export async function startExpectingExit(env: Record<string, string>): Promise<S
     (error: unknown) => error,
   );
   if (!(outcome instanceof ServiceExitedError)) {
-    const description = outcome instanceof Error ? outcome.message : `it listened at ${(outcome as ServiceProcess).url}`;
+    const description =
+      outcome instanceof Error ? outcome.message : `it listened at ${(outcome as ServiceProcess).url}`;
     throw new Error(`expected the service to exit before listening, but ${description}`);
   }
   return outcome;

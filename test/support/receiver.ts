@@ -17,7 +17,10 @@ export type Received = {
 };
 
 /** What to answer to the n-th request (0-based): a status, a status with headers, or never. */
-export type Responder = (n: number, request: { body: string }) => number | { status: number; headers?: Record<string, string> } | 'hang';
+export type Responder = (
+  n: number,
+  request: { body: string },
+) => number | { status: number; headers?: Record<string, string> } | 'hang';
 
 /**
  * A webhook receiver on loopback that verifies every request with the `standardwebhooks` reference
@@ -56,7 +59,9 @@ export class WebhookReceiver {
         this.received.push({
           id: String(headers['webhook-id']),
           timestamp: String(headers['webhook-timestamp']),
-          signatures: String(headers['webhook-signature'] ?? '').split(' ').filter(Boolean),
+          signatures: String(headers['webhook-signature'] ?? '')
+            .split(' ')
+            .filter(Boolean),
           body,
           payload,
           headers,
@@ -94,7 +99,9 @@ export class WebhookReceiver {
     while (!predicate(this.received)) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`timed out; received: ${JSON.stringify(this.received.map((r) => [r.id, r.payload.type, r.answered]))}`);
+        throw new Error(
+          `timed out; received: ${JSON.stringify(this.received.map((r) => [r.id, r.payload.type, r.answered]))}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 100));

@@ -100,11 +100,15 @@ export async function expectNotFound(res: Response, where: string, secrets: read
   return expectRefusal(res, 404, 'not_found', where, secrets, 'fix_request');
 }
 
-type SchemaTableName = { [K in keyof typeof schema]: (typeof schema)[K] extends PgTable ? K : never }[keyof typeof schema];
+type SchemaTableName = {
+  [K in keyof typeof schema]: (typeof schema)[K] extends PgTable ? K : never;
+}[keyof typeof schema];
 
 /** Every table the schema declares, by its export name: a table added to the schema is covered unedited. */
 export const schemaTables = new Map(
-  Object.entries(schema).flatMap(([name, value]) => (is(value, PgTable) ? [[name as SchemaTableName, value as PgTable] as const] : [])),
+  Object.entries(schema).flatMap(([name, value]) =>
+    is(value, PgTable) ? [[name as SchemaTableName, value as PgTable] as const] : [],
+  ),
 );
 
 /** Every row of every table, serialized and sorted: equal snapshots mean nothing at all changed. */

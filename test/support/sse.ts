@@ -1,4 +1,6 @@
-export type SseMessage = { event: string; id: string | undefined; data: string; receivedAt: number } | { comment: string; receivedAt: number };
+export type SseMessage =
+  | { event: string; id: string | undefined; data: string; receivedAt: number }
+  | { comment: string; receivedAt: number };
 
 /** Reads a text/event-stream body message by message, as a browser's EventSource would parse it. */
 export class SseReader {
@@ -72,7 +74,9 @@ export class SseReader {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
       if (this.done || Date.now() > deadline) {
-        throw new Error(`SSE wait failed (${this.done ? 'stream ended' : 'timeout'}); got ${JSON.stringify(this.messages)}`);
+        throw new Error(
+          `SSE wait failed (${this.done ? 'stream ended' : 'timeout'}); got ${JSON.stringify(this.messages)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(100, deadline - Date.now()));

@@ -7,11 +7,9 @@ import { incomingMessage } from './incoming.js';
 /** Refuses a request body over `maxBodyBytes` with 413. */
 export function limitBody(maxBodyBytes: number): MiddlewareHandler<AppEnv> {
   const bodyTooLarge = () => {
-    throw new ApiError(
-      'payload_too_large',
-      `The request body is over the limit of ${maxBodyBytes} bytes.`,
-      { limit: maxBodyBytes },
-    );
+    throw new ApiError('payload_too_large', `The request body is over the limit of ${maxBodyBytes} bytes.`, {
+      limit: maxBodyBytes,
+    });
   };
   const countedBodyLimit = bodyLimit({ maxSize: maxBodyBytes, onError: bodyTooLarge });
   return async (c, next) => {

@@ -16,10 +16,15 @@ export function closeConnectionWhenDone(lifecycle: Lifecycle): MiddlewareHandler
 export function refuseWhileDraining(lifecycle: Lifecycle): MiddlewareHandler<AppEnv> {
   return async (_c, next) => {
     if (lifecycle.draining) {
-      throw new ApiError('unavailable', 'The service is shutting down; retry on another replica.', {}, {
-        'retry-after': '1',
-        connection: 'close',
-      });
+      throw new ApiError(
+        'unavailable',
+        'The service is shutting down; retry on another replica.',
+        {},
+        {
+          'retry-after': '1',
+          connection: 'close',
+        },
+      );
     }
     await next();
   };

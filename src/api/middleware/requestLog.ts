@@ -8,7 +8,10 @@ export function requestLog({ logger, metrics }: Pick<AppDeps, 'logger' | 'metric
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
-    metrics.requestDuration.observe({ method: c.req.method, route: routePath(c, -1), status: String(c.res.status) }, seconds);
+    metrics.requestDuration.observe(
+      { method: c.req.method, route: routePath(c, -1), status: String(c.res.status) },
+      seconds,
+    );
     logger.info(
       {
         request_id: c.get('requestId'),
