@@ -13,6 +13,7 @@ import {
   malformedAuthorizations,
   revoke,
   revokedKey,
+  seedOwnerEnvironment,
   send,
   sendWithTwoAuthorizationHeaders,
   snapshot,
@@ -47,23 +48,7 @@ type Seed = {
 const OWNER_DATA = ['owner-data', 'owner-b', 'owner-candidate'];
 
 async function seed(h: Harness): Promise<Seed> {
-  const owner = await h.newTenant();
-  const env = h.uniqueName();
-  let token: Token | undefined;
-  for (const holder of ['owner-a', 'owner-b']) {
-    token = (await h.fence(owner, env, 3, holder)).token;
-  }
-  const append = await h.request('POST', `/v1/environments/${env}/log`, {
-    key: owner.key,
-    body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
-  });
-  expect(append.status).toBe(201);
-  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, {
-    key: owner.key,
-    body: { holder: 'owner-candidate' },
-  });
-  expect(candidate.status).toBe(201);
-  expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
+  const { owner, env, token } = await seedOwnerEnvironment(h);
 
   const endpoint = await h.request('POST', '/v1/webhooks', {
     key: owner.key,
@@ -85,7 +70,7 @@ async function seed(h: Harness): Promise<Seed> {
   expect(write.status).toBe(200);
   await revoke(h, writer.keyId);
   const revoked = [await revokedKey(h, owner.tenant), writer];
-  return { owner, env, token: token!, webhookId, webhookSecret, deliveryId, revoked };
+  return { owner, env, token, webhookId, webhookSecret, deliveryId, revoked };
 }
 
 /** A value for each path parameter, naming the seed's resources; a new parameter needs one here. */

@@ -1,9 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../src/db/schema.js';
-import type { Token } from '../src/domain/token.js';
 import { httpBackend } from './support/database.js';
-import { json, useHarness, type Harness, type Tenant } from './support/harness.js';
+import { json, useHarness, type Harness } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 import {
   addKey,
@@ -12,6 +11,7 @@ import {
   expectUnauthorized,
   revoke,
   SECURITY_GROUPS,
+  seedOwnerEnvironment,
   send,
   snapshot,
   specOperations,
@@ -20,36 +20,9 @@ import {
 
 const harness = useHarness(httpBackend);
 
-/** A tenant with one environment that has a history (two fences), a log (two entries) and a ready candidate. */
-type Fixture = { owner: Tenant; env: string; token: Token };
+type Fixture = Awaited<ReturnType<typeof seedOwnerEnvironment>>;
 
-async function setup(h: Harness): Promise<Fixture> {
-  const owner = await h.newTenant();
-  const env = h.uniqueName();
-  let token: Token | undefined;
-  for (const holder of ['owner-a', 'owner-b']) {
-    const res = await h.request('POST', `/v1/environments/${env}/fence`, {
-      key: owner.key,
-      body: { deploy_generation: 3, holder },
-    });
-    expect(res.status).toBe(200);
-    token = (await json(res)).token;
-  }
-  const append = await h.request('POST', `/v1/environments/${env}/log`, {
-    key: owner.key,
-    body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
-  });
-  expect(append.status).toBe(201);
-  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, {
-    key: owner.key,
-    body: { holder: 'owner-candidate' },
-  });
-  expect(candidate.status).toBe(201);
-  expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
-  return { owner, env, token: token! };
-}
-
-/** The owner, with its own key, still sees its environment exactly as `setup` left it. */
+/** The owner, with its own key, still sees its environment exactly as `seedOwnerEnvironment` left it. */
 async function expectOwnerIntact(h: Harness, f: Fixture) {
   const view = await json(await h.request('GET', `/v1/environments/${f.env}`, { key: f.owner.key }));
   expect(view).toMatchObject({ name: f.env, token: f.token, holder: 'owner-b', upper: 2 });
@@ -153,7 +126,7 @@ describe('security — environments: coverage', () => {
 describe('security — environments: revoked keys', () => {
   it('a key revoked after a write with an Idempotency-Key gets 401 on the retry, not the replay, and nothing changes', async () => {
     const h = harness();
-    const f = await setup(h);
+    const f = await seedOwnerEnvironment(h);
     const writer = await addKey(h, f.owner.tenant, 'revoked after a write');
     const fenceCall: Call = {
       method: 'POST',
@@ -177,7 +150,7 @@ describe('security — environments: revoked keys', () => {
 describe('security — environments: tenant isolation (404)', () => {
   it('another tenant’s 404 is indistinguishable from the 404 for an environment that exists nowhere', async () => {
     const h = harness();
-    const f = await setup(h);
+    const f = await seedOwnerEnvironment(h);
     const intruder = await h.newTenant();
     const nowhere = h.uniqueName();
     expect(nowhere).toHaveLength(f.env.length);
@@ -195,7 +168,7 @@ describe('security — environments: tenant isolation (404)', () => {
 
   it('PUT, fence and list by another tenant act on its own namespace only, and leave the owner’s environment unchanged', async () => {
     const h = harness();
-    const f = await setup(h);
+    const f = await seedOwnerEnvironment(h);
     const intruder = await h.newTenant();
     const ownerRows = () =>
       h.scratch.handle.db
@@ -253,7 +226,7 @@ describe('security — environments: tenant isolation (404)', () => {
 
   it('the owner’s token is worthless in another tenant’s environment of the same name', async () => {
     const h = harness();
-    const f = await setup(h);
+    const f = await seedOwnerEnvironment(h);
     const intruder = await h.newTenant();
     expect((await h.request('PUT', `/v1/environments/${f.env}`, { key: intruder.key })).status).toBe(201);
     const before = await snapshot(h);
@@ -385,7 +358,7 @@ describe('security — environments: Idempotency-Key is scoped per tenant', () =
 describe('security — environments: problem bodies', () => {
   it('no error answered to an authenticated request carries the presented key or the admin token', async () => {
     const h = harness();
-    const f = await setup(h);
+    const f = await seedOwnerEnvironment(h);
     const secrets = [f.owner.key, h.adminToken];
     const errors: [Call, number][] = [
       [{ method: 'GET', path: `/v1/environments/${h.uniqueName()}` }, 404],

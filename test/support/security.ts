@@ -4,6 +4,7 @@ import { PgTable } from 'drizzle-orm/pg-core';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
 import * as schema from '../../src/db/schema.js';
+import type { Token } from '../../src/domain/token.js';
 import { json, type Harness, type Tenant } from './harness.js';
 import { expectProblem } from './problems.js';
 
@@ -163,4 +164,29 @@ export function sendWithTwoAuthorizationHeaders(h: Harness, call: Call, first: s
     headers.set('content-type', 'application/json');
   }
   return Promise.resolve(h.app.request(call.path, { method: call.method, headers, body }));
+}
+
+/**
+ * A tenant with one environment that has a history (two fences of generation 3), a log (two entries,
+ * one of them `owner-data`) and a ready candidate of generation 4: data a refusal must never show.
+ */
+export async function seedOwnerEnvironment(h: Harness): Promise<{ owner: Tenant; env: string; token: Token }> {
+  const owner = await h.newTenant();
+  const env = h.uniqueName();
+  let token: Token | undefined;
+  for (const holder of ['owner-a', 'owner-b']) {
+    token = (await h.fence(owner, env, 3, holder)).token;
+  }
+  const append = await h.request('POST', `/v1/environments/${env}/log`, {
+    key: owner.key,
+    body: { token, entries: [{ secret: 'owner-data' }, 'more'] },
+  });
+  expect(append.status).toBe(201);
+  const candidate = await h.request('PUT', `/v1/environments/${env}/deployments/4`, {
+    key: owner.key,
+    body: { holder: 'owner-candidate' },
+  });
+  expect(candidate.status).toBe(201);
+  expect((await h.request('POST', `/v1/environments/${env}/deployments/4/ready`, { key: owner.key })).status).toBe(200);
+  return { owner, env, token: token! };
 }
