@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -232,7 +233,19 @@ function abuseInChild(services: Replica[], keyA: string, index: number, duration
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function summary(name: string, samples: Sample[]) {
+/** The machine's CPU time so far, busy and in all, from /proc/stat (Linux), in clock ticks. */
+function cpuTicks(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    // idle and iowait
+    return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+  } catch {
+    return null;
+  }
+}
+
+function summary(name: string, samples: Sample[], cpuBusy: number | null) {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   const count = (test: (status: number) => boolean) => samples.filter((s) => test(s.status)).length;
@@ -245,6 +258,8 @@ function summary(name: string, samples: Sample[]) {
     '429 resources': [...new Set(samples.map((s) => s.resource).filter(Boolean))].join(' '),
     '5xx': count((s) => s >= 500),
     'no answer': count((s) => s === 0),
+    // Near 100 %: the two cores are saturated, and B waits for CPU that A's admitted work uses.
+    'machine CPU busy %': cpuBusy === null ? 'n/a' : Number(cpuBusy.toFixed(0)),
   };
 }
 
@@ -299,8 +314,12 @@ try {
     // The child takes a moment to start; B's window opens once it has.
     await sleep(1_500);
     const until = performance.now() + PHASE_MS - 1_000;
+    const cpuBefore = cpuTicks();
     const [samples] = await Promise.all([steadyB(services, keyB, until), abuse]);
-    rows.push(summary(phase.name, samples));
+    const cpuAfter = cpuTicks();
+    const cpuBusy =
+      cpuBefore && cpuAfter ? (100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total) : null;
+    rows.push(summary(phase.name, samples, cpuBusy));
     console.log(JSON.stringify(rows.at(-1)));
     await sleep(1_000);
   }
