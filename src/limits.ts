@@ -14,6 +14,9 @@ type Bucket = { tokens: number; refilledAt: number; rate: number; burst: number 
 const OVERRIDE_TTL_MS = 10_000;
 const PRUNE_EVERY = 10_000;
 
+/** A key's request rate after a request: its burst, the window it refills in, what is left and when it is full again. */
+export type RateState = { quota: number; windowSeconds: number; remaining: number; fullInSeconds: number };
+
 /**
  * The limits in force: configured defaults, per-tenant overrides (cached for ten seconds, so an
  * override reaches every replica within that), and the per-key request-rate token buckets. The
@@ -89,8 +92,8 @@ export class Limits {
     this.overrides.delete(tenant);
   }
 
-  /** Takes one request from the key's bucket; refuses it with request_rate when the bucket is empty. Returns the RateLimit fields. */
-  takeRequest(keyId: string, limits: TenantLimits): Record<string, string> {
+  /** Takes one request from the key's bucket; refuses it with request_rate when the bucket is empty. Returns what is left of it. */
+  takeRequest(keyId: string, limits: TenantLimits): RateState {
     const now = performance.now();
     const { requestRate: rate, requestBurst: burst } = limits;
     const bucket = this.buckets.get(keyId) ?? { tokens: burst, refilledAt: now, rate, burst };
@@ -117,8 +120,10 @@ export class Limits {
     }
     bucket.tokens -= 1;
     return {
-      'ratelimit-policy': `"request_rate";q=${burst};w=${windowSeconds}`,
-      ratelimit: `"request_rate";r=${Math.floor(bucket.tokens)};t=${Math.ceil((burst - bucket.tokens) / rate)}`,
+      quota: burst,
+      windowSeconds,
+      remaining: Math.floor(bucket.tokens),
+      fullInSeconds: Math.ceil((burst - bucket.tokens) / rate),
     };
   }
 

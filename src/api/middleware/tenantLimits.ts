@@ -14,12 +14,13 @@ export function applyTenantLimits(db: Database, limits: Limits): MiddlewareHandl
     if (tenant === undefined) return next();
     const tenantLimits = await limits.forTenant(tenant);
     c.set('limits', tenantLimits);
-    const rateHeaders = limits.takeRequest(c.get('keyId'), tenantLimits);
+    const rate = limits.takeRequest(c.get('keyId'), tenantLimits);
     await next();
     // A 429 for a quota carries that quota's fields instead.
     if (!c.res.headers.has('ratelimit')) {
       // On the response's own headers: `c.header` on a finished response rebuilds it as a web Response.
-      for (const [name, value] of Object.entries(rateHeaders)) c.res.headers.set(name, value);
+      c.res.headers.set('ratelimit-policy', `"request_rate";q=${rate.quota};w=${rate.windowSeconds}`);
+      c.res.headers.set('ratelimit', `"request_rate";r=${rate.remaining};t=${rate.fullInSeconds}`);
     }
   };
 }
