@@ -14,7 +14,7 @@ import type { Token } from '../src/domain/token.js';
 export type Json = Record<string, any>;
 export type Outcome = 'ok' | 'fail' | 'unknown';
 /** `status` 0: no HTTP answer. `contentType` is recorded where the answers' shape is checked (checkAnswers). */
-export type HttpResult = { status: number; body: Json | null; text: string; contentType?: string };
+export type HttpResult = { status: number; body: Json | null; text: string; contentType: string };
 export type EntryData = { client: number; seq: number; part: number };
 
 type Base = {
@@ -430,7 +430,7 @@ function checkConflictProblem(op: FencingOp): string[] {
   const { body, contentType } = op.response;
   const problem = body!;
   const wrong = (why: string) => [`409 ${why}: ${describeOp(op)}`];
-  if (!contentType?.startsWith('application/problem+json')) return wrong(`has content type ${contentType}`);
+  if (!contentType.startsWith('application/problem+json')) return wrong(`has content type ${contentType}`);
   for (const member of ['type', 'title', 'detail', 'code', 'action']) {
     if (typeof problem[member] !== 'string') return wrong(`lacks the string member ${member}`);
   }

@@ -77,7 +77,8 @@ const log = (message: string) =>
   console.log(`[${runName} ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
 const started = performance.now();
 
-async function call(
+/** One request of the workload, answered or not: a failure to connect or a timeout is status 0. */
+export async function call(
   url: string,
   key: string,
   method: string,
@@ -100,11 +101,11 @@ async function call(
     try {
       parsed = JSON.parse(text) as Json;
     } catch {
-      parsed = null;
+      // Left null: the checker reports a body that is not JSON where one is due.
     }
-    return { status: response.status, body: parsed, text };
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed, text };
   } catch (error) {
-    return { status: 0, body: null, text: String((error as Error).cause ?? error) };
+    return { status: 0, contentType: '', body: null, text: String((error as Error).cause ?? error) };
   }
 }
 

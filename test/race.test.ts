@@ -14,6 +14,7 @@ import {
   type LogEntry,
   outcomeOf,
 } from '../chaos/checker.js';
+import { call } from '../chaos/workload.js';
 import type { Token } from '../src/domain/token.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
 import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
@@ -69,29 +70,6 @@ function summarize(ops: FencingOp[]) {
 // ---------------------------------------------------------------------------------------------
 // The workload
 // ---------------------------------------------------------------------------------------------
-
-async function call(url: string, key: string, method: string, path: string, body?: unknown): Promise<HttpResult> {
-  try {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: Json | null = null;
-    try {
-      parsed = JSON.parse(text) as Json;
-    } catch {
-      // Left null: checkAnswers reports a body that is not JSON.
-    }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed, text };
-  } catch (error) {
-    return { status: 0, contentType: '', body: null, text: String(error) };
-  }
-}
 
 /**
  * Paces the clients and records what they do. Follower pauses scale with the observed latency: on a
