@@ -13,7 +13,7 @@ import { parseArgs, promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../src/db/client.js';
 import { createScratchPostgres } from '../test/support/database.js';
-import { findPgbench } from './pgbench.js';
+import { findPgbench, pgbenchArguments } from './pgbench.js';
 
 const run = promisify(execFile);
 const TENANT = 'bench';
@@ -110,24 +110,13 @@ try {
       for (const batch of BATCHES) {
         const { stdout } = await run(
           pgbench!,
-          [
-            '-n',
-            '-M',
-            'prepared',
-            '-f',
+          pgbenchArguments(
             join(workDir, `${operation}.sql`),
-            '-c',
-            String(clients),
-            '-j',
-            String(Math.min(clients, 2)),
-            '-T',
-            String(SECONDS),
-            '-D',
-            `per_client=${Math.floor(ENVIRONMENTS / clients)}`,
-            '-D',
-            `batch=${batch}`,
+            clients,
+            SECONDS,
+            { per_client: Math.floor(ENVIRONMENTS / clients), batch },
             scratch.url,
-          ],
+          ),
           { timeout: (SECONDS + 60) * 1000, killSignal: 'SIGKILL' },
         );
         const tps = Number(/^tps = ([\d.]+) \(without initial connection time\)/m.exec(stdout)?.[1]);

@@ -137,6 +137,36 @@ select target.deploy_generation::text, target.epoch::text, target.upper::text,
 from target;
 `;
 
+/**
+ * pgbench's arguments for `clients` running `script` for `seconds`, one prepared statement per
+ * transaction and a thread per core; `variables` become `-D name=value`.
+ */
+export function pgbenchArguments(
+  script: string,
+  clients: number,
+  seconds: number,
+  variables: Record<string, string | number>,
+  url: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    '-n',
+    '-M',
+    'prepared',
+    '-f',
+    script,
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(seconds),
+    ...Object.entries(variables).flatMap(([name, value]) => ['-D', `${name}=${value}`]),
+    ...extra,
+    url,
+  ];
+}
+
 /** The rows each operation writes exactly once when it succeeds: the proof that it did its work. */
 const WRITTEN_ROWS: Record<LimitOperation, string> = { fence: 'fences', append: 'log_entries' };
 
@@ -196,24 +226,14 @@ export async function preparePgbench(
       const before = await writtenRows(operation);
       const { stdout } = await run(
         pgbench,
-        [
-          '-n',
-          '-M',
-          'prepared',
-          '-f',
+        pgbenchArguments(
           join(workDir, `${operation}.sql`),
-          '-c',
-          String(clients),
-          '-j',
-          String(Math.min(clients, 2)),
-          '-T',
-          String(options.seconds),
-          '-D',
-          `per_client=${Math.max(1, Math.floor(options.environments / clients))}`,
-          '--log',
-          `--log-prefix=${logPrefix}`,
+          clients,
+          options.seconds,
+          { per_client: Math.max(1, Math.floor(options.environments / clients)) },
           scratch.url,
-        ],
+          ['--log', `--log-prefix=${logPrefix}`],
+        ),
         // pgbench stops itself after -T; the deadline only bounds a pgbench that hangs.
         { timeout: (options.seconds + 60) * 1000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       );

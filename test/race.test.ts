@@ -8,7 +8,6 @@ import {
   checkEnvironment,
   type FencingOp,
   type HistoryItem,
-  type HttpResult,
   isToken,
   type Json,
   type LogEntry,

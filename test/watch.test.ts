@@ -123,6 +123,25 @@ describe('watch', () => {
     }
   });
 
+  it('a stream that has just sent its snapshot skips the heartbeat that falls right after it', async () => {
+    const h = harness();
+    const t = await h.newTenant();
+    await h.fence(t, 'fresh', 1);
+    for (let round = 0; round < 5; round++) {
+      // Heartbeats fall on the clock's multiples of 150 ms: open each stream just before one.
+      await new Promise((resolve) => setTimeout(resolve, 150 - (Date.now() % 150) + 140));
+      const stream = await watch(h, t, 'fresh');
+      try {
+        await stream.waitFor((s) => s.messages.filter((m) => 'comment' in m).length >= 1, 2_000);
+        const [snapshot, first] = stream.messages;
+        expect(snapshot && 'event' in snapshot && snapshot.event).toBe('snapshot');
+        expect(first!.receivedAt - snapshot!.receivedAt).toBeGreaterThan(150 / 4);
+      } finally {
+        await stream.close();
+      }
+    }
+  });
+
   it('an unknown environment, another tenant’s, or a bad Last-Event-ID is refused before streaming', async () => {
     const h = harness();
     const [owner, other] = [await h.newTenant(), await h.newTenant()];

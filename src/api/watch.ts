@@ -117,6 +117,11 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
       const wakeup = new Wakeup(watchHub, tenant, env, c.get('keyId'));
       stream.onAbort(() => wakeup.signal());
       const shared = reads.join(tenant, env);
+      let lastWriteAt = performance.now();
+      const send = (text: string | Uint8Array) => {
+        lastWriteAt = performance.now();
+        return stream.write(text);
+      };
 
       let sentEpoch = resumeFrom === undefined ? null : Number(resumeFrom);
       let sentDeleted = false;
@@ -133,7 +138,7 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           for (const fence of fences) {
             if (fence.token.epoch <= sentEpoch) continue;
             reached = Math.max(reached, fence.token.epoch);
-            await stream.write(
+            await send(
               sharedEvent(changes, `fenced ${fence.token.epoch}`, () =>
                 sseEvent('fenced', fence.token.epoch, {
                   environment: env,
@@ -147,11 +152,11 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           }
         }
         if (row.deletedAt && !sentDeleted) {
-          await stream.write(
+          await send(
             sharedEvent(changes, `deleted ${newest}`, () => sseEvent('deleted', newest, { environment: env })),
           );
         } else if (withSnapshot) {
-          await stream.write(sseEvent('snapshot', newest, toEnvironment(toState(row))));
+          await send(sseEvent('snapshot', newest, toEnvironment(toState(row))));
         }
         sentDeleted = row.deletedAt !== null;
         sentEpoch = reached;
@@ -166,7 +171,7 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           if (sentPosition === null || !isAfter(event.position, sentPosition)) continue;
           sentPosition = event.position;
           if (committedBeforeOpening.delete(event.id)) continue;
-          await stream.write(
+          await send(
             sharedEvent(changes, `${event.id} ${epoch}`, () =>
               sseEvent(event.type, epoch, (JSON.parse(event.payload) as { data: unknown }).data),
             ),
@@ -202,7 +207,9 @@ export function registerWatchRoutes(app: App, deps: AppDeps): void {
           }
           await sendChanges(changes, false);
           await sendDeploymentEvents(changes);
-          if (!woken) await stream.write(': heartbeat\n\n');
+          // Beats fall on the clock's multiples, so a stream that has just sent something (its
+          // snapshot, an event) is not idle and skips this one: a heartbeat is for a silent stream.
+          if (!woken && performance.now() - lastWriteAt >= heartbeatMs / 4) await send(': heartbeat\n\n');
         }
       } finally {
         reads.leave(tenant, env);
