@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_CACHE_TTL_MS } from '../src/keyCache.js';
 import { createScratchPostgres, POSTGRES_URL } from './support/database.js';
-import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
+import { callService, startService, stopAllServices } from './support/processes.js';
 import { SseReader } from './support/sse.js';
 
 /**
@@ -23,22 +23,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function call(
-  service: ServiceProcess,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${service.url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
 describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
   it('a key revoked on replica A is refused on replica B at once, and its watch stream on B ends', async () => {
     expect(PROMPT_MS).toBeLessThan(KEY_CACHE_TTL_MS / 2);
@@ -48,7 +32,7 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     const settings = { DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: adminToken };
     const [replicaA, replicaB] = await Promise.all([startService(settings), startService(settings)]);
 
-    const created = await call(replicaA, 'POST', '/v1/api-keys', adminToken, {
+    const created = await callService(replicaA, 'POST', '/v1/api-keys', adminToken, {
       tenant: 'revoked',
       name: 'to be revoked',
     });
@@ -56,31 +40,35 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     const { id, key } = (await created.json()) as { id: string; key: string };
     const env = 'orders-db';
     expect(
-      (await call(replicaA, 'POST', `/v1/environments/${env}/fence`, key, { deploy_generation: 1, holder: 'gen-1' }))
-        .status,
+      (
+        await callService(replicaA, 'POST', `/v1/environments/${env}/fence`, key, {
+          deploy_generation: 1,
+          holder: 'gen-1',
+        })
+      ).status,
     ).toBe(200);
 
     // Replica B now knows the key: it is in its cache of known keys.
-    expect((await call(replicaB, 'GET', `/v1/environments/${env}`, key)).status).toBe(200);
-    const watchResponse = await call(replicaB, 'GET', `/v1/environments/${env}/watch`, key);
+    expect((await callService(replicaB, 'GET', `/v1/environments/${env}`, key)).status).toBe(200);
+    const watchResponse = await callService(replicaB, 'GET', `/v1/environments/${env}/watch`, key);
     expect(watchResponse.status).toBe(200);
     const stream = new SseReader(watchResponse);
     try {
       await stream.waitFor((s) => s.events().some((e) => e.event === 'snapshot'));
       expect(
-        (await call(replicaA, 'PUT', `/v1/environments/${env}/deployments/2`, key, { holder: 'gen-2' })).status,
+        (await callService(replicaA, 'PUT', `/v1/environments/${env}/deployments/2`, key, { holder: 'gen-2' })).status,
       ).toBe(201);
-      const longPoll = call(replicaB, 'GET', `/v1/environments/${env}/deployments/2?wait=30s`, key).then(
+      const longPoll = callService(replicaB, 'GET', `/v1/environments/${env}/deployments/2?wait=30s`, key).then(
         (res) => res.status,
         (error: unknown) => String(error),
       );
 
-      expect((await call(replicaA, 'DELETE', `/v1/api-keys/${id}`, adminToken)).status).toBe(204);
+      expect((await callService(replicaA, 'DELETE', `/v1/api-keys/${id}`, adminToken)).status).toBe(204);
       const revoked = performance.now();
 
       let refusedAfter: number | null = null;
       while (performance.now() - revoked < PROMPT_MS) {
-        const status = (await call(replicaB, 'GET', `/v1/environments/${env}`, key)).status;
+        const status = (await callService(replicaB, 'GET', `/v1/environments/${env}`, key)).status;
         if (status === 401) {
           refusedAfter = performance.now() - revoked;
           break;
@@ -107,16 +95,20 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
     cleanups.push(() => scratch.drop());
     const adminToken = `admin-${randomBytes(16).toString('hex')}`;
     const replica = await startService({ DATABASE_URL: scratch.url, PALISADE_ADMIN_TOKEN: adminToken });
-    const created = await call(replica, 'POST', '/v1/api-keys', adminToken, {
+    const created = await callService(replica, 'POST', '/v1/api-keys', adminToken, {
       tenant: 'unannounced',
       name: 'revoked in SQL',
     });
     const { id, key } = (await created.json()) as { id: string; key: string };
     expect(
-      (await call(replica, 'POST', '/v1/environments/orders-db/fence', key, { deploy_generation: 1, holder: 'gen-1' }))
-        .status,
+      (
+        await callService(replica, 'POST', '/v1/environments/orders-db/fence', key, {
+          deploy_generation: 1,
+          holder: 'gen-1',
+        })
+      ).status,
     ).toBe(200);
-    const stream = new SseReader(await call(replica, 'GET', '/v1/environments/orders-db/watch', key));
+    const stream = new SseReader(await callService(replica, 'GET', '/v1/environments/orders-db/watch', key));
     const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
     try {
       await stream.waitFor((s) => s.events().some((e) => e.event === 'snapshot'));
@@ -124,7 +116,7 @@ describe.skipIf(!POSTGRES_URL)('revocation across replicas', () => {
       const revoked = performance.now();
       while (!stream.ended && performance.now() - revoked < KEY_CACHE_TTL_MS + 1_000) await sleep(20);
       expect(stream.ended, 'the watch stream outlived the revocation').toBe(true);
-      expect((await call(replica, 'GET', '/v1/environments/orders-db', key)).status).toBe(401);
+      expect((await callService(replica, 'GET', '/v1/environments/orders-db', key)).status).toBe(401);
     } finally {
       await stream.close();
       await sql.end({ timeout: 1 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Token } from '../src/domain/token.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/privatePostgres.js';
-import { type ServiceProcess, startService, stopAllServices } from './support/processes.js';
+import { callService, startService, stopAllServices } from './support/processes.js';
 import { SseReader } from './support/sse.js';
 
 /**
@@ -30,22 +30,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function call(
-  service: ServiceProcess,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${service.url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
 async function expectOk(response: Promise<Response>, what: string): Promise<Record<string, any>> {
   const res = await response;
   const text = await res.text();
@@ -65,21 +49,21 @@ describe('watchers across a database restart', () => {
     const watcher = await startService(settings);
 
     const { key } = await expectOk(
-      call(writer, 'POST', '/v1/api-keys', adminToken, { tenant: 'restart', name: 'restart test' }),
+      callService(writer, 'POST', '/v1/api-keys', adminToken, { tenant: 'restart', name: 'restart test' }),
       'creating a key',
     );
     const env = 'orders-db';
     await expectOk(
-      call(writer, 'PUT', `/v1/environments/${env}/deployments/1`, key, { holder: 'gen-1' }),
+      callService(writer, 'PUT', `/v1/environments/${env}/deployments/1`, key, { holder: 'gen-1' }),
       'registering generation 1',
     );
 
-    const watchResponse = await call(watcher, 'GET', `/v1/environments/${env}/watch`, key);
+    const watchResponse = await callService(watcher, 'GET', `/v1/environments/${env}/watch`, key);
     expect(watchResponse.status).toBe(200);
     const stream = new SseReader(watchResponse);
     await stream.waitFor((s) => s.events().some((e) => e.event === 'snapshot'));
     const longPoll = expectOk(
-      call(watcher, 'GET', `/v1/environments/${env}/deployments/1?wait=60s`, key),
+      callService(watcher, 'GET', `/v1/environments/${env}/deployments/1?wait=60s`, key),
       'long-polling generation 1',
     );
     let longPollAnsweredAt = 0;
@@ -97,7 +81,7 @@ describe('watchers across a database restart', () => {
       let token: Token | undefined;
       const deadline = performance.now() + 15_000;
       while (!token) {
-        const res = await call(writer, 'POST', `/v1/environments/${env}/fence`, key, {
+        const res = await callService(writer, 'POST', `/v1/environments/${env}/fence`, key, {
           deploy_generation: 2,
           holder: 'manual',
         });

@@ -221,3 +221,20 @@ export async function stopAllServices(): Promise<void> {
     }),
   );
 }
+
+/** A request to a service process with a tenant key, and a JSON body if one is given. */
+export async function callService(
+  service: ServiceProcess,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${service.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
