@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
+import { batched } from './batches.js';
 import type { Database, Transaction } from './client.js';
 import { DISPATCHERS_WAKEUP, recordEvent, watchersWakeup } from './events.js';
 import { newId } from './ids.js';
@@ -80,16 +81,63 @@ function prepareFindLive(db: Database | Transaction) {
  */
 const findLiveQueries = new WeakMap<Database | Transaction, ReturnType<typeof prepareFindLive>>();
 
-/** The live environment row; null when absent or deleted. */
-export async function findLiveEnvironment(
+async function findLiveOne(
   db: Database | Transaction,
-  tenant: string,
-  name: string,
+  { tenant, name }: { tenant: string; name: string },
 ): Promise<EnvironmentRow | null> {
   let query = findLiveQueries.get(db);
   if (!query) findLiveQueries.set(db, (query = prepareFindLive(db)));
   const [row] = await query.execute({ tenant, name });
   return row ?? null;
+}
+
+const environmentColumns = Object.entries(getTableColumns(environments));
+
+/** The live rows of several environments in one statement, each with the number of the call that asked for it. */
+const findLiveMany = hotStatement<{ tenants: string[]; names: string[] }, Record<string, unknown> & { call: number }>(
+  'find_live_environments',
+  () => sql`
+    select request.call::int as call, ${sql.join(
+      environmentColumns.map(([key, column]) => sql`e.${sql.identifier(column.name)} as ${sql.identifier(key)}`),
+      sql`, `,
+    )}
+    from unnest(${sql.placeholder('tenants')}::text[], ${sql.placeholder('names')}::text[])
+      with ordinality as request(tenant, name, call)
+    join ${environments} e on e.tenant = request.tenant and e.name = request.name and e.deleted_at is null`,
+);
+
+/** A row of a raw query, mapped as drizzle maps a select of the table. */
+function toEnvironmentRow(raw: Record<string, unknown>): EnvironmentRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of environmentColumns) {
+    const value = raw[key];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as EnvironmentRow;
+}
+
+const findLiveBatched = batched<{ tenant: string; name: string }, EnvironmentRow | null>({
+  name: 'find_live_environment',
+  maxCalls: 64,
+  maxInFlight: 2,
+  runOne: findLiveOne,
+  runBatch: async (db, calls) => {
+    const rows = await findLiveMany(db, { tenants: calls.map((c) => c.tenant), names: calls.map((c) => c.name) });
+    const byCall = new Map(rows.map((raw) => [raw.call, toEnvironmentRow(raw)]));
+    return calls.map((_, index) => byCall.get(index + 1) ?? null);
+  },
+});
+
+/**
+ * The live environment row; null when absent or deleted. Reads of other environments made meanwhile
+ * may share its statement, which reads from one snapshot taken after the call was made.
+ */
+export function findLiveEnvironment(
+  db: Database | Transaction,
+  tenant: string,
+  name: string,
+): Promise<EnvironmentRow | null> {
+  return findLiveBatched(db, { tenant, name });
 }
 
 /** The environment's row, live or deleted, locked until the transaction ends; null if the name was never used. */

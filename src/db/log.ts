@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
-import type { Database } from './client.js';
+import { batched } from './batches.js';
+import type { Database, Transaction } from './client.js';
 import { findLiveEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
 import { hotStatement } from './statements.js';
@@ -80,17 +81,91 @@ export type AppendOutcome =
   | { kind: 'appended'; offset: number; upper: number }
   | { kind: 'refused'; state: TokenState; upper: number };
 
+type AppendRequest = { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number };
+type AppendCall = { tenant: string; name: string; request: AppendRequest };
+
+function appendOutcome(row: AppendRow | undefined, entryCount: number): AppendOutcome {
+  if (!row || row.deleted) return { kind: 'absent' };
+  if (row.first_offset !== null) {
+    const offset = Number(row.first_offset);
+    return { kind: 'appended', offset, upper: offset + entryCount };
+  }
+  const lastIssued =
+    row.deploy_generation === null
+      ? null
+      : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
+  return { kind: 'refused', state: { current: row.fenced ? lastIssued : null, lastIssued }, upper: Number(row.upper) };
+}
+
+type AppendBatchValues = {
+  tenants: string[];
+  names: string[];
+  generations: number[];
+  epochs: number[];
+  counts: number[];
+  maxEntries: number[];
+  expectedUppers: (number | null)[];
+  entryCalls: number[];
+  entryPositions: number[];
+  entries: string[];
+};
+
 /**
- * Appends `entries` (JSON texts) at the environment's upper if `token` is current, the upper is
- * `expectedUpper` (when given) and the log stays within `maxEntries`. One round trip, with the row
- * lock held only while the statement runs.
+ * The appends of several environments in one statement and one commit, each exactly as the single
+ * statement above judges it (its own token, limit and `expected_upper`), answered row by row. The
+ * rows are locked in the order of their ids, so two such statements never wait on each other in a
+ * cycle. Every entry travels in one flat array with its call's number and its position in that call.
  */
-export async function appendIfCurrent(
-  db: Database,
-  tenant: string,
-  name: string,
-  request: { token: Token; expectedUpper: number | null; entries: string[]; maxEntries: number },
-): Promise<AppendOutcome> {
+const guardedAppendBatch = hotStatement<AppendBatchValues, AppendRow & { call: number; found: boolean }>(
+  'append_entries_batch',
+  () => {
+    return sql`
+    with request as (
+      select * from unnest(
+        ${sql.placeholder('tenants')}::text[], ${sql.placeholder('names')}::text[],
+        ${sql.placeholder('generations')}::bigint[], ${sql.placeholder('epochs')}::bigint[],
+        ${sql.placeholder('counts')}::bigint[], ${sql.placeholder('maxEntries')}::bigint[],
+        ${sql.placeholder('expectedUppers')}::bigint[]
+      ) with ordinality as r(tenant, name, generation, epoch, count, max_entries, expected_upper, call)
+    ),
+    target as (
+      select e.id, e.deploy_generation, e.epoch, e.upper, e.fenced_at, e.deleted_at, request.call,
+             request.generation as asked_generation, request.epoch as asked_epoch, request.count,
+             request.max_entries, request.expected_upper
+      from ${environments} e join request on e.tenant = request.tenant and e.name = request.name
+      order by e.id
+      for update of e
+    ),
+    accepted as (
+      select id, upper, call, asked_generation, asked_epoch, count from target
+      where deleted_at is null and fenced_at is not null
+        and deploy_generation = asked_generation and epoch = asked_epoch
+        and upper + count <= max_entries
+        and (expected_upper is null or upper = expected_upper)
+    ),
+    raised as (
+      update ${environments} set upper = accepted.upper + accepted.count
+      from accepted where ${environments.id} = accepted.id
+      returning accepted.call, accepted.upper as first_offset
+    ),
+    written as (
+      insert into ${logEntries} (environment_id, "offset", data, deploy_generation, epoch)
+      select accepted.id, accepted.upper + entry.position - 1, entry.data, accepted.asked_generation, accepted.asked_epoch
+      from accepted join unnest(
+        ${sql.placeholder('entryCalls')}::bigint[], ${sql.placeholder('entryPositions')}::bigint[],
+        ${sql.placeholder('entries')}::text[]
+      ) as entry(call, position, data) on entry.call = accepted.call
+    )
+    select request.call::int as call, target.id is not null as found, target.deploy_generation::text, target.epoch::text, target.upper::text,
+           target.fenced_at is not null as fenced, target.deleted_at is not null as deleted,
+           raised.first_offset::text as first_offset
+    from request
+    left join target on target.call = request.call
+    left join raised on raised.call = request.call`;
+  },
+);
+
+async function appendOne(db: Database | Transaction, { tenant, name, request }: AppendCall): Promise<AppendOutcome> {
   const { token, expectedUpper, entries, maxEntries } = request;
   const [row] = await guardedAppend(db, {
     tenant,
@@ -102,16 +177,62 @@ export async function appendIfCurrent(
     expectedUpper,
     entries,
   });
-  if (!row || row.deleted) return { kind: 'absent' };
-  if (row.first_offset !== null) {
-    const offset = Number(row.first_offset);
-    return { kind: 'appended', offset, upper: offset + entries.length };
-  }
-  const lastIssued =
-    row.deploy_generation === null
-      ? null
-      : { deploy_generation: Number(row.deploy_generation), epoch: Number(row.epoch) };
-  return { kind: 'refused', state: { current: row.fenced ? lastIssued : null, lastIssued }, upper: Number(row.upper) };
+  return appendOutcome(row, entries.length);
+}
+
+async function appendMany(db: Database, calls: AppendCall[]): Promise<AppendOutcome[]> {
+  const values: AppendBatchValues = {
+    tenants: [],
+    names: [],
+    generations: [],
+    epochs: [],
+    counts: [],
+    maxEntries: [],
+    expectedUppers: [],
+    entryCalls: [],
+    entryPositions: [],
+    entries: [],
+  };
+  calls.forEach(({ tenant, name, request }, index) => {
+    values.tenants.push(tenant);
+    values.names.push(name);
+    values.generations.push(request.token.deploy_generation);
+    values.epochs.push(request.token.epoch);
+    values.counts.push(request.entries.length);
+    values.maxEntries.push(request.maxEntries);
+    values.expectedUppers.push(request.expectedUpper);
+    request.entries.forEach((entry, position) => {
+      values.entryCalls.push(index + 1);
+      values.entryPositions.push(position + 1);
+      values.entries.push(entry);
+    });
+  });
+  const rows = await guardedAppendBatch(db, values);
+  const byCall = new Map(rows.filter((row) => row.found).map((row) => [row.call, row]));
+  return calls.map((call, index) => appendOutcome(byCall.get(index + 1), call.request.entries.length));
+}
+
+const appendBatched = batched<AppendCall, AppendOutcome>({
+  name: 'append',
+  maxCalls: 32,
+  maxInFlight: 2,
+  key: ({ tenant, name }) => `${tenant}\u0000${name}`,
+  runBatch: appendMany,
+  runOne: appendOne,
+});
+
+/**
+ * Appends `entries` (JSON texts) at the environment's upper if `token` is current, the upper is
+ * `expectedUpper` (when given) and the log stays within `maxEntries`. One round trip, with the row
+ * lock held only while the statement runs; appends to other environments made meanwhile may share it.
+ */
+export function appendIfCurrent(
+  db: Database | Transaction,
+  tenant: string,
+  name: string,
+  request: AppendRequest,
+): Promise<AppendOutcome> {
+  return appendBatched(db, { tenant, name, request });
 }
 
 /**

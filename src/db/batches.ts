@@ -1,0 +1,157 @@
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import type { Database, Transaction } from './client.js';
+
+/**
+ * Calls that arrive while earlier ones are in the database go to it together, as one statement and
+ * one commit: on a machine whose cores the database shares, a statement per call costs a socket write,
+ * a parse of the protocol and a commit each, on both sides. Nothing waits for a batch to fill: a
+ * call is sent at once, alone, while fewer than `maxInFlight` statements of its kind are out; the
+ * calls that came meanwhile go together when one returns. So a lone caller sees no added latency,
+ * and under load each statement carries what queued during the last one.
+ *
+ * A call only ever joins a statement not yet sent, so it reads everything committed before it was
+ * made. Calls with the same `key` (one environment) never share a statement: a statement
+ * answers each of its calls from the row as it found it. The queue is first come, first served
+ * across tenants; what one tenant can have queued is bounded by its requests in flight
+ * (`PALISADE_TENANT_MAX_IN_FLIGHT`), so no tenant's calls can push another's out.
+ */
+export type BatchOptions<Call, Result> = {
+  /** Names the kind of statement in `statementBatches`. */
+  name: string;
+  /** At most this many calls in one statement. */
+  maxCalls: number;
+  /** At most this many statements of this kind out at once; the pool's other connections serve the rest. */
+  maxInFlight: number;
+  /** Calls with the same key never share a statement; reads, which may, leave it out. */
+  key?: (call: Call) => string;
+  /** Runs `calls` as one statement and answers them in order. */
+  runBatch: (db: Database, calls: Call[]) => Promise<Result[]>;
+  /** Runs one call alone: a batch of one, a call inside a transaction, a batch the server refused. */
+  runOne: (db: Database | Transaction, call: Call) => Promise<Result>;
+};
+
+type Pending<Call, Result> = {
+  call: Call;
+  key: string | undefined;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+};
+
+/** How many statements of each batched kind a database was sent, and how many calls they carried. */
+export type BatchCounts = Record<string, { statements: number; calls: number }>;
+
+const countsByDatabase = new WeakMap<Database, BatchCounts>();
+
+export function statementBatches(db: Database): BatchCounts {
+  return structuredClone(countsByDatabase.get(db) ?? {});
+}
+
+class Batcher<Call, Result> {
+  private readonly queue: Pending<Call, Result>[] = [];
+  private inFlight = 0;
+  private readonly counts: { statements: number; calls: number };
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: BatchOptions<Call, Result>,
+  ) {
+    const counts = countsByDatabase.get(db) ?? {};
+    countsByDatabase.set(db, counts);
+    this.counts = counts[options.name] = { statements: 0, calls: 0 };
+  }
+
+  submit(call: Call): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call, key: this.options.key?.(call), resolve, reject });
+      if (this.inFlight < this.options.maxInFlight) this.send();
+    });
+  }
+
+  private send(): void {
+    const batch = this.take();
+    if (batch.length === 0) return;
+    this.inFlight++;
+    this.counts.statements++;
+    this.counts.calls += batch.length;
+    const sent = batch.length === 1 ? this.sendOne(batch[0]!) : this.sendBatch(batch);
+    void sent.finally(() => {
+      this.inFlight--;
+      if (this.queue.length > 0) this.send();
+    });
+  }
+
+  /** The oldest calls, one per key; a later call for a key already taken keeps its place for the next statement. */
+  private take(): Pending<Call, Result>[] {
+    const batch: Pending<Call, Result>[] = [];
+    const keys = new Set<string>();
+    let index = 0;
+    while (index < this.queue.length && batch.length < this.options.maxCalls) {
+      const pending = this.queue[index]!;
+      if (pending.key !== undefined) {
+        if (keys.has(pending.key)) {
+          index++;
+          continue;
+        }
+        keys.add(pending.key);
+      }
+      batch.push(pending);
+      this.queue.splice(index, 1);
+    }
+    return batch;
+  }
+
+  private async sendOne(pending: Pending<Call, Result>): Promise<void> {
+    try {
+      pending.resolve(await this.options.runOne(this.db, pending.call));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  private async sendBatch(batch: Pending<Call, Result>[]): Promise<void> {
+    let results: Result[];
+    try {
+      results = await this.options.runBatch(
+        this.db,
+        batch.map((pending) => pending.call),
+      );
+    } catch (error) {
+      if (!refusedBeforeRunning(error)) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      // The server ran none of it; each call alone gets its own answer or its own error.
+      await Promise.all(batch.map((pending) => this.sendOne(pending)));
+      return;
+    }
+    batch.forEach((pending, index) => {
+      pending.resolve(results[index]!);
+    });
+  }
+}
+
+/**
+ * Whether the server refused the statement as a whole, so none of it was written: a deadlock or a
+ * serialization failure among the rows it locked. Anything else (a lost connection, whose commit
+ * may or may not have happened; a timeout, which a retry would only repeat) is every call's answer.
+ */
+function refusedBeforeRunning(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * A function that sends its calls through one batcher per database, and alone inside a transaction
+ * (whose statements must stay in it).
+ */
+export function batched<Call, Result>(
+  options: BatchOptions<Call, Result>,
+): (db: Database | Transaction, call: Call) => Promise<Result> {
+  const batchers = new WeakMap<Database, Batcher<Call, Result>>();
+  return (db, call) => {
+    if (db instanceof PgTransaction) return options.runOne(db, call);
+    let batcher = batchers.get(db);
+    if (!batcher) batchers.set(db, (batcher = new Batcher(db, options)));
+    return batcher.submit(call);
+  };
+}
