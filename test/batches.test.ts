@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statementBatches } from '../src/db/batches.js';
 import type { Token } from '../src/domain/token.js';
 import { storageBackends } from './support/database.js';
-import { createHarness, fenceToken, json, type Harness, type Tenant } from './support/harness.js';
+import { createHarness, feedShowing, fenceToken, json, type Harness, type Tenant } from './support/harness.js';
 import { expectProblem } from './support/problems.js';
 
 const LOG_LIMIT = 40;
@@ -17,7 +17,7 @@ async function entriesOf(h: Harness, t: Tenant, env: string) {
   return page.entries.map((entry: any) => ({ offset: entry.offset, data: entry.data, token: entry.token }));
 }
 
-function batchCounts(h: Harness, kind: 'append' | 'find_live_environment') {
+function batchCounts(h: Harness, kind: 'append' | 'find_live_environment' | 'take_over') {
   return statementBatches(h.scratch.handle.db)[kind] ?? { statements: 0, calls: 0 };
 }
 
@@ -162,6 +162,112 @@ describe.each(storageBackends)('appends sent together (%s)', (backend) => {
       expect(await replay[index]!.json()).toEqual(await res.json());
       expect(await entriesOf(h, t, envs[index]!.name)).toHaveLength(1);
     }
+  });
+});
+
+describe.each(storageBackends)('takeovers sent together (%s)', (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(backend, { limits: { maxInFlight: 1000, environments: 1000 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('concurrent fences share statements, each with its own token, history, deployments, event and deliveries', async () => {
+    const t = await h.newTenant();
+    const endpoint = await json(
+      await h.request('POST', '/v1/webhooks', {
+        key: t.key,
+        body: { url: 'http://127.0.0.1:9/hook', events: ['generation.fenced', 'epoch.fenced'] },
+      }),
+    );
+    const envs = await fencedEnvironments(h, t, 36);
+    for (const { name } of envs.slice(0, 12)) {
+      const res = await h.request('PUT', `/v1/environments/${name}/deployments/1`, {
+        key: t.key,
+        body: { holder: 'old' },
+      });
+      expect(res.status).toBe(201);
+    }
+    const plan = envs.map(({ name, token }, index) => {
+      const kind = (['generation', 'epoch', 'stale'] as const)[index % 3]!;
+      return { name, token, kind, generation: kind === 'generation' ? 2 : kind === 'epoch' ? 1 : 0 };
+    });
+    const created = Array.from({ length: 6 }, () => h.uniqueName('batch-new'));
+    const before = batchCounts(h, 'take_over');
+
+    const [answers, createdAnswers] = await Promise.all([
+      Promise.all(
+        plan.map(({ name, generation }) =>
+          h.request('POST', `/v1/environments/${name}/fence`, {
+            key: t.key,
+            body: { deploy_generation: generation, holder: `${name}-by-${generation}` },
+          }),
+        ),
+      ),
+      Promise.all(
+        created.map((name) =>
+          h.request('POST', `/v1/environments/${name}/fence`, {
+            key: t.key,
+            body: { deploy_generation: 1, holder: name },
+          }),
+        ),
+      ),
+    ]);
+
+    const after = batchCounts(h, 'take_over');
+    expect(after.calls - before.calls).toBe(plan.length + created.length);
+    expect(after.statements - before.statements).toBeLessThan(after.calls - before.calls);
+    for (const [index, res] of createdAnswers.entries()) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ token: { deploy_generation: 1, epoch: 1 }, previous: null });
+      expect(created[index]).toBeDefined();
+    }
+    const takenOver = plan.filter(({ kind }) => kind !== 'stale');
+    for (const [index, res] of answers.entries()) {
+      const { name, token, kind, generation } = plan[index]!;
+      if (kind === 'stale') {
+        await expectProblem(res, 409, 'fenced', { kind: 'deploy_generation', current_token: token });
+        continue;
+      }
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        token: { deploy_generation: generation, epoch: 2 },
+        previous: { token, holder: expect.any(String) },
+      });
+      const history = await json(await h.request('GET', `/v1/environments/${name}/history`, { key: t.key }));
+      expect(history.items.map((item: any) => item.token)).toEqual([
+        { deploy_generation: generation, epoch: 2 },
+        token,
+      ]);
+      if (index < 12) {
+        const deployment = await json(await h.request('GET', `/v1/environments/${name}/deployments/1`, { key: t.key }));
+        expect(deployment.state).toBe(kind === 'generation' ? 'fenced' : 'initializing');
+      }
+    }
+
+    // One event per takeover, about its own environment, and one delivery of each to the endpoint.
+    const feed = (await feedShowing(h, t, takenOver.length)).filter((item) =>
+      takenOver.some(({ name }) => item.data.environment === name),
+    );
+    expect(feed).toHaveLength(takenOver.length);
+    for (const { name, token, kind, generation } of takenOver) {
+      const [event] = feed.filter((item) => item.data.environment === name);
+      expect(event).toMatchObject({
+        type: `${kind}.fenced`,
+        data: {
+          environment: name,
+          fenced: { token },
+          by: { token: { deploy_generation: generation, epoch: 2 }, holder: `${name}-by-${generation}` },
+        },
+      });
+    }
+    const deliveries = await json(
+      await h.request('GET', `/v1/webhooks/${endpoint.id}/deliveries?limit=100`, { key: t.key }),
+    );
+    const delivered = deliveries.items.map((item: any) => item.event_id).sort();
+    expect(delivered).toEqual(feed.map((item) => item.id).sort());
   });
 });
 

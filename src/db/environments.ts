@@ -421,6 +421,109 @@ const takeover = hotStatement<TakeoverValues, TakeoverRow>('take_over_environmen
     from target left join issued on true`;
 });
 
+type TakeoverBatchValues = {
+  tenants: string[];
+  names: string[];
+  generations: number[];
+  holders: string[];
+  eventIds: string[];
+};
+
+/**
+ * The takeovers of several live environments in one statement and one commit, each exactly as the
+ * single statement above (its own generation, history row, deployments, event and deliveries),
+ * answered row by row with the number of its call. The rows are locked in the order of their ids,
+ * so two such statements never wait on each other in a cycle.
+ */
+const takeoverBatch = hotStatement<TakeoverBatchValues, TakeoverRow & { call: number; found: boolean }>(
+  'take_over_environments',
+  () => {
+    const fencedAt = isoTime(sql`issued.fenced_at`);
+    return sql`
+    with request as (
+      select * from unnest(
+        ${sql.placeholder('tenants')}::text[], ${sql.placeholder('names')}::text[],
+        ${sql.placeholder('generations')}::bigint[], ${sql.placeholder('holders')}::text[],
+        ${sql.placeholder('eventIds')}::text[]
+      ) with ordinality as r(tenant, name, generation, holder, event_id, call)
+    ),
+    target as (
+      select e.id, e.deploy_generation, e.epoch, e.holder, e.fenced_at, request.call, request.tenant,
+             request.name, request.generation as asked_generation, request.holder as asked_holder, request.event_id
+      from ${environments} e join request on e.tenant = request.tenant and e.name = request.name
+      where e.deleted_at is null
+      order by e.id
+      for update of e
+    ),
+    issued as (
+      update ${environments}
+      set deploy_generation = target.asked_generation, epoch = target.epoch + 1, holder = target.asked_holder,
+          fenced_at = now()
+      from target
+      where ${environments.id} = target.id
+        and (target.deploy_generation is null or target.deploy_generation <= target.asked_generation)
+      returning target.call, ${environments.id} as id, ${environments.epoch} as epoch,
+                ${environments.upper} as upper, ${environments.fencedAt} as fenced_at
+    ),
+    history as (
+      insert into ${fences} (environment_id, epoch, deploy_generation, holder, upper, fenced_at)
+      select issued.id, issued.epoch, target.asked_generation, target.asked_holder, issued.upper, issued.fenced_at
+      from issued join target on target.call = issued.call
+    ),
+    older_deployments as (
+      update ${deployments}
+      set state = 'fenced', fenced_at = issued.fenced_at, updated_at = issued.fenced_at
+      from issued join target on target.call = issued.call
+      where ${deployments.environmentId} = issued.id
+        and ${deployments.deployGeneration} < target.asked_generation
+        and ${deployments.state} <> 'fenced'
+        and (target.deploy_generation is null or target.deploy_generation < target.asked_generation)
+      returning issued.call
+    ),
+    event as (
+      insert into ${events} (id, tenant, type, environment, payload, created_at)
+      select target.event_id, target.tenant, fenced.type, target.name,
+             json_build_object(
+               'type', fenced.type,
+               'timestamp', ${fencedAt},
+               'data', json_build_object(
+                 'environment', target.name,
+                 'fenced', json_build_object(
+                   'token', json_build_object('deploy_generation', target.deploy_generation, 'epoch', target.epoch),
+                   'holder', target.holder),
+                 'by', json_build_object(
+                   'token', json_build_object('deploy_generation', target.asked_generation, 'epoch', issued.epoch),
+                   'holder', target.asked_holder),
+                 'fenced_at', ${fencedAt}))::text,
+             issued.fenced_at
+      from issued join target on target.call = issued.call,
+           lateral (select case when target.deploy_generation < target.asked_generation
+                                then 'generation.fenced' else 'epoch.fenced' end as type) as fenced
+      where target.fenced_at is not null
+      returning id, type, tenant, environment
+    ),
+    delivered as (
+      insert into ${deliveries} (id, event_id, endpoint_id)
+      select 'dlv_' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
+               || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
+             event.id, endpoint.id
+      from event join ${webhookEndpoints} as endpoint
+        on endpoint.tenant = event.tenant and endpoint.enabled and endpoint.events @> array[event.type]
+       and (endpoint.environments is null or endpoint.environments @> array[event.environment])
+      returning event_id
+    )
+    select request.call::int as call, target.id is not null as found,
+           target.deploy_generation::text as last_generation, target.epoch::text as last_epoch,
+           target.holder as last_holder, target.fenced_at is not null as held,
+           issued.epoch::text as epoch, ${fencedAt} as fenced_at,
+           (select count(*) from older_deployments where older_deployments.call = request.call)::int as deployments_fenced,
+           (select count(*) from delivered where delivered.event_id = request.event_id)::int as deliveries
+    from request
+    left join target on target.call = request.call
+    left join issued on issued.call = request.call`;
+  },
+);
+
 /**
  * What a takeover of a live environment came to: `absent` when the environment is not live (absent
  * or deleted), `refused` with the token state it found when its generation is lower than the last
@@ -431,15 +534,47 @@ export type TakeoverOutcome =
   | { kind: 'refused'; state: TokenState }
   | { kind: 'issued'; fence: FenceOutcome };
 
-/** Issues the next token to a live environment in one statement (see `takeover`); the watchers and dispatchers it concerns are woken after commit. */
+type TakeoverCall = { tenant: string; name: string; generation: number; holder: string; eventId: string };
+
+async function takeOverOne(db: Database | Transaction, call: TakeoverCall): Promise<TakeoverRow | undefined> {
+  const [row] = await takeover(db, call);
+  return row;
+}
+
+async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(TakeoverRow | undefined)[]> {
+  const rows = await takeoverBatch(db, {
+    tenants: calls.map((call) => call.tenant),
+    names: calls.map((call) => call.name),
+    generations: calls.map((call) => call.generation),
+    holders: calls.map((call) => call.holder),
+    eventIds: calls.map((call) => call.eventId),
+  });
+  const byCall = new Map(rows.filter((row) => row.found).map((row) => [row.call, row]));
+  return calls.map((_, index) => byCall.get(index + 1));
+}
+
+const takeOverBatched = batched<TakeoverCall, TakeoverRow | undefined>({
+  name: 'take_over',
+  maxCalls: 32,
+  maxInFlight: 2,
+  key: ({ tenant, name }) => `${tenant}\u0000${name}`,
+  runBatch: takeOverMany,
+  runOne: takeOverOne,
+});
+
+/**
+ * Issues the next token to a live environment in one statement (see `takeover`), which takeovers of
+ * other environments made meanwhile may share; the watchers and dispatchers it concerns are woken
+ * after commit.
+ */
 export async function takeOverLiveEnvironment(
-  db: Database,
+  db: Database | Transaction,
   tenant: string,
   name: string,
   request: { deployGeneration: number; holder: string },
   wakeups: Wakeup[],
 ): Promise<TakeoverOutcome> {
-  const [row] = await takeover(db, {
+  const row = await takeOverBatched(db, {
     tenant,
     name,
     generation: request.deployGeneration,
