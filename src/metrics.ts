@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BatchCounts } from './db/batches.js';
 import type { PoolUsage, ReplicationState } from './db/client.js';
 
 /**
@@ -141,6 +142,31 @@ export class Metrics {
         );
       },
     });
+  }
+
+  /** Reports, at scrape time, how many statements carried the batched calls of each kind (src/db/batches.ts). */
+  observeStatementBatches(read: () => BatchCounts): void {
+    const counter = (name: string, help: string, pick: (counts: BatchCounts[string]) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['statement'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [statement, counts] of Object.entries(read())) this.inc({ statement }, pick(counts));
+        },
+      });
+    counter(
+      'palisade_db_batched_statements_total',
+      'Statements sent for calls that may share one (append, take_over, find_live_environment); calls ÷ statements is how many shared each.',
+      (counts) => counts.statements,
+    );
+    counter(
+      'palisade_db_batched_calls_total',
+      'Calls sent in those statements: appends, takeovers and environment reads.',
+      (counts) => counts.calls,
+    );
   }
 
   /** Where the in-flight gauge reads its value at scrape time. */

@@ -58,6 +58,9 @@ describe.each(storageBackends)('appends sent together (%s)', (backend) => {
     expect(after.calls - before.calls).toBe(envs.length);
     // Fewer statements than calls: some statement carried several appends.
     expect(after.statements - before.statements).toBeLessThan(envs.length);
+    const scraped = await (await h.request('GET', '/metrics')).text();
+    expect(scraped).toContain(`palisade_db_batched_statements_total{statement="append"} ${after.statements}\n`);
+    expect(scraped).toContain(`palisade_db_batched_calls_total{statement="append"} ${after.calls}\n`);
     for (const [index, res] of answers.entries()) {
       expect(res.status).toBe(201);
       const count = (index % 4) + 1;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
+import { statementBatches } from '../db/batches.js';
 import { oldestDueDeliveryAge } from '../db/webhooks.js';
 import { Limits } from '../limits.js';
 import { Metrics } from '../metrics.js';
@@ -22,6 +23,7 @@ export function buildDeps(
   const keys = new KeyLookup(database.db);
   watchHub.onRevocation((keyId) => (keyId === null ? keys.forgetAll() : keys.forget(keyId)));
   metrics.readInFlightFrom(() => limits.inFlight);
+  metrics.observeStatementBatches(() => statementBatches(database.db));
   return {
     database,
     config,
