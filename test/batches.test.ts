@@ -332,79 +332,107 @@ describe.each(storageBackends)('reads of environments sent together (%s)', (back
   });
 });
 
-describe.runIf(storageBackends.includes('postgres'))('a statement of several appends caught in a deadlock', () => {
-  let h: Harness;
-  let other: postgres.Sql;
-  beforeAll(async () => {
-    h = await createHarness('postgres', { limits: { maxInFlight: 1000 } });
-    other = postgres(h.scratch.url!, { max: 2, onnotice: () => {} });
-  });
-  afterAll(async () => {
-    await other.end({ timeout: 5 });
-    await h.close();
-  });
-
-  it('is sent again one append at a time, so every append is still answered and written once', async () => {
-    const t = await h.newTenant();
-    const envs = await fencedEnvironments(h, t, 4);
-    const ids = await other<{ id: string; name: string }[]>`
-      select id, name from environments where tenant = ${t.tenant} and name in ${other(envs.map((e) => e.name))} order by id`;
-    const [blockerA, blockerB, first, second] = ids.map(({ name }) => envs.find((env) => env.name === name)!);
-
-    // Two other sessions: one holds the first two environments so the next two appends queue into one
-    // statement; the other holds the environment that statement locks last.
-    let releaseBlockers!: () => void;
-    let releaseLast!: () => void;
-    const blockersHeld = new Promise<void>((held) => {
-      void other.begin(async (tx) => {
-        await tx`select 1 from environments where name in ${tx([blockerA!.name, blockerB!.name])} for update`;
-        held();
-        await new Promise<void>((release) => (releaseBlockers = release));
-      });
+describe.runIf(storageBackends.includes('postgres'))(
+  'a statement of several appends meeting a row another transaction holds',
+  () => {
+    let h: Harness;
+    let other: postgres.Sql;
+    beforeAll(async () => {
+      h = await createHarness('postgres', { limits: { maxInFlight: 1000 } });
+      other = postgres(h.scratch.url!, { max: 2, onnotice: () => {} });
     });
-    await blockersHeld;
-    let lockFirst!: () => void;
-    let lastSession = 'open';
-    const lastHeld = new Promise<void>((held) => {
-      void other
-        .begin(async (tx) => {
-          await tx`select 1 from environments where name = ${second!.name} for update`;
+    afterAll(async () => {
+      await other.end({ timeout: 5 });
+      await h.close();
+    });
+
+    /** Locks the rows of `names` in a transaction of another session until the returned function is called. */
+    async function holdRows(names: string[]): Promise<() => Promise<void>> {
+      let release!: () => void;
+      let ended!: Promise<unknown>;
+      await new Promise<void>((held) => {
+        ended = other.begin(async (tx) => {
+          await tx`select 1 from environments where name in ${tx(names)} for update`;
           held();
-          // Then wait for the row the batched statement holds: a cycle, which the server breaks.
-          await new Promise<void>((go) => (lockFirst = go));
-          await tx`select 1 from environments where name = ${first!.name} for update`;
-          await new Promise<void>((release) => (releaseLast = release));
-        })
-        .then(
-          () => (lastSession = 'committed'),
-          (error: unknown) => (lastSession = `failed: ${String(error)}`),
-        );
-    });
-    await lastHeld;
-    const before = batchedAppends(h);
-
-    const answers = [blockerA!, blockerB!, first!, second!].map(({ name, token }) =>
-      append(h, t, name, { token, entries: [name] }),
-    );
-    // The first two go alone and wait for the blockers; the other two queue behind them.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    releaseBlockers();
-    // One of the two returns; the next statement carries both queued appends, and locks `first`.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    lockFirst();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    releaseLast?.();
-
-    const results = await Promise.all(answers);
-    // The batched statement, which waited first, was the one the server chose to break the cycle.
-    await expect.poll(() => lastSession).toBe('committed');
-    const after = batchedAppends(h);
-    expect(after.calls - before.calls).toBe(4);
-    expect(after.statements - before.statements).toBe(3);
-    for (const [index, res] of results.entries()) {
-      expect(res.status, await res.clone().text()).toBe(201);
-      const env = [blockerA!, blockerB!, first!, second!][index]!;
-      expect(await entriesOf(h, t, env.name)).toEqual([{ offset: 0, data: env.name, token: env.token }]);
+          await new Promise<void>((resolve) => (release = resolve));
+        });
+      });
+      return async () => {
+        release();
+        await ended;
+      };
     }
-  });
-});
+
+    it('answers the others at once, and sends that append alone to wait for its row', async () => {
+      const t = await h.newTenant();
+      const [blockerA, blockerB, free, held] = await fencedEnvironments(h, t, 4);
+      // The first two appends go alone and wait for these rows; the next two queue into one statement.
+      const releaseBlockers = await holdRows([blockerA!.name, blockerB!.name]);
+      const releaseHeld = await holdRows([held!.name]);
+      const before = batchedAppends(h);
+
+      const answers = [blockerA!, blockerB!, free!, held!].map(({ name, token }) =>
+        append(h, t, name, { token, entries: [name] }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await releaseBlockers();
+      const freeAnswer = await answers[2]!;
+      expect(freeAnswer.status).toBe(201);
+      // Answered while the other session still holds its neighbour's row; that append is still waiting.
+      const heldAnswer = await Promise.race([
+        answers[3]!,
+        new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
+      ]);
+      expect(heldAnswer).toBe('waiting');
+      await releaseHeld();
+
+      const results = await Promise.all(answers);
+      const after = batchedAppends(h);
+      expect(after.calls - before.calls).toBe(4);
+      // Two alone, one carrying both queued appends, and the held one sent again alone.
+      expect(after.statements - before.statements).toBe(4);
+      for (const [index, res] of results.entries()) {
+        expect(res.status, await res.clone().text()).toBe(201);
+        const env = [blockerA!, blockerB!, free!, held!][index]!;
+        expect(await entriesOf(h, t, env.name)).toEqual([{ offset: 0, data: env.name, token: env.token }]);
+      }
+    });
+
+    it('of takeovers, answers the others at once, and sends that takeover alone to wait for its row', async () => {
+      const t = await h.newTenant();
+      const [blockerA, blockerB, free, held] = await fencedEnvironments(h, t, 4);
+      const releaseBlockers = await holdRows([blockerA!.name, blockerB!.name]);
+      const releaseHeld = await holdRows([held!.name]);
+      const before = batchCounts(h, 'take_over');
+
+      const answers = [blockerA!, blockerB!, free!, held!].map(({ name }) =>
+        h.request('POST', `/v1/environments/${name}/fence`, {
+          key: t.key,
+          body: { deploy_generation: 2, holder: name },
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await releaseBlockers();
+      expect((await answers[2]!).status).toBe(200);
+      const heldAnswer = await Promise.race([
+        answers[3]!,
+        new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
+      ]);
+      expect(heldAnswer).toBe('waiting');
+      await releaseHeld();
+
+      const results = await Promise.all(answers);
+      const after = batchCounts(h, 'take_over');
+      expect(after.calls - before.calls).toBe(4);
+      expect(after.statements - before.statements).toBe(4);
+      for (const res of results) {
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ token: { deploy_generation: 2, epoch: 2 } });
+      }
+      const feed = (await feedShowing(h, t, 4)).filter((item) => item.type === 'generation.fenced');
+      expect(feed.map((item) => item.data.environment).sort()).toEqual(
+        [blockerA!, blockerB!, free!, held!].map(({ name }) => name).sort(),
+      );
+    });
+  },
+);

@@ -11,7 +11,10 @@ import type { Database, Transaction } from './client.js';
  *
  * A call only ever joins a statement not yet sent, so it reads everything committed before it was
  * made. Calls with the same `key` (one environment) never share a statement: a statement
- * answers each of its calls from the row as it found it. The queue is first come, first served
+ * answers each of its calls from the row as it found it. A statement that writes skips the rows
+ * another transaction holds (`for update skip locked`) and answers those calls `ALONE`: each is then
+ * sent by itself and waits for its row as it would have without batching, so one held row never
+ * holds up the other calls of its statement, nor their tenants. The queue is first come, first served
  * across tenants; what one tenant can have queued is bounded by its requests in flight
  * (`PALISADE_TENANT_MAX_IN_FLIGHT`), so no tenant's calls can push another's out.
  */
@@ -24,11 +27,14 @@ export type BatchOptions<Call, Result> = {
   maxInFlight: number;
   /** Calls with the same key never share a statement; reads, which may, leave it out. */
   key?: (call: Call) => string;
-  /** Runs `calls` as one statement and answers them in order. */
-  runBatch: (db: Database, calls: Call[]) => Promise<Result[]>;
-  /** Runs one call alone: a batch of one, a call inside a transaction, a batch the server refused. */
+  /** Runs `calls` as one statement and answers them in order; `ALONE` for a call to send by itself. */
+  runBatch: (db: Database, calls: Call[]) => Promise<(Result | typeof ALONE)[]>;
+  /** Runs one call by itself: a batch of one, a call inside a transaction, a call answered `ALONE`. */
   runOne: (db: Database | Transaction, call: Call) => Promise<Result>;
 };
+
+/** What a batch answers for a call whose row another transaction held: send it by itself. */
+export const ALONE = Symbol('alone');
 
 type Pending<Call, Result> = {
   call: Call;
@@ -109,35 +115,25 @@ class Batcher<Call, Result> {
   }
 
   private async sendBatch(batch: Pending<Call, Result>[]): Promise<void> {
-    let results: Result[];
+    let results: (Result | typeof ALONE)[];
     try {
       results = await this.options.runBatch(
         this.db,
         batch.map((pending) => pending.call),
       );
     } catch (error) {
-      if (!refusedBeforeRunning(error)) {
-        for (const pending of batch) pending.reject(error);
-        return;
-      }
-      // The server ran none of it; each call alone gets its own answer or its own error.
-      await Promise.all(batch.map((pending) => this.sendOne(pending)));
+      for (const pending of batch) pending.reject(error);
       return;
     }
     batch.forEach((pending, index) => {
-      pending.resolve(results[index]!);
+      const result = results[index]!;
+      // Not awaited: the call waits for its row on a connection of its own, not in this kind's slots.
+      if (result === ALONE) {
+        this.counts.statements++;
+        void this.sendOne(pending);
+      } else pending.resolve(result);
     });
   }
-}
-
-/**
- * Whether the server refused the statement as a whole, so none of it was written: a deadlock or a
- * serialization failure among the rows it locked. Anything else (a lost connection, whose commit
- * may or may not have happened; a timeout, which a retry would only repeat) is every call's answer.
- */
-function refusedBeforeRunning(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
-  return code === '40P01' || code === '40001';
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
-import { batched } from './batches.js';
+import { ALONE, batched } from './batches.js';
 import type { Database, Transaction } from './client.js';
 import { DISPATCHERS_WAKEUP, recordEvent, watchersWakeup } from './events.js';
 import { newId } from './ids.js';
@@ -432,14 +432,15 @@ type TakeoverBatchValues = {
 /**
  * The takeovers of several live environments in one statement and one commit, each exactly as the
  * single statement above (its own generation, history row, deployments, event and deliveries),
- * answered row by row with the number of its call. The rows are locked in the order of their ids,
- * so two such statements never wait on each other in a cycle.
+ * answered row by row with the number of its call. It waits for no row: one that another
+ * transaction holds is skipped and its call answered `locked`, to be sent alone.
  */
-const takeoverBatch = hotStatement<TakeoverBatchValues, TakeoverRow & { call: number; found: boolean }>(
-  'take_over_environments',
-  () => {
-    const fencedAt = isoTime(sql`issued.fenced_at`);
-    return sql`
+const takeoverBatch = hotStatement<
+  TakeoverBatchValues,
+  TakeoverRow & { call: number; found: boolean; locked: boolean }
+>('take_over_environments', () => {
+  const fencedAt = isoTime(sql`issued.fenced_at`);
+  return sql`
     with request as (
       select * from unnest(
         ${sql.placeholder('tenants')}::text[], ${sql.placeholder('names')}::text[],
@@ -452,8 +453,7 @@ const takeoverBatch = hotStatement<TakeoverBatchValues, TakeoverRow & { call: nu
              request.name, request.generation as asked_generation, request.holder as asked_holder, request.event_id
       from ${environments} e join request on e.tenant = request.tenant and e.name = request.name
       where e.deleted_at is null
-      order by e.id
-      for update of e
+      for update of e skip locked
     ),
     issued as (
       update ${environments}
@@ -513,6 +513,10 @@ const takeoverBatch = hotStatement<TakeoverBatchValues, TakeoverRow & { call: nu
       returning event_id
     )
     select request.call::int as call, target.id is not null as found,
+           target.id is null and exists (
+             select 1 from ${environments} other
+             where other.tenant = request.tenant and other.name = request.name and other.deleted_at is null
+           ) as locked,
            target.deploy_generation::text as last_generation, target.epoch::text as last_epoch,
            target.holder as last_holder, target.fenced_at is not null as held,
            issued.epoch::text as epoch, ${fencedAt} as fenced_at,
@@ -521,8 +525,7 @@ const takeoverBatch = hotStatement<TakeoverBatchValues, TakeoverRow & { call: nu
     from request
     left join target on target.call = request.call
     left join issued on issued.call = request.call`;
-  },
-);
+});
 
 /**
  * What a takeover of a live environment came to: `absent` when the environment is not live (absent
@@ -541,7 +544,7 @@ async function takeOverOne(db: Database | Transaction, call: TakeoverCall): Prom
   return row;
 }
 
-async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(TakeoverRow | undefined)[]> {
+async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(TakeoverRow | undefined | typeof ALONE)[]> {
   const rows = await takeoverBatch(db, {
     tenants: calls.map((call) => call.tenant),
     names: calls.map((call) => call.name),
@@ -549,8 +552,12 @@ async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(Takeo
     holders: calls.map((call) => call.holder),
     eventIds: calls.map((call) => call.eventId),
   });
-  const byCall = new Map(rows.filter((row) => row.found).map((row) => [row.call, row]));
-  return calls.map((_, index) => byCall.get(index + 1));
+  const byCall = new Map(rows.map((row) => [row.call, row]));
+  return calls.map((_, index) => {
+    const row = byCall.get(index + 1)!;
+    if (row.locked) return ALONE;
+    return row.found ? row : undefined;
+  });
 }
 
 const takeOverBatched = batched<TakeoverCall, TakeoverRow | undefined>({

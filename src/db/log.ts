@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
-import { batched } from './batches.js';
+import { ALONE, batched } from './batches.js';
 import type { Database, Transaction } from './client.js';
 import { findLiveEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
@@ -112,14 +112,16 @@ type AppendBatchValues = {
 
 /**
  * The appends of several environments in one statement and one commit, each exactly as the single
- * statement above judges it (its own token, limit and `expected_upper`), answered row by row. The
- * rows are locked in the order of their ids, so two such statements never wait on each other in a
- * cycle. Every entry travels in one flat array with its call's number and its position in that call.
+ * statement above judges it (its own token, limit and `expected_upper`), answered row by row. It
+ * waits for no row: one that another transaction holds is skipped and its call answered `locked`,
+ * to be sent alone. Every entry travels in one flat array with its call's number and its position in
+ * that call.
  */
-const guardedAppendBatch = hotStatement<AppendBatchValues, AppendRow & { call: number; found: boolean }>(
-  'append_entries_batch',
-  () => {
-    return sql`
+const guardedAppendBatch = hotStatement<
+  AppendBatchValues,
+  AppendRow & { call: number; found: boolean; locked: boolean }
+>('append_entries_batch', () => {
+  return sql`
     with request as (
       select * from unnest(
         ${sql.placeholder('tenants')}::text[], ${sql.placeholder('names')}::text[],
@@ -133,8 +135,7 @@ const guardedAppendBatch = hotStatement<AppendBatchValues, AppendRow & { call: n
              request.generation as asked_generation, request.epoch as asked_epoch, request.count,
              request.max_entries, request.expected_upper
       from ${environments} e join request on e.tenant = request.tenant and e.name = request.name
-      order by e.id
-      for update of e
+      for update of e skip locked
     ),
     accepted as (
       select id, upper, call, asked_generation, asked_epoch, count from target
@@ -156,14 +157,17 @@ const guardedAppendBatch = hotStatement<AppendBatchValues, AppendRow & { call: n
         ${sql.placeholder('entries')}::text[]
       ) as entry(call, position, data) on entry.call = accepted.call
     )
-    select request.call::int as call, target.id is not null as found, target.deploy_generation::text, target.epoch::text, target.upper::text,
+    select request.call::int as call, target.id is not null as found,
+           target.id is null and exists (
+             select 1 from ${environments} other where other.tenant = request.tenant and other.name = request.name
+           ) as locked,
+           target.deploy_generation::text, target.epoch::text, target.upper::text,
            target.fenced_at is not null as fenced, target.deleted_at is not null as deleted,
            raised.first_offset::text as first_offset
     from request
     left join target on target.call = request.call
     left join raised on raised.call = request.call`;
-  },
-);
+});
 
 async function appendOne(db: Database | Transaction, { tenant, name, request }: AppendCall): Promise<AppendOutcome> {
   const { token, expectedUpper, entries, maxEntries } = request;
@@ -180,7 +184,7 @@ async function appendOne(db: Database | Transaction, { tenant, name, request }: 
   return appendOutcome(row, entries.length);
 }
 
-async function appendMany(db: Database, calls: AppendCall[]): Promise<AppendOutcome[]> {
+async function appendMany(db: Database, calls: AppendCall[]): Promise<(AppendOutcome | typeof ALONE)[]> {
   const values: AppendBatchValues = {
     tenants: [],
     names: [],
@@ -208,8 +212,12 @@ async function appendMany(db: Database, calls: AppendCall[]): Promise<AppendOutc
     });
   });
   const rows = await guardedAppendBatch(db, values);
-  const byCall = new Map(rows.filter((row) => row.found).map((row) => [row.call, row]));
-  return calls.map((call, index) => appendOutcome(byCall.get(index + 1), call.request.entries.length));
+  const byCall = new Map(rows.map((row) => [row.call, row]));
+  return calls.map((call, index) => {
+    const row = byCall.get(index + 1)!;
+    if (row.locked) return ALONE;
+    return appendOutcome(row.found ? row : undefined, call.request.entries.length);
+  });
 }
 
 const appendBatched = batched<AppendCall, AppendOutcome>({
