@@ -25,6 +25,13 @@ export type BatchOptions<Call, Result> = {
   maxCalls: number;
   /** At most this many statements of this kind out at once; the pool's other connections serve the rest. */
   maxInFlight: number;
+  /**
+   * A call's size (the bytes it sends, say), when calls differ: a statement carries calls up to
+   * `maxWeight` in all, or one call however large, so no statement grows long enough to hold up
+   * its calls or to meet the statement timeout for all of them.
+   */
+  weight?: (call: Call) => number;
+  maxWeight?: number;
   /** Calls with the same key never share a statement; reads, which may, leave it out. */
   key?: (call: Call) => string;
   /** Runs `calls` as one statement and answers them in order; `ALONE` for a call to send by itself. */
@@ -90,16 +97,19 @@ class Batcher<Call, Result> {
   private take(): Pending<Call, Result>[] {
     const batch: Pending<Call, Result>[] = [];
     const keys = new Set<string>();
+    const { weight, maxWeight = Number.POSITIVE_INFINITY } = this.options;
+    let total = 0;
     let index = 0;
     while (index < this.queue.length && batch.length < this.options.maxCalls) {
       const pending = this.queue[index]!;
-      if (pending.key !== undefined) {
-        if (keys.has(pending.key)) {
-          index++;
-          continue;
-        }
-        keys.add(pending.key);
+      if (pending.key !== undefined && keys.has(pending.key)) {
+        index++;
+        continue;
       }
+      const added = weight ? weight(pending.call) : 0;
+      if (batch.length > 0 && total + added > maxWeight) break;
+      if (pending.key !== undefined) keys.add(pending.key);
+      total += added;
       batch.push(pending);
       this.queue.splice(index, 1);
     }

@@ -225,6 +225,8 @@ const appendBatched = batched<AppendCall, AppendOutcome>({
   maxCalls: 32,
   maxInFlight: 2,
   key: ({ tenant, name }) => `${tenant}\u0000${name}`,
+  weight: ({ request }) => request.entries.reduce((sum, entry) => sum + entry.length, 0),
+  maxWeight: 1024 * 1024,
   runBatch: appendMany,
   runOne: appendOne,
 });
