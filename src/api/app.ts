@@ -1,6 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { invalidRequest } from '../domain/refusal.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
@@ -20,6 +18,7 @@ import { ApiError, problemResponse, toApiError } from './problems.js';
 import { limitBody } from './middleware/bodyLimit.js';
 import { closeConnectionWhenDone, refuseWhileDraining } from './middleware/draining.js';
 import { countInFlight } from './middleware/inFlight.js';
+import { requestId, secureHeaders } from './middleware/outgoingHeaders.js';
 import { requestLog } from './middleware/requestLog.js';
 import { applyTenantLimits } from './middleware/tenantLimits.js';
 import { utf8Body } from './middleware/utf8Body.js';
@@ -47,7 +46,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const api = `${API_PREFIX}/*`;
-  app.use(requestId());
+  app.use(requestId);
   app.use(secureHeaders());
   app.use(requestLog(deps));
   app.use(closeConnectionWhenDone(deps.lifecycle));
