@@ -1,6 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { invalidRequest } from '../domain/refusal.js';
 import { registerApiKeyRoutes } from './apiKeys.js';
 import { registerTenantLimitRoutes } from './tenantLimits.js';
@@ -20,11 +18,13 @@ import { ApiError, problemResponse, toApiError } from './problems.js';
 import { limitBody } from './middleware/bodyLimit.js';
 import { closeConnectionWhenDone, refuseWhileDraining } from './middleware/draining.js';
 import { countInFlight } from './middleware/inFlight.js';
+import { inOne } from './middleware/inOne.js';
+import { requestId, secureHeaders } from './middleware/outgoingHeaders.js';
 import { requestLog } from './middleware/requestLog.js';
 import { applyTenantLimits } from './middleware/tenantLimits.js';
 import { utf8Body } from './middleware/utf8Body.js';
 import { sendWakeups } from './middleware/wakeups.js';
-import { API_PREFIX, findDeclaredRoute } from './route.js';
+import { API_PREFIX, documentIdempotencyHeaderOnly, findDeclaredRoute } from './route.js';
 import type { App, AppDeps, AppEnv } from './types.js';
 
 export function createApp(deps: AppDeps): App {
@@ -47,23 +47,24 @@ export function createApp(deps: AppDeps): App {
   });
 
   const api = `${API_PREFIX}/*`;
-  app.use(requestId());
-  app.use(secureHeaders());
-  app.use(requestLog(deps));
-  app.use(closeConnectionWhenDone(deps.lifecycle));
-  app.use(api, refuseWhileDraining(deps.lifecycle));
-  app.use(api, limitBody(deps.config.maxBodyBytes));
-  app.use(api, findDeclaredRoute);
-  app.use(api, authenticate(deps));
-  app.use(api, utf8Body);
+  app.use(inOne(requestId, secureHeaders(), requestLog(deps), closeConnectionWhenDone(deps.lifecycle)));
+  app.use(
+    api,
+    inOne(
+      refuseWhileDraining(deps.lifecycle),
+      limitBody(deps.config.maxBodyBytes),
+      findDeclaredRoute,
+      authenticate(deps),
+      utf8Body,
+    ),
+  );
   // Counted once the body is read, so connections still sending theirs (bounded by the server's
   // request timeout) hold no share of the process.
-  app.use(api, countInFlight(limits));
-  app.use(api, sendWakeups(deps.database));
-  app.use(api, applyTenantLimits(deps.database.db, limits));
+  app.use(api, inOne(countInFlight(limits), sendWakeups(deps.database), applyTenantLimits(deps.database.db, limits)));
   app.use(api, idempotency(deps));
 
   registerSecuritySchemes(app);
+  documentIdempotencyHeaderOnly(app);
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, metrics);

@@ -182,17 +182,29 @@ function adminTokenCheck(adminToken: string | undefined): (presented: string) =>
 export function authenticate(deps: Pick<AppDeps, 'config' | 'keys' | 'authFailures'>): MiddlewareHandler<AppEnv> {
   const { keys, authFailures: failures } = deps;
   const isAdminToken = adminTokenCheck(deps.config.adminToken);
-  const identify = checkCredentials(deps, keys, isAdminToken);
+  // By the cached owner, which stands for one key: the admin check hashes the key, and its answer
+  // for a key does not change.
+  const ownerIsAdmin = new WeakMap<Owner, boolean>();
+  const isAdmin = (presented: string, cached: Owner | null | undefined) => {
+    if (!cached) return isAdminToken(presented);
+    let admin = ownerIsAdmin.get(cached);
+    if (admin === undefined) {
+      admin = isAdminToken(presented);
+      ownerIsAdmin.set(cached, admin);
+    }
+    return admin;
+  };
+  const identify = checkCredentials(deps, keys, isAdmin);
   return async (c, next) => {
     const kind = c.get('route')?.auth ?? 'tenant';
     if (kind === 'none') return next();
     const address = clientAddress(c);
     const presented = bearerToken(c.req.header('authorization'));
-    const recognised =
-      presented !== null && (keys.cached(presented) || keys.recentlyValidated(presented) || isAdminToken(presented));
+    const cached = presented === null ? undefined : keys.cached(presented);
+    const recognised = presented !== null && (cached || keys.recentlyValidated(presented) || isAdminToken(presented));
     if (address !== undefined && !recognised) failures.check(address);
     try {
-      await identify(c, kind, presented);
+      await identify(c, kind, presented, cached);
     } catch (error) {
       if (address !== undefined && error instanceof ApiError && error.code === 'unauthorized')
         failures.recordFailure(address);
@@ -205,13 +217,18 @@ export function authenticate(deps: Pick<AppDeps, 'config' | 'keys' | 'authFailur
 function checkCredentials(
   deps: Pick<AppDeps, 'config'>,
   keys: KeyLookup,
-  isAdminToken: (presented: string) => boolean,
-): (c: Context<AppEnv>, kind: Exclude<AuthKind, 'none'>, presented: string | null) => Promise<void> {
-  return async (c, kind, presented) => {
+  isAdmin: (presented: string, cached: Owner | null | undefined) => boolean,
+): (
+  c: Context<AppEnv>,
+  kind: Exclude<AuthKind, 'none'>,
+  presented: string | null,
+  cached: Owner | null | undefined,
+) => Promise<void> {
+  return async (c, kind, presented, cached) => {
     if (!presented) {
       throw unauthorized('Send Authorization: Bearer <key>.');
     }
-    const admin = isAdminToken(presented);
+    const admin = isAdmin(presented, cached);
 
     if (kind === 'admin') {
       if (admin) return;
@@ -231,7 +248,8 @@ function checkCredentials(
         'The admin token is good only on /v1/api-keys and /v1/tenants; use a tenant key.',
       );
     }
-    const owner = await keys.find(presented);
+    // Looked up just now, with nothing awaited since: a revocation heard meanwhile is not missed.
+    const owner = cached ?? (await keys.find(presented));
     if (!owner) throw unauthorized('The API key is unknown or revoked.');
     c.set('tenant', owner.tenant);
     c.set('keyId', owner.keyId);
