@@ -24,7 +24,7 @@ import { requestLog } from './middleware/requestLog.js';
 import { applyTenantLimits } from './middleware/tenantLimits.js';
 import { utf8Body } from './middleware/utf8Body.js';
 import { sendWakeups } from './middleware/wakeups.js';
-import { API_PREFIX, documentIdempotencyHeaderOnly, findDeclaredRoute } from './route.js';
+import { API_PREFIX, findDeclaredRoute } from './route.js';
 import type { App, AppDeps, AppEnv } from './types.js';
 
 export function createApp(deps: AppDeps): App {
@@ -64,7 +64,6 @@ export function createApp(deps: AppDeps): App {
   app.use(api, idempotency(deps));
 
   registerSecuritySchemes(app);
-  documentIdempotencyHeaderOnly(app);
 
   registerHealthRoutes(app, deps);
   registerMetricsRoute(app, metrics);

@@ -99,21 +99,3 @@ export function declaredRoutes(app: App): RouteBehaviour[] {
     return behaviour ? [behaviour] : [];
   });
 }
-
-/**
- * Registers an idempotent route's Idempotency-Key header in the document only, not as a validator
- * too: the idempotency middleware refuses a malformed key before the route's validators run, and
- * hono's header validator copies every request header into a web Headers and parses them with zod,
- * a few µs of each fence and append for a check that cannot fail. Call before routes are registered.
- */
-export function documentIdempotencyHeaderOnly(app: App): void {
-  const register = app.openapi;
-  app.openapi = ((route: RouteConfig, handler: never, hook?: never) => {
-    const carrier = route.middleware as MiddlewareHandler<AppEnv> | undefined;
-    if (carrier === undefined || !behaviours.get(carrier)?.idempotent || route.request?.headers !== IdempotencyHeaders)
-      return register(route, handler, hook);
-    const { middleware: _middleware, hide, ...documented } = route;
-    if (!hide) app.openAPIRegistry.registerPath(documented);
-    return register({ ...route, hide: true, request: { ...route.request, headers: undefined } }, handler, hook);
-  }) as typeof app.openapi;
-}
