@@ -563,7 +563,7 @@ async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(Takeo
 const takeOverBatched = batched<TakeoverCall, TakeoverRow | undefined>({
   name: 'take_over',
   maxCalls: 32,
-  maxInFlight: 2,
+  maxInFlight: 1,
   key: ({ tenant, name }) => `${tenant}\u0000${name}`,
   runBatch: takeOverMany,
   runOne: takeOverOne,

@@ -223,7 +223,7 @@ async function appendMany(db: Database, calls: AppendCall[]): Promise<(AppendOut
 const appendBatched = batched<AppendCall, AppendOutcome>({
   name: 'append',
   maxCalls: 32,
-  maxInFlight: 2,
+  maxInFlight: 1,
   key: ({ tenant, name }) => `${tenant}\u0000${name}`,
   weight: ({ request }) => request.entries.reduce((sum, entry) => sum + entry.length, 0),
   maxWeight: 1024 * 1024,
