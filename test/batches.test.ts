@@ -363,74 +363,72 @@ describe.runIf(storageBackends.includes('postgres'))(
       };
     }
 
-    it('answers the others at once, and sends that append alone to wait for its row', async () => {
-      const t = await h.newTenant();
-      const [blocker, free, held] = await fencedEnvironments(h, t, 3);
-      // The first append goes alone and waits for this row; the next two queue into one statement.
+    /**
+     * Sends one call to each of three environments: the first goes alone and waits for a row another
+     * session holds; the next two queue into one statement, and the third's row is held too. The
+     * second is answered while that row is still held, the third only once it is released. Returns
+     * the answers, in order.
+     */
+    async function sendPastAHeldRow(
+      kind: 'append' | 'take_over',
+      envs: { name: string; token: Token }[],
+      send: (env: { name: string; token: Token }) => Promise<Response>,
+      okStatus: number,
+    ): Promise<Response[]> {
+      const [blocker, , held] = envs;
       const releaseBlocker = await holdRows([blocker!.name]);
       const releaseHeld = await holdRows([held!.name]);
-      const before = batchedAppends(h);
-
-      const answers = [blocker!, free!, held!].map(({ name, token }) => append(h, t, name, { token, entries: [name] }));
+      const before = batchCounts(h, kind);
+      const answers = envs.map(send);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await releaseBlocker();
-      const freeAnswer = await answers[1]!;
-      expect(freeAnswer.status).toBe(201);
-      // Answered while the other session still holds its neighbour's row; that append is still waiting.
-      const heldAnswer = await Promise.race([
-        answers[2]!,
-        new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
-      ]);
-      expect(heldAnswer).toBe('waiting');
+      expect((await answers[1]!).status).toBe(okStatus);
+      const waiting = new Promise((resolve) => setTimeout(() => resolve('waiting'), 300));
+      expect(await Promise.race([answers[2]!, waiting])).toBe('waiting');
       await releaseHeld();
-
       const results = await Promise.all(answers);
-      const after = batchedAppends(h);
+      const after = batchCounts(h, kind);
       expect(after.calls - before.calls).toBe(3);
-      // One alone, one carrying both queued appends, and the held one sent again alone.
+      // One alone, one carrying both queued calls, and the held one sent again alone.
       expect(after.statements - before.statements).toBe(3);
+      return results;
+    }
+
+    it('answers the others at once, and sends that append alone to wait for its row', async () => {
+      const t = await h.newTenant();
+      const envs = await fencedEnvironments(h, t, 3);
+      const results = await sendPastAHeldRow(
+        'append',
+        envs,
+        ({ name, token }) => append(h, t, name, { token, entries: [name] }),
+        201,
+      );
       for (const [index, res] of results.entries()) {
         expect(res.status, await res.clone().text()).toBe(201);
-        const env = [blocker!, free!, held!][index]!;
+        const env = envs[index]!;
         expect(await entriesOf(h, t, env.name)).toEqual([{ offset: 0, data: env.name, token: env.token }]);
       }
     });
 
     it('of takeovers, answers the others at once, and sends that takeover alone to wait for its row', async () => {
       const t = await h.newTenant();
-      const [blocker, free, held] = await fencedEnvironments(h, t, 3);
-      const releaseBlocker = await holdRows([blocker!.name]);
-      const releaseHeld = await holdRows([held!.name]);
-      const before = batchCounts(h, 'take_over');
-
-      const answers = [blocker!, free!, held!].map(({ name }) =>
-        h.request('POST', `/v1/environments/${name}/fence`, {
-          key: t.key,
-          body: { deploy_generation: 2, holder: name },
-        }),
+      const envs = await fencedEnvironments(h, t, 3);
+      const results = await sendPastAHeldRow(
+        'take_over',
+        envs,
+        ({ name }) =>
+          h.request('POST', `/v1/environments/${name}/fence`, {
+            key: t.key,
+            body: { deploy_generation: 2, holder: name },
+          }),
+        200,
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await releaseBlocker();
-      expect((await answers[1]!).status).toBe(200);
-      const heldAnswer = await Promise.race([
-        answers[2]!,
-        new Promise((resolve) => setTimeout(() => resolve('waiting'), 300)),
-      ]);
-      expect(heldAnswer).toBe('waiting');
-      await releaseHeld();
-
-      const results = await Promise.all(answers);
-      const after = batchCounts(h, 'take_over');
-      expect(after.calls - before.calls).toBe(3);
-      expect(after.statements - before.statements).toBe(3);
       for (const res of results) {
         expect(res.status).toBe(200);
         expect(await res.json()).toMatchObject({ token: { deploy_generation: 2, epoch: 2 } });
       }
       const feed = (await feedShowing(h, t, 3)).filter((item) => item.type === 'generation.fenced');
-      expect(feed.map((item) => item.data.environment).sort()).toEqual(
-        [blocker!, free!, held!].map(({ name }) => name).sort(),
-      );
+      expect(feed.map((item) => item.data.environment).sort()).toEqual(envs.map(({ name }) => name).sort());
     });
   },
 );

@@ -324,6 +324,20 @@ export async function writeNextToken(
 const isoTime = (column: ReturnType<typeof sql>) =>
   sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * The body of a takeover statement's `delivered` CTE: a delivery of each event of its `event` CTE
+ * (`id`, `type`, `tenant`, `environment`) to every enabled endpoint of the tenant subscribed to it.
+ */
+const deliverEvents = sql`
+      insert into ${deliveries} (id, event_id, endpoint_id)
+      select 'dlv_' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
+               || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
+             event.id, endpoint.id
+      from event join ${webhookEndpoints} as endpoint
+        on endpoint.tenant = event.tenant and endpoint.enabled and endpoint.events @> array[event.type]
+       and (endpoint.environments is null or endpoint.environments @> array[event.environment])
+      returning event_id`;
+
 type TakeoverValues = { tenant: string; name: string; generation: number; holder: string; eventId: string };
 
 /** The row of a takeover: bigints as text, since neither driver maps them to numbers in a raw query. */
@@ -401,18 +415,9 @@ const takeover = hotStatement<TakeoverValues, TakeoverRow>('take_over_environmen
       from issued, target,
            lateral (select case when target.deploy_generation < ${generation} then 'generation.fenced' else 'epoch.fenced' end as type) as fenced
       where target.fenced_at is not null
-      returning id, type
+      returning id, type, tenant, environment
     ),
-    delivered as (
-      insert into ${deliveries} (id, event_id, endpoint_id)
-      select 'dlv_' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
-               || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
-             event.id, endpoint.id
-      from event join ${webhookEndpoints} as endpoint
-        on endpoint.tenant = ${tenant} and endpoint.enabled and endpoint.events @> array[event.type]
-       and (endpoint.environments is null or endpoint.environments @> array[${name}::text])
-      returning 1
-    )
+    delivered as (${deliverEvents})
     select target.deploy_generation::text as last_generation, target.epoch::text as last_epoch,
            target.holder as last_holder, target.fenced_at is not null as held,
            issued.epoch::text as epoch, ${fencedAt} as fenced_at,
@@ -502,16 +507,7 @@ const takeoverBatch = hotStatement<
       where target.fenced_at is not null
       returning id, type, tenant, environment
     ),
-    delivered as (
-      insert into ${deliveries} (id, event_id, endpoint_id)
-      select 'dlv_' || lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
-               || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16),
-             event.id, endpoint.id
-      from event join ${webhookEndpoints} as endpoint
-        on endpoint.tenant = event.tenant and endpoint.enabled and endpoint.events @> array[event.type]
-       and (endpoint.environments is null or endpoint.environments @> array[event.environment])
-      returning event_id
-    )
+    delivered as (${deliverEvents})
     select request.call::int as call, target.id is not null as found,
            target.id is null and exists (
              select 1 from ${environments} other
