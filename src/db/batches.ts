@@ -16,7 +16,7 @@ import type { Database, Transaction } from './client.js';
  * sent by itself and waits for its row as it would have without batching, so one held row never
  * holds up the other calls of its statement, nor their tenants. The queue is first come, first served
  * across tenants; what one tenant can have queued is bounded by its requests in flight
- * (`PALISADE_TENANT_MAX_IN_FLIGHT`), so no tenant's calls can push another's out.
+ * (`PALISADE_MAX_IN_FLIGHT_PER_TENANT`), so no tenant's calls can push another's out.
  */
 export type BatchOptions<Call, Result> = {
   /** Names the kind of statement in `statementBatches`. */
