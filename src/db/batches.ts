@@ -40,6 +40,18 @@ export type BatchOptions<Call, Result> = {
   runOne: (db: Database | Transaction, call: Call) => Promise<Result>;
 };
 
+/** The key of a call about one environment: calls with the same key never share a statement. */
+export const environmentKey = ({ tenant, name }: { tenant: string; name: string }): string => `${tenant}\u0000${name}`;
+
+/**
+ * A batched statement's rows in the order of its calls, by the 1-based call number each row carries
+ * (`unnest … with ordinality`); undefined for a call the statement returned no row for.
+ */
+export function inCallOrder<Row extends { call: number }>(rows: Row[], calls: number): (Row | undefined)[] {
+  const byCall = new Map(rows.map((row) => [row.call, row]));
+  return Array.from({ length: calls }, (_, index) => byCall.get(index + 1));
+}
+
 /** What a batch answers for a call whose row another transaction held: send it by itself. */
 export const ALONE = Symbol('alone');
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, desc, eq, getTableColumns, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
-import { ALONE, batched } from './batches.js';
+import { ALONE, batched, environmentKey, inCallOrder } from './batches.js';
 import type { Database, Transaction } from './client.js';
 import { DISPATCHERS_WAKEUP, recordEvent, watchersWakeup } from './events.js';
 import { newId } from './ids.js';
@@ -123,8 +123,7 @@ const findLiveBatched = batched<{ tenant: string; name: string }, EnvironmentRow
   runOne: findLiveOne,
   runBatch: async (db, calls) => {
     const rows = await findLiveMany(db, { tenants: calls.map((c) => c.tenant), names: calls.map((c) => c.name) });
-    const byCall = new Map(rows.map((raw) => [raw.call, toEnvironmentRow(raw)]));
-    return calls.map((_, index) => byCall.get(index + 1) ?? null);
+    return inCallOrder(rows, calls.length).map((raw) => (raw ? toEnvironmentRow(raw) : null));
   },
 });
 
@@ -548,11 +547,9 @@ async function takeOverMany(db: Database, calls: TakeoverCall[]): Promise<(Takeo
     holders: calls.map((call) => call.holder),
     eventIds: calls.map((call) => call.eventId),
   });
-  const byCall = new Map(rows.map((row) => [row.call, row]));
-  return calls.map((_, index) => {
-    const row = byCall.get(index + 1)!;
-    if (row.locked) return ALONE;
-    return row.found ? row : undefined;
+  return inCallOrder(rows, calls.length).map((row) => {
+    if (row!.locked) return ALONE;
+    return row!.found ? row : undefined;
   });
 }
 
@@ -560,7 +557,7 @@ const takeOverBatched = batched<TakeoverCall, TakeoverRow | undefined>({
   name: 'take_over',
   maxCalls: 32,
   maxInFlight: 1,
-  key: ({ tenant, name }) => `${tenant}\u0000${name}`,
+  key: environmentKey,
   runBatch: takeOverMany,
   runOne: takeOverOne,
 });

@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Token, TokenState } from '../domain/token.js';
-import { ALONE, batched } from './batches.js';
+import { ALONE, batched, environmentKey, inCallOrder } from './batches.js';
 import type { Database, Transaction } from './client.js';
 import { findLiveEnvironment } from './environments.js';
 import { environments, logEntries } from './schema.js';
@@ -212,11 +212,9 @@ async function appendMany(db: Database, calls: AppendCall[]): Promise<(AppendOut
     });
   });
   const rows = await guardedAppendBatch(db, values);
-  const byCall = new Map(rows.map((row) => [row.call, row]));
-  return calls.map((call, index) => {
-    const row = byCall.get(index + 1)!;
-    if (row.locked) return ALONE;
-    return appendOutcome(row.found ? row : undefined, call.request.entries.length);
+  return inCallOrder(rows, calls.length).map((row, index) => {
+    if (row!.locked) return ALONE;
+    return appendOutcome(row!.found ? row : undefined, calls[index]!.request.entries.length);
   });
 }
 
@@ -224,7 +222,7 @@ const appendBatched = batched<AppendCall, AppendOutcome>({
   name: 'append',
   maxCalls: 32,
   maxInFlight: 1,
-  key: ({ tenant, name }) => `${tenant}\u0000${name}`,
+  key: environmentKey,
   weight: ({ request }) => request.entries.reduce((sum, entry) => sum + entry.length, 0),
   maxWeight: 1024 * 1024,
   runBatch: appendMany,
